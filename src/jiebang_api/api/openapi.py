@@ -1,0 +1,90 @@
+"""The OpenAPI document: generated from the routes, then finished in one place.
+
+The committed `openapi/openapi.yaml` must equal what this produces
+(`jiebang-api export-openapi --check`, and a contract test).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from jiebang_api.api.problems import PROBLEM_MEDIA_TYPE, Problem, problems
+
+API_VERSION = "1.0.0"
+TITLE = "jiebang-api"
+DESCRIPTION = """\
+内蒙古自治区科技计划“揭榜挂帅”项目全流程管理接口：榜单征集与发布、揭榜申请、评审、
+协商签约、公示、资金拨付、实施与验收。
+
+REST API of Inner Mongolia's "揭榜挂帅" (open competition) science-and-technology
+programme. Errors are RFC 9457 problem documents (`application/problem+json`) with a stable
+`code`; send `Accept-Language: en` for English messages (Chinese is the default). Money is a
+decimal string in CNY. Every response carries `X-Request-ID`.
+"""
+
+TAGS: list[dict[str, str]] = [
+    {"name": "operations", "description": "健康检查与监控 / Health, readiness and metrics."},
+    {"name": "meta", "description": "枚举与参考数据 / Enumerations and reference data."},
+    {
+        "name": "sandbox",
+        "description": "测试时钟（仅开发与测试环境）/ The movable test clock (dev and test only).",
+    },
+]
+
+_FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
+
+
+def _problem_schemas() -> dict[str, Any]:
+    schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+    definitions: dict[str, Any] = schema.pop("$defs", {})
+    return {"Problem": schema, **definitions}
+
+
+def _replace_default_422(document: dict[str, Any]) -> None:
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            response = operation.get("responses", {}).get("422")
+            if response and "application/json" in response.get("content", {}):
+                response["content"] = {
+                    PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}
+                }
+    for name in _FASTAPI_VALIDATION_SCHEMAS:
+        document.get("components", {}).get("schemas", {}).pop(name, None)
+
+
+def _document_internal_error(document: dict[str, Any]) -> None:
+    """Any operation can fail unexpectedly; say what that looks like."""
+    for path_item in document.get("paths", {}).values():
+        for operation in path_item.values():
+            operation.setdefault("responses", {}).update(
+                {str(k): v for k, v in problems(500).items()}
+            )
+
+
+def build(app: FastAPI) -> dict[str, Any]:
+    """The finished document (cached on the app)."""
+    if app.openapi_schema:
+        return app.openapi_schema
+    document = get_openapi(
+        title=TITLE,
+        version=API_VERSION,
+        openapi_version="3.1.0",
+        description=DESCRIPTION,
+        routes=app.routes,
+        tags=TAGS,
+    )
+    document["info"]["contact"] = {"name": "内蒙古自治区科学技术厅 / Inner Mongolia S&T Department"}
+    document.setdefault("components", {}).setdefault("schemas", {}).update(_problem_schemas())
+    _replace_default_422(document)
+    _document_internal_error(document)
+    app.openapi_schema = document
+    return document
+
+
+def to_yaml(document: dict[str, Any]) -> str:
+    """Deterministic YAML: insertion order kept, Chinese left readable."""
+    return yaml.safe_dump(document, sort_keys=False, allow_unicode=True, width=100)

@@ -1,0 +1,265 @@
+"""Every error leaves the service as an RFC 9457 problem document; the mapping lives here."""
+
+from __future__ import annotations
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from jiebang_api.api.validation_messages import violations_from_pydantic
+from jiebang_api.kit.context import current_request_id
+from jiebang_api.kit.errors import (
+    Conflict,
+    DomainError,
+    ErrorCode,
+    InputInvalid,
+    InvalidTransition,
+    Message,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+    RuleViolation,
+    Unauthenticated,
+    VersionConflict,
+    Violation,
+)
+from jiebang_api.kit.i18n import Language, negotiate
+from jiebang_api.kit.labels import label_of
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = structlog.get_logger("jiebang_api.problems")
+
+# Most specific class first: the first match decides the status.
+STATUS_OF: list[tuple[type[DomainError], int]] = [
+    (NotFound, 404),
+    (Unauthenticated, 401),
+    (PermissionDenied, 403),
+    (InvalidTransition, 409),
+    (VersionConflict, 412),
+    (Conflict, 409),
+    (RuleViolation, 422),
+    (InputInvalid, 422),
+    (RateLimited, 429),
+]
+
+CODE_OF_STATUS: dict[int, ErrorCode] = {
+    400: ErrorCode.BAD_REQUEST,
+    401: ErrorCode.UNAUTHENTICATED,
+    403: ErrorCode.FORBIDDEN,
+    404: ErrorCode.NOT_FOUND,
+    405: ErrorCode.METHOD_NOT_ALLOWED,
+    406: ErrorCode.NOT_ACCEPTABLE,
+    409: ErrorCode.CONFLICT,
+    412: ErrorCode.VERSION_CONFLICT,
+    413: ErrorCode.PAYLOAD_TOO_LARGE,
+    415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    422: ErrorCode.VALIDATION_FAILED,
+    429: ErrorCode.RATE_LIMITED,
+    500: ErrorCode.INTERNAL_ERROR,
+    503: ErrorCode.SERVICE_UNAVAILABLE,
+}
+
+
+class ProblemViolation(BaseModel):
+    """One broken rule or invalid field."""
+
+    rule: str | None = Field(None, description="Rule id of the measures, e.g. `R-ELIG-NOT-SUBSIDIARY`.")
+    article: str | None = Field(None, description="Article of the measures, e.g. `第四条`.")
+    field: str | None = Field(None, description="Where the problem is, e.g. `body.advance_seconds`.")
+    message: str
+
+
+class Problem(BaseModel):
+    """RFC 9457 problem details, with a stable `code` and the list of violations."""
+
+    model_config = ConfigDict(
+        extra="allow",
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "urn:jiebang:problem:not-found",
+                    "title": "资源不存在",
+                    "status": 404,
+                    "detail": "请求的资源不存在。",
+                    "instance": "/api/v1/nope",
+                    "code": "NOT_FOUND",
+                    "violations": [],
+                }
+            ]
+        },
+    )
+
+    type: str = Field(description="A URI naming the kind of problem.")
+    title: str
+    status: int
+    detail: str
+    instance: str = Field(description="The path of the request that failed.")
+    code: ErrorCode = Field(description="Stable machine-readable code.")
+    violations: list[ProblemViolation] = Field(default_factory=list)
+    request_id: str | None = Field(None, description="The `X-Request-ID` of the request.")
+
+
+def status_of(error: DomainError) -> int:
+    for cls, status in STATUS_OF:
+        if isinstance(error, cls):
+            return status
+    return 409
+
+
+def problem_response(
+    request: Request,
+    *,
+    status: int,
+    code: ErrorCode,
+    detail: Message | None = None,
+    violations: tuple[Violation, ...] | list[Violation] = (),
+    extensions: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+) -> JSONResponse:
+    """Render one problem in the caller's language."""
+    language: Language = negotiate(request.headers.get("accept-language"))
+    title = label_of(code)
+    body: dict[str, Any] = {
+        "type": f"urn:jiebang:problem:{code.value.lower().replace('_', '-')}",
+        "title": title.en if language == "en" else title.zh,
+        "status": status,
+        "detail": (detail or Message(title.zh, title.en)).in_language(language),
+        "instance": request.url.path,
+        "code": code.value,
+        "violations": [
+            {
+                "rule": v.rule,
+                "article": v.article,
+                "field": v.field,
+                "message": v.message.in_language(language),
+            }
+            for v in violations
+        ],
+        "request_id": current_request_id(),
+        **(extensions or {}),
+    }
+    all_headers = {"Content-Language": language, "Vary": "Accept-Language", **(headers or {})}
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=all_headers)
+
+
+async def _domain_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, DomainError)
+    headers = {}
+    if isinstance(error, RateLimited):
+        headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, Unauthenticated):
+        headers["WWW-Authenticate"] = "Bearer"
+    return problem_response(
+        request,
+        status=status_of(error),
+        code=error.instance_code,
+        detail=error.detail,
+        violations=error.violations,
+        extensions=error.extensions,
+        headers=headers,
+    )
+
+
+async def _validation_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    return problem_response(
+        request,
+        status=422,
+        code=ErrorCode.VALIDATION_FAILED,
+        detail=Message("请求数据校验失败，请检查各字段。", "The request is invalid; see the violations."),
+        violations=violations_from_pydantic(error.errors()),
+    )
+
+
+async def _http_error(request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    code = CODE_OF_STATUS.get(error.status_code, ErrorCode.BAD_REQUEST)
+    detail = None
+    if error.status_code == 404:
+        detail = NotFound.default_detail
+    elif error.status_code == 405:
+        allowed = (error.headers or {}).get("Allow", "")
+        detail = Message(f"该地址只支持：{allowed}。", f"This resource supports only: {allowed}.")
+    return problem_response(
+        request, status=error.status_code, code=code, detail=detail, headers=error.headers
+    )
+
+
+async def _stale_data(request: Request, error: Exception) -> JSONResponse:
+    log.info("concurrent_modification", error=type(error).__name__)
+    return problem_response(
+        request, status=409, code=ErrorCode.VERSION_CONFLICT, detail=VersionConflict.default_detail
+    )
+
+
+async def _integrity_error(request: Request, error: Exception) -> JSONResponse:
+    # The database refused a duplicate or dangling reference that a service did not catch.
+    log.warning("integrity_error", error=type(error).__name__)
+    return problem_response(
+        request,
+        status=409,
+        code=ErrorCode.CONFLICT,
+        detail=Message("请求与已有数据冲突。", "The request conflicts with existing data."),
+    )
+
+
+async def _unhandled(request: Request, error: Exception) -> JSONResponse:
+    log.error("unhandled_error", exc_info=error, path=request.url.path)
+    response = problem_response(
+        request,
+        status=500,
+        code=ErrorCode.INTERNAL_ERROR,
+        detail=Message(
+            "服务器内部错误，请凭请求编号联系管理员。",
+            "Internal server error; quote the request id to the administrators.",
+        ),
+    )
+    # The error middleware sits outside ours, so the request id header is added here.
+    if request_id := current_request_id():
+        response.headers["X-Request-ID"] = request_id
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Register every problem mapping on the app."""
+    app.add_exception_handler(DomainError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(StaleDataError, _stale_data)
+    app.add_exception_handler(IntegrityError, _integrity_error)
+    app.add_exception_handler(Exception, _unhandled)
+
+
+def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the given error statuses (problem+json, with examples)."""
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status in statuses:
+        code = CODE_OF_STATUS[status]
+        title = label_of(code)
+        responses[status] = {
+            "description": f"{HTTPStatus(status).phrase} — {title.zh} / {title.en}",
+            "content": {
+                PROBLEM_MEDIA_TYPE: {
+                    "schema": {"$ref": "#/components/schemas/Problem"},
+                    "example": {
+                        "type": f"urn:jiebang:problem:{code.value.lower().replace('_', '-')}",
+                        "title": title.zh,
+                        "status": status,
+                        "detail": title.zh,
+                        "instance": "/api/v1/...",
+                        "code": code.value,
+                        "violations": [],
+                        "request_id": "7f1c0e9a2b3d4c5e",
+                    },
+                }
+            },
+        }
+    return responses

@@ -1,0 +1,1 @@
+"""Request and response bodies; class names are the OpenAPI component names."""

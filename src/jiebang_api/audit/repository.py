@@ -1,0 +1,43 @@
+"""Queries on the audit trail."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiebang_api.models import AuditEntry
+
+
+async def last_for(session: AsyncSession, resource_type: str, resource_id: str) -> AuditEntry | None:
+    """The newest entry of one resource's chain."""
+    statement = (
+        select(AuditEntry)
+        .where(AuditEntry.resource_type == resource_type, AuditEntry.resource_id == resource_id)
+        .order_by(AuditEntry.resource_seq.desc())
+        .limit(1)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def list_for(
+    session: AsyncSession, resource_type: str, resource_id: str
+) -> list[AuditEntry]:
+    """One resource's entries, oldest first."""
+    statement = (
+        select(AuditEntry)
+        .where(AuditEntry.resource_type == resource_type, AuditEntry.resource_id == resource_id)
+        .order_by(AuditEntry.resource_seq)
+    )
+    return list((await session.execute(statement)).scalars())
+
+
+async def stream_all(session: AsyncSession) -> AsyncIterator[AuditEntry]:
+    """Every entry grouped by resource, each chain oldest first (streamed, not loaded whole)."""
+    statement = select(AuditEntry).order_by(
+        AuditEntry.resource_type, AuditEntry.resource_id, AuditEntry.resource_seq
+    )
+    result = await session.stream(statement.execution_options(yield_per=500))
+    async for entry in result.scalars():
+        yield entry

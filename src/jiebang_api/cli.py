@@ -1,0 +1,130 @@
+"""The `jiebang-api` command line."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from jiebang_api import __version__
+from jiebang_api.settings import Settings, get_settings
+
+app = typer.Typer(help="jiebang-api: the 揭榜挂帅 programme's REST API.", no_args_is_help=True)
+audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+
+DEFAULT_SPEC = Path("openapi/openapi.yaml")
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except ValueError as error:  # pydantic's ValidationError is a ValueError
+        typer.echo(f"configuration refused: {error}", err=True)
+        raise typer.Exit(2) from None
+
+
+@app.command()
+def version() -> None:
+    """Print the version."""
+    typer.echo(__version__)
+
+
+@app.command()
+def migrate() -> None:
+    """Upgrade the database to the newest migration."""
+    from jiebang_api.kit.migrations import upgrade
+
+    settings = _settings()
+    upgrade(settings.database_url, settings.resolved_migrations_dir())
+    typer.echo("database migrated to head")
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to bind.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to bind.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    no_migrate: Annotated[bool, typer.Option("--no-migrate", help="Skip migrating first.")] = False,
+) -> None:
+    """Serve the API (migrates first unless --no-migrate)."""
+    import uvicorn
+
+    from jiebang_api.kit.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+    if not no_migrate:
+        migrate()
+    uvicorn.run(
+        "jiebang_api.asgi:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_config=None,
+        proxy_headers=True,
+    )
+
+
+@app.command("export-openapi")
+def export_openapi(
+    output: Annotated[Path, typer.Option(help="Where the contract lives.")] = DEFAULT_SPEC,
+    check: Annotated[
+        bool, typer.Option("--check", help="Fail if the file differs from the app.")
+    ] = False,
+) -> None:
+    """Write the app's OpenAPI document as YAML, or check that the committed one matches."""
+    from jiebang_api.api.openapi import build, to_yaml
+    from jiebang_api.main import create_app
+
+    text = to_yaml(build(create_app(Settings(database_url="sqlite+aiosqlite:///:memory:"))))
+    if check:
+        committed = output.read_text(encoding="utf-8") if output.exists() else ""
+        if committed != text:
+            typer.echo(
+                f"{output} differs from the app's OpenAPI document; "
+                "run `jiebang-api export-openapi` and commit the result",
+                err=True,
+            )
+            raise typer.Exit(1)
+        typer.echo(f"{output} matches the app")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(text, encoding="utf-8")
+    typer.echo(f"wrote {output}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Walk every audit chain; exit 1 naming the first broken entry."""
+    from jiebang_api.audit import service as audit
+    from jiebang_api.kit.db import make_engine, make_sessionmaker
+
+    settings = _settings()
+
+    async def run() -> audit.VerifyReport:
+        engine = make_engine(settings.database_url, null_pool=True)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                return await audit.verify(session)
+        finally:
+            await engine.dispose()
+
+    report = asyncio.run(run())
+    if report.broken is None:
+        typer.echo(f"OK: {report.entries} entries in {report.chains} chains verified")
+        return
+    b = report.broken
+    typer.echo(
+        f"BROKEN: entry {b.entry_id} ({b.resource_type}/{b.resource_id} #{b.resource_seq}): "
+        f"{b.reason}",
+        err=True,
+    )
+    raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    sys.exit(app())

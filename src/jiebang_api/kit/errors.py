@@ -1,0 +1,178 @@
+"""The domain error hierarchy. Domain code never knows an HTTP status.
+
+    DomainError
+    ├── NotFound             the object does not exist, or the caller may not see it
+    ├── Unauthenticated      no valid credentials
+    ├── PermissionDenied     authenticated but not allowed
+    ├── Conflict             duplicate, or a state that forbids the request
+    │   └── InvalidTransition   an action the aggregate's state machine does not allow
+    ├── VersionConflict      the caller's `If-Match` version is stale
+    ├── RuleViolation        one or more cited rules of the measures are violated
+    ├── InputInvalid         a request that parses but makes no sense
+    └── RateLimited          too many attempts; retry later
+
+`api/problems.py` maps each class to its HTTP status and renders RFC 9457.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, ClassVar
+
+from jiebang_api.kit.labels import labelled
+
+
+@labelled(
+    {
+        "NOT_FOUND": ("资源不存在", "Not found"),
+        "METHOD_NOT_ALLOWED": ("不支持该请求方法", "Method not allowed"),
+        "UNAUTHENTICATED": ("未认证", "Not authenticated"),
+        "FORBIDDEN": ("无权执行该操作", "Forbidden"),
+        "CONFLICT": ("请求与当前状态冲突", "Conflict"),
+        "INVALID_TRANSITION": ("当前状态不允许该操作", "Invalid state transition"),
+        "VERSION_CONFLICT": ("数据已被他人修改", "Version conflict"),
+        "VALIDATION_FAILED": ("请求数据校验失败", "Validation failed"),
+        "RULE_VIOLATION": ("违反办法规定", "Rule violation"),
+        "ELIGIBILITY_FAILED": ("资格审查未通过", "Eligibility check failed"),
+        "RATE_LIMITED": ("请求过于频繁", "Too many requests"),
+        "PAYLOAD_TOO_LARGE": ("请求体过大", "Payload too large"),
+        "UNSUPPORTED_MEDIA_TYPE": ("不支持的媒体类型", "Unsupported media type"),
+        "NOT_ACCEPTABLE": ("无法提供所请求的表示形式", "Not acceptable"),
+        "BAD_REQUEST": ("请求格式错误", "Bad request"),
+        "INTERNAL_ERROR": ("服务器内部错误", "Internal server error"),
+        "SERVICE_UNAVAILABLE": ("服务暂不可用", "Service unavailable"),
+    }
+)
+class ErrorCode(StrEnum):
+    """Stable machine-readable problem codes (the `code` member of every problem)."""
+
+    NOT_FOUND = "NOT_FOUND"
+    METHOD_NOT_ALLOWED = "METHOD_NOT_ALLOWED"
+    UNAUTHENTICATED = "UNAUTHENTICATED"
+    FORBIDDEN = "FORBIDDEN"
+    CONFLICT = "CONFLICT"
+    INVALID_TRANSITION = "INVALID_TRANSITION"
+    VERSION_CONFLICT = "VERSION_CONFLICT"
+    VALIDATION_FAILED = "VALIDATION_FAILED"
+    RULE_VIOLATION = "RULE_VIOLATION"
+    ELIGIBILITY_FAILED = "ELIGIBILITY_FAILED"
+    RATE_LIMITED = "RATE_LIMITED"
+    PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
+    NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
+    BAD_REQUEST = "BAD_REQUEST"
+    INTERNAL_ERROR = "INTERNAL_ERROR"
+    SERVICE_UNAVAILABLE = "SERVICE_UNAVAILABLE"
+
+
+@dataclass(frozen=True)
+class Message:
+    """A human message in both languages of the service."""
+
+    zh: str
+    en: str
+
+    def in_language(self, language: str) -> str:
+        return self.en if language == "en" else self.zh
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule or invalid field; `rule`/`article` cite the measures when they apply."""
+
+    message: Message
+    rule: str | None = None
+    article: str | None = None
+    field: str | None = None
+
+
+class DomainError(Exception):
+    """Base of every error a service may raise on purpose."""
+
+    code: ClassVar[ErrorCode] = ErrorCode.CONFLICT
+    default_detail: ClassVar[Message] = Message("请求无法完成。", "The request cannot be completed.")
+
+    def __init__(
+        self,
+        detail: Message | None = None,
+        *,
+        violations: Iterable[Violation] = (),
+        code: ErrorCode | None = None,
+        extensions: dict[str, Any] | None = None,
+    ) -> None:
+        self.detail = detail or self.default_detail
+        self.violations: tuple[Violation, ...] = tuple(violations)
+        self.instance_code = code or self.code
+        self.extensions: dict[str, Any] = extensions or {}
+        super().__init__(self.detail.en)
+
+
+class NotFound(DomainError):
+    code = ErrorCode.NOT_FOUND
+    default_detail = Message("请求的资源不存在。", "The requested resource does not exist.")
+
+
+class Unauthenticated(DomainError):
+    code = ErrorCode.UNAUTHENTICATED
+    default_detail = Message("需要有效的访问令牌。", "A valid access token is required.")
+
+
+class PermissionDenied(DomainError):
+    code = ErrorCode.FORBIDDEN
+    default_detail = Message("您无权执行该操作。", "You are not allowed to do this.")
+
+
+class Conflict(DomainError):
+    code = ErrorCode.CONFLICT
+
+
+class InvalidTransition(Conflict):
+    """An action that the current state does not allow; names what is allowed."""
+
+    code = ErrorCode.INVALID_TRANSITION
+
+    def __init__(self, *, aggregate: str, state: str, action: str, allowed: Sequence[str]) -> None:
+        allowed_text = ", ".join(allowed) or "—"
+        super().__init__(
+            Message(
+                f"{aggregate} 当前状态为 {state}，不能执行 {action}；允许的操作：{allowed_text}。",
+                f"{aggregate} is {state}; {action} is not allowed. Allowed actions: {allowed_text}.",
+            ),
+            extensions={"current_state": state, "allowed_actions": list(allowed)},
+        )
+        self.state = state
+        self.action = action
+        self.allowed = tuple(allowed)
+
+
+class VersionConflict(DomainError):
+    code = ErrorCode.VERSION_CONFLICT
+    default_detail = Message(
+        "数据已被修改，请重新读取后再试。",
+        "The resource was changed by someone else; read it again and retry.",
+    )
+
+
+class RuleViolation(DomainError):
+    """One or more cited rules are broken; every violation is listed."""
+
+    code = ErrorCode.RULE_VIOLATION
+    default_detail = Message("请求违反了办法的规定。", "The request violates the measures.")
+
+
+class InputInvalid(DomainError):
+    code = ErrorCode.VALIDATION_FAILED
+    default_detail = Message("请求数据无效。", "The request data is invalid.")
+
+
+class RateLimited(DomainError):
+    """Too many attempts; `retry_after` seconds until the next may succeed."""
+
+    code = ErrorCode.RATE_LIMITED
+    default_detail = Message("请求过于频繁，请稍后再试。", "Too many requests; try again later.")
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(extensions={"retry_after": retry_after})
+        self.retry_after = retry_after

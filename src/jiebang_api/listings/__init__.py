@@ -1,0 +1,1 @@
+"""Listings (榜单): collection, assessment, joint publication and the public catalogue."""

@@ -1,0 +1,73 @@
+"""The application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from jiebang_api import __version__
+from jiebang_api.api import docs, health, openapi, problems
+from jiebang_api.api import v1 as api_v1
+from jiebang_api.api.metrics import Metrics
+from jiebang_api.api.middleware import RequestContextMiddleware
+from jiebang_api.kit.clock import Clock, SystemClock
+from jiebang_api.kit.db import make_engine, make_sessionmaker
+from jiebang_api.settings import Settings, get_settings
+
+
+@asynccontextmanager
+async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    await app.state.engine.dispose()
+
+
+def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
+    """Build the ASGI app: engine, routers, error mapping, middleware and documentation."""
+    settings = settings or get_settings()
+    app = FastAPI(
+        title=openapi.TITLE,
+        version=openapi.API_VERSION,
+        lifespan=_lifespan,
+        docs_url=None,
+        redoc_url=None,
+        debug=settings.debug,
+        generate_unique_id_function=lambda route: route.name,
+    )
+    engine = make_engine(
+        settings.database_url,
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        null_pool=settings.database_null_pool,
+    )
+    app.state.settings = settings
+    app.state.engine = engine
+    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.clock = clock or SystemClock()
+    app.state.metrics = Metrics()
+    app.state.version = __version__
+
+    app.include_router(health.router)
+    app.include_router(api_v1.router, prefix="/api/v1")
+    docs.install(app, title=openapi.TITLE)
+    problems.install(app)
+
+    def _openapi() -> dict[str, Any]:
+        return openapi.build(app)
+
+    app.openapi = _openapi  # type: ignore[method-assign]
+
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
+            allow_headers=["Authorization", "Content-Type", "Accept-Language", "If-Match",
+                           "Idempotency-Key", "X-Request-ID"],
+            expose_headers=["ETag", "X-Request-ID", "Retry-After", "Content-Language"],
+        )
+    app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    return app

@@ -1,0 +1,1 @@
+"""Reference data for frontends: enumerations with their labels."""

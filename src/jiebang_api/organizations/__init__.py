@@ -1,0 +1,1 @@
+"""Organisations, their legal facts, ownership tree and credit records."""

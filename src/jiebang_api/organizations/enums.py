@@ -1,0 +1,26 @@
+"""Kinds of organisation (Art. 4–8 name universities, institutes, enterprises, consortia)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from jiebang_api.kit.labels import labelled
+
+
+@labelled(
+    {
+        "enterprise": ("企业", "Enterprise"),
+        "university": ("高等院校", "University"),
+        "research_institute": ("科研院所", "Research institute"),
+        "consortium": ("创新联合体", "Innovation consortium"),
+        "agency": ("第三方机构", "Agency"),
+        "other": ("其他", "Other"),
+    }
+)
+class OrganizationType(StrEnum):
+    ENTERPRISE = "enterprise"
+    UNIVERSITY = "university"
+    RESEARCH_INSTITUTE = "research_institute"
+    CONSORTIUM = "consortium"
+    AGENCY = "agency"
+    OTHER = "other"

@@ -1,0 +1,1 @@
+"""Projects: funding, disbursement, implementation, change, audit and acceptance."""

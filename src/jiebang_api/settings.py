@@ -1,0 +1,84 @@
+"""Service configuration, read from `JIEBANG_*` environment variables and `.env`."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_JWT_SECRET = "dev-only-change-me-0123456789abcdef"  # noqa: S105 - refused in prod
+
+
+class Environment(StrEnum):
+    DEV = "dev"
+    TEST = "test"
+    PROD = "prod"
+
+
+class Settings(BaseSettings):
+    """Every knob of the service; see the configuration table in README.md."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="JIEBANG_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    env: Environment = Environment.DEV
+    debug: bool = False
+    database_url: str = "sqlite+aiosqlite:///./jiebang.db"
+    database_echo: bool = False
+    database_pool_size: int = Field(default=10, ge=1, le=200)
+    database_null_pool: bool = False
+    jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
+    cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    log_level: str = "INFO"
+    log_json: bool = True
+    migrations_dir: Path | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_origins(cls, data: object) -> object:
+        if isinstance(data, dict):
+            raw = data.get("cors_origins")
+            if isinstance(raw, str):
+                data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
+        return data
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.env is Environment.PROD:
+            if self.jwt_secret.get_secret_value() == DEFAULT_JWT_SECRET:
+                raise ValueError(
+                    "JIEBANG_ENV=prod refuses to start with the default JIEBANG_JWT_SECRET; "
+                    "set a secret of at least 32 random characters"
+                )
+            if self.debug:
+                raise ValueError("JIEBANG_ENV=prod refuses to start with JIEBANG_DEBUG=true")
+        return self
+
+    @property
+    def sandbox_enabled(self) -> bool:
+        """The movable test clock exists in dev and test, never in prod."""
+        return self.env is not Environment.PROD
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def resolved_migrations_dir(self) -> Path:
+        """The alembic scripts: configured, next to the source tree, or under the cwd."""
+        if self.migrations_dir is not None:
+            return self.migrations_dir
+        beside_source = Path(__file__).resolve().parents[2] / "migrations"
+        if beside_source.is_dir():
+            return beside_source
+        return Path.cwd() / "migrations"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once."""
+    return Settings()
