@@ -75,9 +75,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_sandbox_clock")),
     )
     op.execute(
-        sa.insert(clock).values(
-            id=1, offset_microseconds=0, updated_at=sa.func.current_timestamp()
-        )
+        sa.insert(clock).values(id=1, offset_microseconds=0, updated_at=sa.func.current_timestamp())
     )
 
 

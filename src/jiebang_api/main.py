@@ -65,8 +65,14 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             CORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
-            allow_headers=["Authorization", "Content-Type", "Accept-Language", "If-Match",
-                           "Idempotency-Key", "X-Request-ID"],
+            allow_headers=[
+                "Authorization",
+                "Content-Type",
+                "Accept-Language",
+                "If-Match",
+                "Idempotency-Key",
+                "X-Request-ID",
+            ],
             expose_headers=["ETag", "X-Request-ID", "Retry-After", "Content-Language"],
         )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)

@@ -30,7 +30,9 @@ def route_template(scope: Scope) -> str:
         return "<unmatched>"
     params = {str(v): k for k, v in (scope.get("path_params") or {}).items()}
     path: str = scope["path"]
-    return "/".join("{" + params[part] + "}" if part in params else part for part in path.split("/"))
+    return "/".join(
+        "{" + params[part] + "}" if part in params else part for part in path.split("/")
+    )
 
 
 class RequestContextMiddleware:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from http import HTTPStatus
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, cast
 
 import structlog
 from fastapi import FastAPI, Request
@@ -71,9 +72,13 @@ CODE_OF_STATUS: dict[int, ErrorCode] = {
 class ProblemViolation(BaseModel):
     """One broken rule or invalid field."""
 
-    rule: str | None = Field(None, description="Rule id of the measures, e.g. `R-ELIG-NOT-SUBSIDIARY`.")
+    rule: str | None = Field(
+        None, description="Rule id of the measures, e.g. `R-ELIG-NOT-SUBSIDIARY`."
+    )
     article: str | None = Field(None, description="Article of the measures, e.g. `第四条`.")
-    field: str | None = Field(None, description="Where the problem is, e.g. `body.advance_seconds`.")
+    field: str | None = Field(
+        None, description="Where the problem is, e.g. `body.advance_seconds`."
+    )
     message: str
 
 
@@ -122,7 +127,7 @@ def problem_response(
     detail: Message | None = None,
     violations: tuple[Violation, ...] | list[Violation] = (),
     extensions: dict[str, Any] | None = None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
     """Render one problem in the caller's language."""
     language: Language = negotiate(request.headers.get("accept-language"))
@@ -147,11 +152,13 @@ def problem_response(
         **(extensions or {}),
     }
     all_headers = {"Content-Language": language, "Vary": "Accept-Language", **(headers or {})}
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=all_headers)
+    return JSONResponse(
+        body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=all_headers
+    )
 
 
-async def _domain_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, DomainError)
+async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
+    error = cast(DomainError, exc)
     headers = {}
     if isinstance(error, RateLimited):
         headers["Retry-After"] = str(error.retry_after)
@@ -168,19 +175,21 @@ async def _domain_error(request: Request, error: Exception) -> JSONResponse:
     )
 
 
-async def _validation_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, RequestValidationError)
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    error = cast(RequestValidationError, exc)
     return problem_response(
         request,
         status=422,
         code=ErrorCode.VALIDATION_FAILED,
-        detail=Message("请求数据校验失败，请检查各字段。", "The request is invalid; see the violations."),
+        detail=Message(
+            "请求数据校验失败，请检查各字段。", "The request is invalid; see the violations."
+        ),
         violations=violations_from_pydantic(error.errors()),
     )
 
 
-async def _http_error(request: Request, error: Exception) -> JSONResponse:
-    assert isinstance(error, StarletteHTTPException)
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    error = cast(StarletteHTTPException, exc)
     code = CODE_OF_STATUS.get(error.status_code, ErrorCode.BAD_REQUEST)
     detail = None
     if error.status_code == 404:

@@ -63,6 +63,8 @@ def _zh(error: dict[str, Any]) -> str:
 def violations_from_pydantic(errors: Sequence[dict[str, Any]]) -> list[Violation]:
     """One violation per pydantic error, located by its dotted path."""
     return [
-        Violation(message=Message(_zh(error), str(error.get("msg", ""))), field=_field(error["loc"]))
+        Violation(
+            message=Message(_zh(error), str(error.get("msg", ""))), field=_field(error["loc"])
+        )
         for error in errors
     ]

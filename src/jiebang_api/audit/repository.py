@@ -10,7 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiebang_api.models import AuditEntry
 
 
-async def last_for(session: AsyncSession, resource_type: str, resource_id: str) -> AuditEntry | None:
+async def last_for(
+    session: AsyncSession, resource_type: str, resource_id: str
+) -> AuditEntry | None:
     """The newest entry of one resource's chain."""
     statement = (
         select(AuditEntry)
@@ -21,9 +23,7 @@ async def last_for(session: AsyncSession, resource_type: str, resource_id: str) 
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def list_for(
-    session: AsyncSession, resource_type: str, resource_id: str
-) -> list[AuditEntry]:
+async def list_for(session: AsyncSession, resource_type: str, resource_id: str) -> list[AuditEntry]:
     """One resource's entries, oldest first."""
     statement = (
         select(AuditEntry)

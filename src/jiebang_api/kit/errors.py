@@ -92,7 +92,9 @@ class DomainError(Exception):
     """Base of every error a service may raise on purpose."""
 
     code: ClassVar[ErrorCode] = ErrorCode.CONFLICT
-    default_detail: ClassVar[Message] = Message("请求无法完成。", "The request cannot be completed.")
+    default_detail: ClassVar[Message] = Message(
+        "请求无法完成。", "The request cannot be completed."
+    )
 
     def __init__(
         self,
@@ -138,7 +140,8 @@ class InvalidTransition(Conflict):
         super().__init__(
             Message(
                 f"{aggregate} 当前状态为 {state}，不能执行 {action}；允许的操作：{allowed_text}。",
-                f"{aggregate} is {state}; {action} is not allowed. Allowed actions: {allowed_text}.",
+                f"{aggregate} is {state}; {action} is not allowed. "
+                f"Allowed actions: {allowed_text}.",
             ),
             extensions={"current_state": state, "allowed_actions": list(allowed)},
         )

@@ -38,5 +38,5 @@ class Entity:
     updated_at: Mapped[datetime] = mapped_column(nullable=False, default=utcnow, onupdate=utcnow)
 
     @declared_attr.directive
-    def __mapper_args__(cls) -> dict[str, Any]:  # noqa: N805 - declared_attr takes the class
+    def __mapper_args__(cls) -> dict[str, Any]:
         return {"version_id_col": cls.version}

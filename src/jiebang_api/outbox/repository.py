@@ -10,7 +10,5 @@ from jiebang_api.models import Event
 
 async def after(session: AsyncSession, sequence: int, limit: int) -> list[Event]:
     """Events with a sequence greater than `sequence`, oldest first."""
-    statement = (
-        select(Event).where(Event.sequence > sequence).order_by(Event.sequence).limit(limit)
-    )
+    statement = select(Event).where(Event.sequence > sequence).order_by(Event.sequence).limit(limit)
     return list((await session.execute(statement)).scalars())

@@ -16,15 +16,15 @@ from jiebang_api.models import Event
 async def add(
     session: AsyncSession,
     *,
-    type: str,  # noqa: A002 - the event's type, as named in the contract
+    event_type: str,
     resource_type: str,
     resource_id: str | uuid.UUID,
     now: datetime,
     payload: dict[str, Any] | None = None,
 ) -> Event:
-    """Record `type` for a resource; its `sequence` is assigned by the database."""
+    """Record `event_type` for a resource; its `sequence` is assigned by the database."""
     event = Event(
-        type=type,
+        type=event_type,
         resource_type=resource_type,
         resource_id=str(resource_id),
         payload=json.loads(json.dumps(payload or {}, default=str)),

@@ -9,7 +9,9 @@ from jiebang_api.models import SandboxClock
 
 
 async def offset_microseconds(session: AsyncSession) -> int:
-    value = await session.scalar(select(SandboxClock.offset_microseconds).where(SandboxClock.id == 1))
+    value = await session.scalar(
+        select(SandboxClock.offset_microseconds).where(SandboxClock.id == 1)
+    )
     return int(value or 0)
 
 

@@ -49,9 +49,8 @@ async def move(
     actor: Actor,
     advance: timedelta | None = None,
     set_to: datetime | None = None,
-    reset: bool = False,
 ) -> ClockReading:
-    """Advance the clock, set it to an instant, or reset it to real time; audited."""
+    """Advance the clock, set it to an instant, or (neither given) reset it; audited."""
     _require_enabled(enabled)
     before = await current_offset(session)
     real_now = base.now()
@@ -72,7 +71,9 @@ async def move(
     await audit.record(
         session,
         actor=actor,
-        action="sandbox_clock.reset" if reset else "sandbox_clock.move",
+        action="sandbox_clock.reset"
+        if advance is None and set_to is None
+        else "sandbox_clock.move",
         resource_type="sandbox_clock",
         resource_id="1",
         now=real_now + offset,

@@ -8,7 +8,7 @@ from fastapi import APIRouter
 
 from jiebang_api.api.deps import ActorDep, BaseClockDep, SessionDep, SettingsDep
 from jiebang_api.api.problems import problems
-from jiebang_api.api.v1.schemas.sandbox import ClockMove, ClockOut
+from jiebang_api.api.v1.schemas.sandbox import ClockAdvance, ClockMove, ClockOut, ClockSet
 from jiebang_api.sandbox import service as sandbox
 from jiebang_api.sandbox.service import ClockReading
 
@@ -58,8 +58,7 @@ async def move_clock(
         base=base,
         enabled=settings.sandbox_enabled,
         actor=actor,
-        advance=timedelta(seconds=body.advance_seconds) if body.advance_seconds is not None else None,
-        set_to=body.set_to,
-        reset=body.reset,
+        advance=timedelta(seconds=body.advance_seconds) if isinstance(body, ClockAdvance) else None,
+        set_to=body.set_to if isinstance(body, ClockSet) else None,
     )
     return _out(reading)

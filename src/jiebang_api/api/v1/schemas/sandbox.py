@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, ConfigDict, Field, model_validator
+from typing import Annotated, Literal
+
+from pydantic import AwareDatetime, ConfigDict, Field
 
 from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody
 
@@ -27,29 +29,34 @@ class ClockOut(ResponseBody):
     offset_seconds: float = Field(description="`now` minus `real_now`, in seconds.")
 
 
-class ClockMove(RequestBody):
-    """Exactly one of `advance_seconds`, `set_to` or `reset: true`."""
+class ClockAdvance(RequestBody):
+    """Move the clock forward (or back) by a number of seconds."""
 
     model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"advance_seconds": 86400},
-                {"set_to": "2027-03-01T09:00:00+08:00"},
-                {"reset": True},
-            ]
-        },
+        extra="forbid", json_schema_extra={"examples": [{"advance_seconds": 86400}]}
     )
 
-    advance_seconds: int | None = Field(
-        None, ge=-TEN_YEARS, le=TEN_YEARS, description="Move the clock by this many seconds."
-    )
-    set_to: AwareDatetime | None = Field(None, description="Set the clock to this instant.")
-    reset: bool = Field(False, description="Go back to real time.")
+    advance_seconds: int = Field(ge=-TEN_YEARS, le=TEN_YEARS, description="Seconds to move by.")
 
-    @model_validator(mode="after")
-    def _exactly_one(self) -> ClockMove:
-        chosen = sum([self.advance_seconds is not None, self.set_to is not None, self.reset])
-        if chosen != 1:
-            raise ValueError("give exactly one of advance_seconds, set_to, reset=true")
-        return self
+
+class ClockSet(RequestBody):
+    """Set the clock to an instant (with a timezone)."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"set_to": "2027-03-01T09:00:00+08:00"}]}
+    )
+
+    set_to: AwareDatetime = Field(description="The instant the clock should read now.")
+
+
+class ClockReset(RequestBody):
+    """Go back to real time."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reset": True}]})
+
+    reset: Literal[True]
+
+
+ClockMove = Annotated[
+    ClockAdvance | ClockSet | ClockReset, Field(description="Exactly one of the three forms.")
+]

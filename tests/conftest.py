@@ -1,0 +1,174 @@
+"""Test databases: the integration, contract and migration suites run on every backend.
+
+SQLite always runs. PostgreSQL runs when `JIEBANG_TEST_POSTGRES_URL` (default: the local
+server) answers; each session creates a fresh database there and drops it at the end. When
+it does not answer, the run says so loudly and goes on with SQLite only, unless
+`JIEBANG_REQUIRE_POSTGRES=1`, which makes that a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.engine import make_url
+
+from jiebang_api.kit.migrations import upgrade
+from jiebang_api.main import create_app
+from jiebang_api.settings import Environment, Settings
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "JIEBANG_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
+)
+REQUIRE_POSTGRES = os.environ.get("JIEBANG_REQUIRE_POSTGRES") == "1"
+MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
+
+_backends: list[str] = ["sqlite"]
+_postgres_problem: str | None = None
+_exercised: set[str] = set()
+
+
+def _asyncpg_dsn(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+async def _postgres_execute(statement: str) -> None:
+    import asyncpg
+
+    connection = await asyncpg.connect(_asyncpg_dsn(POSTGRES_ADMIN_URL), timeout=5)
+    try:
+        await connection.execute(statement)
+    finally:
+        await connection.close()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    global _postgres_problem
+    try:
+        asyncio.run(_postgres_execute("SELECT 1"))
+    except Exception as error:  # any failure to connect means "not available"
+        _postgres_problem = f"{type(error).__name__}: {error}"
+        if REQUIRE_POSTGRES:
+            raise pytest.UsageError(
+                f"JIEBANG_REQUIRE_POSTGRES=1 but PostgreSQL at {POSTGRES_ADMIN_URL} is "
+                f"unreachable ({_postgres_problem})"
+            ) from None
+    else:
+        _backends.append("postgresql")
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    lines = [f"database backends: {', '.join(_backends)}"]
+    if _postgres_problem:
+        lines.append(
+            "!!! PostgreSQL UNREACHABLE — running SQLite only "
+            f"({_postgres_problem}); set JIEBANG_REQUIRE_POSTGRES=1 to fail instead !!!"
+        )
+    return lines
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    ran = ", ".join(sorted(_exercised)) or "none"
+    terminalreporter.write_sep("=", f"database backends exercised: {ran}")
+    if _postgres_problem:
+        terminalreporter.write_line(
+            "WARNING: PostgreSQL was NOT tested — it was unreachable.", red=True, bold=True
+        )
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames:
+        metafunc.parametrize("backend", _backends, scope="session")
+
+
+def _create_database(backend: str, base_dir: Path) -> tuple[str, Callable[[], None]]:
+    """A new empty database on `backend` and the function that removes it."""
+    name = f"jiebang_test_{uuid.uuid4().hex[:12]}"
+    if backend == "sqlite":
+        path = base_dir / f"{name}.db"
+        return f"sqlite+aiosqlite:///{path}", lambda: None
+    asyncio.run(_postgres_execute(f'CREATE DATABASE "{name}"'))
+    url = make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+
+    def drop() -> None:
+        asyncio.run(_postgres_execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+
+    return url, drop
+
+
+@pytest.fixture(scope="session")
+def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A database migrated to head, shared by the session's tests on `backend`."""
+    url, drop = _create_database(backend, tmp_path_factory.mktemp(backend))
+    upgrade(url, MIGRATIONS)
+    _exercised.add(backend)
+    yield url
+    drop()
+
+
+@pytest.fixture
+def empty_database(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """A brand-new database with no tables (for migration tests)."""
+    url, drop = _create_database(backend, tmp_path_factory.mktemp(f"{backend}-empty"))
+    _exercised.add(backend)
+    yield url
+    drop()
+
+
+def make_settings(database_url: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "env": Environment.TEST,
+        "database_url": database_url,
+        "migrations_dir": MIGRATIONS,
+        **overrides,
+    }
+    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return make_settings(database_url)
+
+
+AppFactory = Callable[..., FastAPI]
+
+
+@pytest.fixture
+async def app_factory() -> AsyncIterator[AppFactory]:
+    """Build apps on other databases or settings; their engines are disposed afterwards."""
+    built: list[FastAPI] = []
+
+    def build(database_url: str, **overrides: object) -> FastAPI:
+        built.append(create_app(make_settings(database_url, **overrides)))
+        return built[-1]
+
+    yield build
+    for application in built:
+        await application.state.engine.dispose()
+
+
+@pytest.fixture
+async def app(settings: Settings) -> AsyncIterator[FastAPI]:
+    application = create_app(settings)
+    yield application
+    await application.state.engine.dispose()
+
+
+def client_for(application: FastAPI) -> httpx.AsyncClient:
+    """An HTTP client that talks to the app in-process."""
+    transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
+    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(app) as http:
+        yield http

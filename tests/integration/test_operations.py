@@ -1,0 +1,96 @@
+"""Health, readiness, metrics, request ids and the documentation pages."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import text
+
+
+
+async def test_healthz_answers_ok(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
+
+
+async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient) -> None:
+    response = await client.get("/readyz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ready"
+    assert body["current_revision"] == body["head_revision"] is not None
+
+
+async def test_readyz_is_503_before_migrations(empty_database: str, app_factory: Any) -> None:
+    app = app_factory(empty_database)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        response = await http.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "not_ready"
+    assert response.json()["current_revision"] is None
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable(app_factory: Any) -> None:
+    app = app_factory("postgresql+asyncpg://nobody@127.0.0.1:1/none")
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
+    ) as http:
+        response = await http.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+async def test_request_id_is_echoed_when_safe(client: httpx.AsyncClient) -> None:
+    response = await client.get("/healthz", headers={"X-Request-ID": "abc-123"})
+    assert response.headers["X-Request-ID"] == "abc-123"
+
+
+@pytest.mark.parametrize("given", [None, "x" * 200, "bad id with spaces", "a;b<script>"])
+async def test_request_id_is_generated_when_missing_or_unsafe(
+    client: httpx.AsyncClient, given: str | None
+) -> None:
+    headers = {"X-Request-ID": given} if given is not None else {}
+    response = await client.get("/healthz", headers=headers)
+    generated = response.headers["X-Request-ID"]
+    assert generated != given
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+
+
+async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:
+    await client.get("/healthz")
+    await client.get("/api/v1/nowhere")
+    body = (await client.get("/metrics")).text
+    assert 'jiebang_http_requests_total{method="GET",route="/healthz",status="200"} 1.0' in body
+    assert 'route="<unmatched>",status="404"' in body
+
+
+@pytest.mark.parametrize("page", ["/docs", "/redoc"])
+async def test_documentation_pages_reference_no_other_host(
+    client: httpx.AsyncClient, page: str
+) -> None:
+    response = await client.get(page)
+    assert response.status_code == 200
+    assert not re.search(r"https?://", response.text), "the page must not load from any host"
+    for asset in re.findall(r'(?:src|href)="([^"]+)"', response.text):
+        assert (await client.get(asset)).status_code == 200, asset
+
+
+async def test_openapi_is_served_as_json_and_yaml(client: httpx.AsyncClient) -> None:
+    as_json = await client.get("/openapi.json")
+    as_yaml = await client.get("/openapi.yaml")
+    assert as_json.status_code == as_yaml.status_code == 200
+    assert as_yaml.headers["content-type"].startswith("application/yaml")
+    assert "/api/v1/sandbox/clock" in as_json.json()["paths"]
+
+
+async def test_database_is_the_one_configured(app: object, backend: str) -> None:
+    engine = app.state.engine  # type: ignore[attr-defined]
+    assert engine.dialect.name == backend
+    async with engine.connect() as connection:
+        assert await connection.scalar(text("SELECT 1")) == 1
