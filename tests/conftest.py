@@ -113,9 +113,7 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
 
 
 @pytest.fixture
-def empty_database(
-    backend: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[str]:
+def empty_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A brand-new database with no tables (for migration tests)."""
     url, drop = _create_database(backend, tmp_path_factory.mktemp(f"{backend}-empty"))
     _exercised.add(backend)
@@ -162,13 +160,18 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     await application.state.engine.dispose()
 
 
-def client_for(application: FastAPI) -> httpx.AsyncClient:
-    """An HTTP client that talks to the app in-process."""
+def _client_for(application: FastAPI) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
 @pytest.fixture
+def client_for() -> Callable[[FastAPI], httpx.AsyncClient]:
+    """Open an in-process HTTP client on another app (use it with `async with`)."""
+    return _client_for
+
+
+@pytest.fixture
 async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
-    async with client_for(app) as http:
+    async with _client_for(app) as http:
         yield http

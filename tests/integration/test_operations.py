@@ -10,7 +10,6 @@ import pytest
 from sqlalchemy import text
 
 
-
 async def test_healthz_answers_ok(client: httpx.AsyncClient) -> None:
     response = await client.get("/healthz")
     assert response.status_code == 200

@@ -48,6 +48,7 @@ class RequestContextMiddleware:
             return
         request_id = accept_request_id(Headers(scope=scope).get("x-request-id"))
         token = request_id_var.set(request_id)
+        scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from http import HTTPStatus
+import re
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -112,6 +113,11 @@ class Problem(BaseModel):
     request_id: str | None = Field(None, description="The `X-Request-ID` of the request.")
 
 
+def request_id_of(request: Request) -> str | None:
+    """The request id the middleware assigned (kept in the scope for the outermost handler)."""
+    return getattr(request.state, "request_id", None) or current_request_id()
+
+
 def status_of(error: DomainError) -> int:
     for cls, status in STATUS_OF:
         if isinstance(error, cls):
@@ -148,7 +154,7 @@ def problem_response(
             }
             for v in violations
         ],
-        "request_id": current_request_id(),
+        "request_id": request_id_of(request),
         **(extensions or {}),
     }
     all_headers = {"Content-Language": language, "Vary": "Accept-Language", **(headers or {})}
@@ -188,17 +194,32 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _allowed_methods(request: Request, first_match: str) -> str:
+    """Every method the path supports (the router names only the first route it matched)."""
+    methods = {m.strip() for m in first_match.split(",") if m.strip()}
+    path = request.url.path
+    for template, item in request.app.openapi().get("paths", {}).items():
+        pattern = "".join(
+            "[^/]+" if part.startswith("{") else re.escape(part)
+            for part in re.split(r"(\{[^/}]+\})", template)
+        )
+        if re.fullmatch(pattern, path):
+            methods.update(method.upper() for method in item)
+    return ", ".join(sorted(methods))
+
+
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     error = cast(StarletteHTTPException, exc)
     code = CODE_OF_STATUS.get(error.status_code, ErrorCode.BAD_REQUEST)
+    headers = dict(error.headers or {})
     detail = None
     if error.status_code == 404:
         detail = NotFound.default_detail
     elif error.status_code == 405:
-        allowed = (error.headers or {}).get("Allow", "")
+        allowed = headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
         detail = Message(f"该地址只支持：{allowed}。", f"This resource supports only: {allowed}.")
     return problem_response(
-        request, status=error.status_code, code=code, detail=detail, headers=error.headers
+        request, status=error.status_code, code=code, detail=detail, headers=headers
     )
 
 
@@ -232,7 +253,7 @@ async def _unhandled(request: Request, error: Exception) -> JSONResponse:
         ),
     )
     # The error middleware sits outside ours, so the request id header is added here.
-    if request_id := current_request_id():
+    if request_id := request_id_of(request):
         response.headers["X-Request-ID"] = request_id
     return response
 
