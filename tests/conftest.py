@@ -112,6 +112,25 @@ def database_url(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     drop()
 
 
+@pytest.fixture(scope="session")
+def database_factory(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[[], str]]:
+    """Make further migrated databases on `backend` (dropped at the end of the session)."""
+    drops: list[Callable[[], None]] = []
+
+    def make() -> str:
+        url, drop = _create_database(backend, tmp_path_factory.mktemp(f"{backend}-extra"))
+        drops.append(drop)
+        upgrade(url, MIGRATIONS)
+        _exercised.add(backend)
+        return url
+
+    yield make
+    for drop in drops:
+        drop()
+
+
 @pytest.fixture
 def empty_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A brand-new database with no tables (for migration tests)."""

@@ -123,4 +123,3 @@ def audit_verify() -> None:
         err=True,
     )
     raise typer.Exit(1)
-

@@ -56,13 +56,14 @@ def _replace_default_422(document: dict[str, Any]) -> None:
         document.get("components", {}).get("schemas", {}).pop(name, None)
 
 
-def _document_internal_error(document: dict[str, Any]) -> None:
-    """Any operation can fail unexpectedly; say what that looks like."""
+def _document_common_errors(document: dict[str, Any]) -> None:
+    """Errors any operation may give: a body that cannot be read (400), an unexpected failure."""
     for path_item in document.get("paths", {}).values():
         for operation in path_item.values():
-            operation.setdefault("responses", {}).update(
-                {str(k): v for k, v in problems(500).items()}
-            )
+            statuses = (400, 500) if "requestBody" in operation else (500,)
+            responses = operation.setdefault("responses", {})
+            for status, response in problems(*statuses).items():
+                responses.setdefault(str(status), response)
 
 
 def build(app: FastAPI) -> dict[str, Any]:
@@ -80,7 +81,7 @@ def build(app: FastAPI) -> dict[str, Any]:
     document["info"]["contact"] = {"name": "内蒙古自治区科学技术厅 / Inner Mongolia S&T Department"}
     document.setdefault("components", {}).setdefault("schemas", {}).update(_problem_schemas())
     _replace_default_422(document)
-    _document_internal_error(document)
+    _document_common_errors(document)
     app.openapi_schema = document
     return document
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -46,8 +47,8 @@ _ZH: dict[str, str] = {
 }
 
 
-def _field(loc: Sequence[Any]) -> str:
-    return ".".join(str(part) for part in loc)
+def _field(loc: Sequence[Any]) -> str | None:
+    return ".".join(str(part) for part in loc) or None
 
 
 def _zh(error: dict[str, Any]) -> str:
@@ -57,7 +58,8 @@ def _zh(error: dict[str, Any]) -> str:
     try:
         return template.format(**(error.get("ctx") or {}))
     except (KeyError, IndexError):
-        return template.split("：")[0].split("（")[0]
+        # No context to fill in: keep the wording before the first placeholder or aside.
+        return re.split(r"[：（{]", template, maxsplit=1)[0].strip()
 
 
 def violations_from_pydantic(errors: Sequence[dict[str, Any]]) -> list[Violation]:

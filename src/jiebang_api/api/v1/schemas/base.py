@@ -6,7 +6,11 @@ from pydantic import BaseModel, ConfigDict
 
 
 class RequestBody(BaseModel):
-    """Request bodies refuse unknown fields: a client can never set what it may not."""
+    """Request bodies refuse unknown fields: a client can never set what it may not.
+
+    Use strict types (`StrictInt`, `StrictBool`) where JSON's type matters: lax parsing would
+    read `false` as 0.
+    """
 
     model_config = ConfigDict(extra="forbid")
 

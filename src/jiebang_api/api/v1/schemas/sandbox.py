@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field
+from pydantic import AwareDatetime, ConfigDict, Field, StrictInt
 
 from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody
 
@@ -32,18 +32,18 @@ class ClockOut(ResponseBody):
 class ClockAdvance(RequestBody):
     """Move the clock forward (or back) by a number of seconds."""
 
-    model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"advance_seconds": 86400}]}
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [{"advance_seconds": 86400}]})
 
-    advance_seconds: int = Field(ge=-TEN_YEARS, le=TEN_YEARS, description="Seconds to move by.")
+    advance_seconds: StrictInt = Field(
+        ge=-TEN_YEARS, le=TEN_YEARS, description="Seconds to move by."
+    )
 
 
 class ClockSet(RequestBody):
     """Set the clock to an instant (with a timezone)."""
 
     model_config = ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [{"set_to": "2027-03-01T09:00:00+08:00"}]}
+        json_schema_extra={"examples": [{"set_to": "2027-03-01T09:00:00+08:00"}]}
     )
 
     set_to: AwareDatetime = Field(description="The instant the clock should read now.")
@@ -52,7 +52,7 @@ class ClockSet(RequestBody):
 class ClockReset(RequestBody):
     """Go back to real time."""
 
-    model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"reset": True}]})
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reset": True}]})
 
     reset: Literal[True]
 

@@ -1,0 +1,137 @@
+"""The committed contract equals the app's document, is valid, and is complete enough for
+a tester to work from Swagger UI alone."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import yaml
+from fastapi import FastAPI
+from openapi_spec_validator import validate
+
+from jiebang_api.api.openapi import build, to_yaml
+from jiebang_api.main import create_app
+from jiebang_api.settings import Settings
+
+COMMITTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.yaml"
+METHODS = {"get", "post", "put", "patch", "delete"}
+# Not errors but status reports that load balancers read: same body on 200 and 503.
+STATUS_REPORTS = {("GET", "/readyz", "503")}
+
+pytestmark = pytest.mark.backend_agnostic
+
+
+@pytest.fixture(scope="module")
+def document() -> dict[str, Any]:
+    app = create_app(Settings(_env_file=None, database_url="sqlite+aiosqlite:///:memory:"))  # type: ignore[call-arg]
+    return build(app)
+
+
+def operations(document: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (method.upper(), path, operation)
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if method in METHODS
+    ]
+
+
+def resolve(document: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def test_committed_contract_equals_the_app(document: dict[str, Any]) -> None:
+    assert COMMITTED.read_text(encoding="utf-8") == to_yaml(document), (
+        "openapi/openapi.yaml is stale: run `jiebang-api export-openapi` and commit it"
+    )
+
+
+def test_contract_is_a_valid_openapi_document() -> None:
+    validate(yaml.safe_load(COMMITTED.read_text(encoding="utf-8")))
+
+
+def test_every_operation_is_documented_for_testers(document: dict[str, Any]) -> None:
+    problems = []
+    for method, path, operation in operations(document):
+        name = f"{method} {path}"
+        for key in ("summary", "description", "tags", "operationId"):
+            if not operation.get(key):
+                problems.append(f"{name}: no {key}")
+        responses = operation["responses"]
+        success = [r for status, r in responses.items() if status.startswith("2")]
+        if not success:
+            problems.append(f"{name}: no success response")
+        for response in success:
+            for media in response.get("content", {}).values():
+                schema = resolve(document, media.get("schema", {}))
+                if not ("example" in media or "examples" in media or "examples" in schema):
+                    problems.append(f"{name}: success response without an example")
+        errors = [status for status in responses if status[0] in "45"]
+        if not errors:
+            problems.append(f"{name}: no documented error response")
+        for status in errors:
+            if (method, path, status) in STATUS_REPORTS:
+                continue
+            content = responses[status].get("content", {})
+            if "application/problem+json" not in content:
+                problems.append(f"{name}: {status} is not a problem document")
+        if operation.get("requestBody"):
+            body_schema = operation["requestBody"]["content"]["application/json"]["schema"]
+            if "422" not in responses:
+                problems.append(f"{name}: takes a body but documents no 422")
+            variants = resolve(document, body_schema).get("anyOf", [body_schema])
+            for variant in variants:
+                if "examples" not in resolve(document, variant):
+                    problems.append(f"{name}: request body without examples")
+    assert problems == []
+
+
+async def test_served_documents_equal_the_committed_one(client: httpx.AsyncClient) -> None:
+    committed = yaml.safe_load(COMMITTED.read_text(encoding="utf-8"))
+    assert (await client.get("/openapi.json")).json() == committed
+    assert yaml.safe_load((await client.get("/openapi.yaml")).text) == committed
+
+
+def export_check(output: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "jiebang_api", "export-openapi", "--check", "--output", str(output)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_export_check_passes_on_the_committed_contract() -> None:
+    result = export_check(COMMITTED)
+    assert result.returncode == 0, result.stderr
+
+
+def test_export_check_fails_when_a_route_changed_without_export(
+    tmp_path: Path, document: dict[str, Any]
+) -> None:
+    changed: dict[str, Any] = yaml.safe_load(to_yaml(document))
+    changed["paths"]["/api/v1/meta/enums"]["get"]["summary"] = "an edited summary"
+    stale = tmp_path / "openapi.yaml"
+    stale.write_text(to_yaml(changed), encoding="utf-8")
+    result = export_check(stale)
+    assert result.returncode == 1
+    assert "differs" in result.stderr
+
+
+def test_a_new_route_changes_the_document() -> None:
+    app: FastAPI = create_app(Settings(_env_file=None, database_url="sqlite+aiosqlite:///:memory:"))  # type: ignore[call-arg]
+
+    async def extra() -> dict[str, str]:
+        return {}
+
+    app.add_api_route("/api/v1/extra", extra, summary="extra")
+    assert "/api/v1/extra" in build(app)["paths"]
+    assert to_yaml(build(app)) != COMMITTED.read_text(encoding="utf-8")
