@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from http import HTTPStatus
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any, cast
 
 import structlog
