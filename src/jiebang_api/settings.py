@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "dev-only-change-me-0123456789abcdef"  # noqa: S105 - refused in prod
+MIN_PROD_SECRET_LENGTH = 32
 
 
 class Environment(StrEnum):
@@ -50,10 +51,16 @@ class Settings(BaseSettings):
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
         if self.env is Environment.PROD:
-            if self.jwt_secret.get_secret_value() == DEFAULT_JWT_SECRET:
+            secret = self.jwt_secret.get_secret_value()
+            if secret == DEFAULT_JWT_SECRET:
                 raise ValueError(
                     "JIEBANG_ENV=prod refuses to start with the default JIEBANG_JWT_SECRET; "
-                    "set a secret of at least 32 random characters"
+                    f"set a secret of at least {MIN_PROD_SECRET_LENGTH} random characters"
+                )
+            if len(secret) < MIN_PROD_SECRET_LENGTH:
+                raise ValueError(
+                    f"JIEBANG_ENV=prod needs a JIEBANG_JWT_SECRET of at least "
+                    f"{MIN_PROD_SECRET_LENGTH} characters"
                 )
             if self.debug:
                 raise ValueError("JIEBANG_ENV=prod refuses to start with JIEBANG_DEBUG=true")

@@ -23,8 +23,6 @@ METHODS = {"get", "post", "put", "patch", "delete"}
 # Not errors but status reports that load balancers read: same body on 200 and 503.
 STATUS_REPORTS = {("GET", "/readyz", "503")}
 
-pytestmark = pytest.mark.backend_agnostic
-
 
 @pytest.fixture(scope="module")
 def document() -> dict[str, Any]:

@@ -93,3 +93,29 @@ async def test_database_is_the_one_configured(app: object, backend: str) -> None
     assert engine.dialect.name == backend
     async with engine.connect() as connection:
         assert await connection.scalar(text("SELECT 1")) == 1
+
+
+async def test_enumerations_carry_both_labels(client: httpx.AsyncClient) -> None:
+    items = {
+        e["name"]: e["values"] for e in (await client.get("/api/v1/meta/enums")).json()["items"]
+    }
+    assert {"ErrorCode", "ListingKind", "OrganizationType", "Role", "FundingUse"} <= items.keys()
+    kinds = {v["value"]: (v["label_zh"], v["label_en"]) for v in items["ListingKind"]}
+    assert kinds["tech_breakthrough"] == ("技术攻关类", "Technology breakthrough")
+    assert {v["value"] for v in items["ErrorCode"]} >= {"NOT_FOUND", "INVALID_TRANSITION"}
+
+
+async def test_cors_allows_only_configured_origins(
+    app_factory: Any, database_url: str, client_for: Any
+) -> None:
+    app = app_factory(database_url, cors_origins=["https://portal.example"])
+    preflight = {"Access-Control-Request-Method": "POST"}
+    async with client_for(app) as http:
+        allowed = await http.options(
+            "/api/v1/sandbox/clock", headers={"Origin": "https://portal.example", **preflight}
+        )
+        refused = await http.options(
+            "/api/v1/sandbox/clock", headers={"Origin": "https://evil.example", **preflight}
+        )
+    assert allowed.headers["access-control-allow-origin"] == "https://portal.example"
+    assert "access-control-allow-origin" not in refused.headers

@@ -138,3 +138,14 @@ def test_other_variables_are_read(
 def test_invalid_values_are_refused(monkeypatch: pytest.MonkeyPatch, env: dict[str, str]) -> None:
     with pytest.raises(ValidationError):
         load(monkeypatch, **env)
+
+
+@pytest.mark.parametrize(("length", "accepted"), [(31, False), (32, True)])
+def test_prod_needs_a_long_secret(
+    monkeypatch: pytest.MonkeyPatch, length: int, accepted: bool
+) -> None:
+    if accepted:
+        assert load(monkeypatch, env="prod", jwt_secret="k" * length).env is Environment.PROD
+    else:
+        with pytest.raises(ValidationError, match="at least 32 characters"):
+            load(monkeypatch, env="prod", jwt_secret="k" * length)
