@@ -24,23 +24,25 @@ async def test_readyz_is_ready_on_a_migrated_database(client: httpx.AsyncClient)
     assert body["current_revision"] == body["head_revision"] is not None
 
 
-async def test_readyz_is_503_before_migrations(empty_database: str, app_factory: Any) -> None:
-    app = app_factory(empty_database)
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as http:
-        response = await http.get("/readyz")
+async def readiness_of(app: Any, client_for: Any) -> httpx.Response:
+    async with client_for(app) as http:
+        return await http.get("/readyz")
+
+
+async def test_readyz_is_503_before_migrations(
+    empty_database: str, app_factory: Any, client_for: Any
+) -> None:
+    response = await readiness_of(app_factory(empty_database), client_for)
     assert response.status_code == 503
     assert response.json()["status"] == "not_ready"
     assert response.json()["current_revision"] is None
 
 
-async def test_readyz_is_503_when_the_database_is_unreachable(app_factory: Any) -> None:
+async def test_readyz_is_503_when_the_database_is_unreachable(
+    app_factory: Any, client_for: Any
+) -> None:
     app = app_factory("postgresql+asyncpg://nobody@127.0.0.1:1/none")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://testserver"
-    ) as http:
-        response = await http.get("/readyz")
+    response = await readiness_of(app, client_for)
     assert response.status_code == 503
     assert response.json()["database"] == "unreachable"
 
