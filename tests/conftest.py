@@ -18,9 +18,12 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from factories import bearer, create_user
 from jiebang_api.kit.migrations import upgrade
 from jiebang_api.main import create_app
+from jiebang_api.models import User
 from jiebang_api.settings import Environment, Settings
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -188,6 +191,23 @@ def _client_for(application: FastAPI) -> httpx.AsyncClient:
 def client_for() -> Callable[[FastAPI], httpx.AsyncClient]:
     """Open an in-process HTTP client on another app (use it with `async with`)."""
     return _client_for
+
+
+@pytest.fixture
+def sessions(app: FastAPI) -> async_sessionmaker[AsyncSession]:
+    """Sessions on the test database (through the app's engine), for factories and checks."""
+    maker: async_sessionmaker[AsyncSession] = app.state.sessionmaker
+    return maker
+
+
+@pytest.fixture
+async def admin(sessions: async_sessionmaker[AsyncSession]) -> User:
+    return await create_user(sessions, roles=("admin",))
+
+
+@pytest.fixture
+def admin_headers(app: FastAPI, admin: User) -> dict[str, str]:
+    return bearer(app, admin)
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -94,6 +95,46 @@ def export_openapi(
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(text, encoding="utf-8")
     typer.echo(f"wrote {output}")
+
+
+@app.command("create-admin")
+def create_admin(
+    username: Annotated[str, typer.Option(help="The administrator's username.")],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input.")
+    ] = False,
+) -> None:
+    """Create an administrator account (the first one, typically)."""
+    from datetime import UTC, datetime
+
+    from jiebang_api.auth import service as auth_service
+    from jiebang_api.kit.db import make_engine, make_sessionmaker
+    from jiebang_api.kit.errors import DomainError
+
+    if not password_stdin:
+        typer.echo("give the password on standard input with --password-stdin", err=True)
+        raise typer.Exit(2)
+    password = sys.stdin.readline().rstrip("\r\n")
+    settings = _settings()
+
+    async def run() -> None:
+        engine = make_engine(settings.database_url, null_pool=True)
+        try:
+            async with make_sessionmaker(engine)() as session:
+                await auth_service.create_admin(
+                    session, username=username, password=password, now=datetime.now(UTC)
+                )
+                await session.commit()
+        finally:
+            await engine.dispose()
+
+    try:
+        asyncio.run(run())
+    except DomainError as error:
+        reasons = [v.message.en for v in error.violations] or [error.detail.en]
+        typer.echo(f"refused: {'; '.join(reasons)}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"administrator {username} created")
 
 
 @audit_app.command("verify")

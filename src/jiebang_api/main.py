@@ -14,8 +14,11 @@ from jiebang_api.api import docs, health, openapi, problems
 from jiebang_api.api import v1 as api_v1
 from jiebang_api.api.metrics import Metrics
 from jiebang_api.api.middleware import RequestContextMiddleware
+from jiebang_api.auth.service import Limits
+from jiebang_api.auth.tokens import TokenCodec
 from jiebang_api.kit.clock import Clock, SystemClock
 from jiebang_api.kit.db import make_engine, make_sessionmaker
+from jiebang_api.kit.ratelimit import RateLimiter
 from jiebang_api.settings import Settings, get_settings
 
 
@@ -48,6 +51,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.clock = clock or SystemClock()
     app.state.metrics = Metrics()
+    app.state.token_codec = TokenCodec(settings)
+    app.state.limits = Limits(
+        limiter=RateLimiter(settings.rate_limit_storage_url),
+        login_failures=settings.login_failure_limit,
+        registrations=settings.registration_limit,
+    )
     app.state.version = __version__
 
     app.include_router(health.router)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_null_pool: bool = False
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
+    jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
+    jwt_private_key: SecretStr | None = None
+    jwt_public_key: str | None = None
+    jwt_issuer: str = "jiebang-api"
+    jwt_audience: str = "jiebang-api"
+    jwt_leeway_seconds: int = Field(default=30, ge=0, le=60)
+    access_token_ttl_seconds: int = Field(default=1800, ge=60, le=86_400)
+    rate_limit_storage_url: str = "async+memory://"
+    login_failure_limit: str = "10/15minutes"
+    registration_limit: str = "20/hour"
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
     log_json: bool = True
@@ -50,7 +60,11 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
-        if self.env is Environment.PROD:
+        if self.jwt_algorithm == "RS256" and not (self.jwt_private_key and self.jwt_public_key):
+            raise ValueError(
+                "JIEBANG_JWT_ALGORITHM=RS256 needs JIEBANG_JWT_PRIVATE_KEY and _PUBLIC_KEY"
+            )
+        if self.env is Environment.PROD and self.jwt_algorithm == "HS256":
             secret = self.jwt_secret.get_secret_value()
             if secret == DEFAULT_JWT_SECRET:
                 raise ValueError(
@@ -62,8 +76,8 @@ class Settings(BaseSettings):
                     f"JIEBANG_ENV=prod needs a JIEBANG_JWT_SECRET of at least "
                     f"{MIN_PROD_SECRET_LENGTH} characters"
                 )
-            if self.debug:
-                raise ValueError("JIEBANG_ENV=prod refuses to start with JIEBANG_DEBUG=true")
+        if self.env is Environment.PROD and self.debug:
+            raise ValueError("JIEBANG_ENV=prod refuses to start with JIEBANG_DEBUG=true")
         return self
 
     @property

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from factories import bearer, create_user
 from jiebang_api.api.deps import NowDep
 from jiebang_api.models import AuditEntry
 
@@ -18,8 +19,12 @@ ClientFor = Callable[[FastAPI], httpx.AsyncClient]
 
 
 @pytest.fixture(autouse=True)
-async def real_time_after(client: httpx.AsyncClient) -> AsyncIterator[None]:
-    """The clock is shared by the whole database: leave it at real time."""
+async def real_time_after(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> AsyncIterator[None]:
+    """Moves are for administrators; the clock is shared by the whole database, so it is left
+    at real time."""
+    client.headers.update(admin_headers)
     yield
     response = await client.post("/api/v1/sandbox/clock", json={"reset": True})
     assert response.status_code == 200
@@ -147,3 +152,23 @@ async def test_prod_ignores_a_stored_offset(
     async with client_for(prod) as http:
         seen = parse((await http.get("/what-time")).json()["now"])
     assert abs(seen - datetime.now(UTC)) < timedelta(minutes=1)
+
+
+async def test_anonymous_callers_cannot_move_the_clock(app: FastAPI, client_for: ClientFor) -> None:
+    async with client_for(app) as anonymous:
+        response = await anonymous.post("/api/v1/sandbox/clock", json={"advance_seconds": 60})
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"] == "Bearer"
+        assert (await anonymous.get("/api/v1/sandbox/clock")).json()["offset_seconds"] == 0
+
+
+async def test_only_administrators_move_the_clock(
+    app: FastAPI, client_for: ClientFor, sessions: Any
+) -> None:
+    expert = await create_user(sessions, roles=("expert",))
+    async with client_for(app) as http:
+        response = await http.post(
+            "/api/v1/sandbox/clock", json={"advance_seconds": 60}, headers=bearer(app, expert)
+        )
+    assert response.status_code == 403
+    assert response.json()["code"] == "FORBIDDEN"

@@ -6,10 +6,14 @@ from collections.abc import AsyncIterator
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Header, Request
+from fastapi.security import OAuth2PasswordBearer
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiebang_api.kit.actor import Actor
+from jiebang_api.auth import service as auth_service
+from jiebang_api.auth.principal import ANONYMOUS, Principal
+from jiebang_api.auth.service import Limits
+from jiebang_api.auth.tokens import TokenCodec
 from jiebang_api.kit.clock import Clock, OffsetClock
 from jiebang_api.sandbox import service as sandbox
 from jiebang_api.settings import Settings
@@ -65,9 +69,73 @@ async def get_now(clock: ClockDep) -> datetime:
 NowDep = Annotated[datetime, Depends(get_now)]
 
 
-def get_actor(request: Request) -> Actor:
-    """The caller. Accounts and tokens arrive with identity; until then everyone is anonymous."""
-    return Actor.anonymous()
+bearer = OAuth2PasswordBearer(
+    tokenUrl="/api/v1/auth/token",
+    auto_error=False,
+    description="Sign in with a username and password (users) or, for the plan management "
+    "system, client credentials sent to the same token endpoint.",
+)
 
 
-ActorDep = Annotated[Actor, Depends(get_actor)]
+def get_codec(request: Request) -> TokenCodec:
+    codec: TokenCodec = request.app.state.token_codec
+    return codec
+
+
+async def get_principal(
+    session: SessionDep,
+    codec: Annotated[TokenCodec, Depends(get_codec)],
+    token: Annotated[str | None, Depends(bearer)],
+) -> Principal:
+    """The caller named by the bearer token; 401 for a bad token, anonymous for none."""
+    if token is None:
+        return ANONYMOUS
+    return await auth_service.principal_for(session, codec.read(token))
+
+
+async def get_optional_principal(session: SessionDep, request: Request) -> Principal:
+    """For operations open to everyone: a bearer token is honoured but not advertised."""
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        return ANONYMOUS
+    return await auth_service.principal_for(session, get_codec(request).read(token.strip()))
+
+
+PrincipalDep = Annotated[Principal, Depends(get_principal)]
+OptionalPrincipalDep = Annotated[Principal, Depends(get_optional_principal)]
+CodecDep = Annotated[TokenCodec, Depends(get_codec)]
+
+
+def get_limits(request: Request) -> Limits:
+    limits: Limits = request.app.state.limits
+    return limits
+
+
+LimitsDep = Annotated[Limits, Depends(get_limits)]
+
+
+def get_client_address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+ClientAddressDep = Annotated[str, Depends(get_client_address)]
+
+
+def get_if_match(
+    if_match: Annotated[
+        str | None,
+        Header(
+            description="The `ETag` of the version you read; a stale one answers 412.",
+            pattern=r'^(\*|(W/)?"[0-9]{1,9}"|[0-9]{1,9})$',
+            examples=['"3"'],
+        ),
+    ] = None,
+) -> int | None:
+    """The version named by `If-Match` (`"3"`, `W/"3"` or `3`); `*` or none means any."""
+    if if_match is None or if_match == "*":
+        return None
+    return int(if_match.removeprefix("W/").strip('"'))
+
+
+IfMatchDep = Annotated[int | None, Depends(get_if_match)]

@@ -27,6 +27,12 @@ decimal string in CNY. Every response carries `X-Request-ID`.
 """
 
 TAGS: list[dict[str, str]] = [
+    {"name": "auth", "description": "注册与令牌 / Registration and access tokens."},
+    {"name": "users", "description": "账户与对接客户端 / Accounts and service clients."},
+    {
+        "name": "organizations",
+        "description": "单位、成员与信用记录 / Organisations, members and credit records.",
+    },
     {"name": "operations", "description": "健康检查与监控 / Health, readiness and metrics."},
     {"name": "meta", "description": "枚举与参考数据 / Enumerations and reference data."},
     {

@@ -3,6 +3,19 @@
 from jiebang_api.models.audit import AuditEntry
 from jiebang_api.models.base import Base, Entity
 from jiebang_api.models.event import Event
+from jiebang_api.models.identity import ServiceClient, User
+from jiebang_api.models.organization import CreditRecord, Membership, Organization
 from jiebang_api.models.sandbox import SandboxClock
 
-__all__ = ["AuditEntry", "Base", "Entity", "Event", "SandboxClock"]
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "CreditRecord",
+    "Entity",
+    "Event",
+    "Membership",
+    "Organization",
+    "SandboxClock",
+    "ServiceClient",
+    "User",
+]

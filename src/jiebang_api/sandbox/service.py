@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.audit import service as audit
-from jiebang_api.kit.actor import Actor
+from jiebang_api.auth import policy
+from jiebang_api.auth.policy import Permission
+from jiebang_api.auth.principal import Principal
 from jiebang_api.kit.clock import Clock
 from jiebang_api.kit.errors import InputInvalid, Message, NotFound
 from jiebang_api.sandbox import repository
@@ -46,12 +48,13 @@ async def move(
     *,
     base: Clock,
     enabled: bool,
-    actor: Actor,
+    principal: Principal,
     advance: timedelta | None = None,
     set_to: datetime | None = None,
 ) -> ClockReading:
     """Advance the clock, set it to an instant, or (neither given) reset it; audited."""
     _require_enabled(enabled)
+    policy.require(principal, Permission.MOVE_SANDBOX_CLOCK)
     before = await current_offset(session)
     real_now = base.now()
     if advance is not None:
@@ -70,7 +73,7 @@ async def move(
     offset = await current_offset(session)
     await audit.record(
         session,
-        actor=actor,
+        actor=principal.actor,
         action="sandbox_clock.reset"
         if advance is None and set_to is None
         else "sandbox_clock.move",

@@ -2,8 +2,8 @@
 
 from fastapi import APIRouter
 
-from jiebang_api.api.v1 import meta, sandbox
+from jiebang_api.api.v1 import auth, meta, organizations, sandbox, service_clients, users
 
 router = APIRouter()
-router.include_router(meta.router)
-router.include_router(sandbox.router)
+for module in (auth, users, service_clients, organizations, meta, sandbox):
+    router.include_router(module.router)

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from fastapi import APIRouter
 
-from jiebang_api.api.deps import ActorDep, BaseClockDep, SessionDep, SettingsDep
+from jiebang_api.api.deps import BaseClockDep, PrincipalDep, SessionDep, SettingsDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.v1.schemas.sandbox import ClockAdvance, ClockMove, ClockOut, ClockSet
 from jiebang_api.sandbox import service as sandbox
@@ -43,21 +43,22 @@ async def read_clock(session: SessionDep, settings: SettingsDep, base: BaseClock
     description="Advance the clock by `advance_seconds`, set it to `set_to`, or `reset` it to "
     "real time, so that application windows and publicity periods can be walked through "
     "without waiting. The offset is stored in the database, so every process of the service "
-    "sees it; each move is audited. The offset may not exceed 3650 days." + _AVAILABILITY,
-    responses=problems(404, 422),
+    "sees it; each move is audited. The offset may not exceed 3650 days. Administrators only."
+    + _AVAILABILITY,
+    responses=problems(401, 403, 404, 422),
 )
 async def move_clock(
     body: ClockMove,
     session: SessionDep,
     settings: SettingsDep,
     base: BaseClockDep,
-    actor: ActorDep,
+    principal: PrincipalDep,
 ) -> ClockOut:
     reading = await sandbox.move(
         session,
         base=base,
         enabled=settings.sandbox_enabled,
-        actor=actor,
+        principal=principal,
         advance=timedelta(seconds=body.advance_seconds) if isinstance(body, ClockAdvance) else None,
         set_to=body.set_to if isinstance(body, ClockSet) else None,
     )

@@ -1,0 +1,125 @@
+"""Sign-up and tokens."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Form, status
+
+from jiebang_api.api.deps import (
+    BaseClockDep,
+    ClientAddressDep,
+    CodecDep,
+    LimitsDep,
+    NowDep,
+    SessionDep,
+)
+from jiebang_api.api.problems import problems
+from jiebang_api.api.v1.schemas.auth import RegisterIn, TokenOut, UserOut
+from jiebang_api.auth import service as auth_service
+from jiebang_api.kit.errors import InputInvalid, Message
+
+router = APIRouter(prefix="/auth", tags=["auth"])
+
+
+@router.post(
+    "/register",
+    response_model=UserOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register an organisation user",
+    description="Anyone may create an account (no roles). Then register an organisation "
+    "(`POST /api/v1/organizations`) to become its manager, or be added to one by its manager. "
+    "Passwords: at least 10 characters, not equal to the username. Rate-limited per address.",
+    responses=problems(409, 422, 429),
+)
+async def register(
+    body: RegisterIn, session: SessionDep, limits: LimitsDep, address: ClientAddressDep, now: NowDep
+) -> UserOut:
+    user = await auth_service.register(
+        session, **body.model_dump(), address=address, limits=limits, now=now
+    )
+    return UserOut.model_validate(user)
+
+
+GrantType = Literal["password", "client_credentials"]
+
+
+@router.post(
+    "/token",
+    response_model=TokenOut,
+    summary="Get an access token (OAuth2)",
+    description="Form-encoded. `grant_type=password` with `username` and `password` (people; "
+    "Swagger UI's Authorize button uses this), or `grant_type=client_credentials` with "
+    "`client_id` and `client_secret` (the plan management system). Failed attempts are "
+    "limited per username (or client) and per address: the 11th failure within 15 minutes "
+    "answers 429 with `Retry-After`.",
+    responses=problems(401, 422, 429),
+    openapi_extra={
+        "requestBody": {
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "examples": {
+                        "password": {
+                            "summary": "A person",
+                            "value": {
+                                "grant_type": "password",
+                                "username": "zhang.wei",
+                                "password": "correct-horse-battery",
+                            },
+                        },
+                        "client_credentials": {
+                            "summary": "The plan management system",
+                            "value": {
+                                "grant_type": "client_credentials",
+                                "client_id": "svc_1a2b3c4d5e6f7a8b",
+                                "client_secret": "the-secret-shown-once",
+                            },
+                        },
+                    }
+                }
+            }
+        }
+    },
+)
+async def issue_token(
+    session: SessionDep,
+    limits: LimitsDep,
+    codec: CodecDep,
+    address: ClientAddressDep,
+    clock: BaseClockDep,
+    grant_type: Annotated[GrantType, Form()],
+    username: Annotated[str | None, Form(max_length=64)] = None,
+    password: Annotated[str | None, Form(max_length=128)] = None,
+    client_id: Annotated[str | None, Form(max_length=64)] = None,
+    client_secret: Annotated[str | None, Form(max_length=128)] = None,
+) -> TokenOut:
+    now = clock.now()
+    if grant_type == "password" and username and password:
+        issued = await auth_service.password_grant(
+            session,
+            username=username,
+            password=password,
+            address=address,
+            limits=limits,
+            codec=codec,
+            now=now,
+        )
+    elif grant_type == "client_credentials" and client_id and client_secret:
+        issued = await auth_service.client_credentials_grant(
+            session,
+            client_id=client_id,
+            client_secret=client_secret,
+            address=address,
+            limits=limits,
+            codec=codec,
+            now=now,
+        )
+    else:
+        raise InputInvalid(MISSING_CREDENTIALS)
+    return TokenOut(access_token=issued.access_token, expires_in=issued.expires_in)
+
+
+MISSING_CREDENTIALS = Message(
+    "password 需要 username 与 password；client_credentials 需要 client_id 与 client_secret。",
+    "password needs username and password; client_credentials needs client_id and client_secret.",
+)

@@ -1,0 +1,276 @@
+"""Organisations, their members and credit records."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from jiebang_api.api.deps import IfMatchDep, NowDep, PrincipalDep, SessionDep
+from jiebang_api.api.problems import problems
+from jiebang_api.api.v1.schemas.organizations import (
+    AuditEntryOut,
+    CreditRecordIn,
+    CreditRecordList,
+    CreditRecordOut,
+    HistoryOut,
+    MemberIn,
+    MemberList,
+    MemberOut,
+    OrganizationIn,
+    OrganizationOut,
+    OrganizationPage,
+    OrganizationPatch,
+    VerifyIn,
+)
+from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from jiebang_api.models import Organization
+from jiebang_api.organizations import service as organizations
+from jiebang_api.organizations.enums import OrganizationType
+from jiebang_api.organizations.service import Member
+
+router = APIRouter(prefix="/organizations", tags=["organizations"])
+OrgId = Annotated[uuid.UUID, "organization id"]
+ETAG = {"ETag": {"description": "The version, for `If-Match`.", "schema": {"type": "string"}}}
+
+
+def _out(org: Organization, response: Response) -> OrganizationOut:
+    response.headers["ETag"] = f'"{org.version}"'
+    return OrganizationOut.of(org)
+
+
+def _member(member: Member) -> MemberOut:
+    m, user = member.membership, member.user
+    return MemberOut(
+        user_id=user.id,
+        username=user.username,
+        display_name=user.display_name,
+        role=m.role,
+        since=m.created_at,
+    )
+
+
+@router.post(
+    "",
+    response_model=OrganizationOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Register an organisation",
+    description="The caller becomes its manager. The USCC is checked (R-ORG-USCC): 18 "
+    "characters, valid check digit; its region code gives `in_region`. Flags are self-declared "
+    "until the department verifies them. A USCC already registered answers 409.",
+    responses={201: {"headers": ETAG}, **problems(401, 403, 409, 422)},
+)
+async def create_organization(
+    body: OrganizationIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> OrganizationOut:
+    org = await organizations.create(session, principal=principal, data=body.model_dump(), now=now)
+    return _out(org, response)
+
+
+@router.get(
+    "",
+    response_model=OrganizationPage,
+    summary="List organisations",
+    description="Signed-in callers. `q` matches name or USCC; results in registration order, "
+    "`limit` per page (1–100), continue with `next_cursor`.",
+    responses=problems(401, 422),
+)
+async def list_organizations(
+    session: SessionDep,
+    principal: PrincipalDep,
+    q: Annotated[str | None, Query(max_length=100)] = None,
+    type: Annotated[OrganizationType | None, Query()] = None,
+    verified: bool | None = None,
+    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> OrganizationPage:
+    page = await organizations.list_(
+        session, principal=principal, q=q, type_=type, verified=verified, cursor=cursor, limit=limit
+    )
+    return OrganizationPage(
+        items=[OrganizationOut.of(o) for o in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/{organization_id}",
+    response_model=OrganizationOut,
+    summary="Read an organisation",
+    description="Signed-in callers. The `ETag` header carries the version for `If-Match`.",
+    responses={200: {"headers": ETAG}, **problems(401, 404, 422)},
+)
+async def read_organization(
+    organization_id: OrgId, session: SessionDep, principal: PrincipalDep, response: Response
+) -> OrganizationOut:
+    org = await organizations.get(session, principal=principal, org_id=organization_id)
+    return _out(org, response)
+
+
+@router.patch(
+    "/{organization_id}",
+    response_model=OrganizationOut,
+    summary="Edit an organisation (its manager or admin)",
+    description="Only the given fields change. A changed flag loses its verification; a changed "
+    "name, USCC or type loses the organisation's. Setting `parent_org_id` to the organisation "
+    "itself or one of its subsidiaries answers 409. Send `If-Match` with the `ETag` you read: "
+    "a stale one answers 412.",
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
+)
+async def update_organization(
+    organization_id: OrgId,
+    body: OrganizationPatch,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+    expected_version: IfMatchDep,
+) -> OrganizationOut:
+    org = await organizations.update(
+        session,
+        principal=principal,
+        org_id=organization_id,
+        changes=body.changes(),
+        expected_version=expected_version,
+        now=now,
+    )
+    return _out(org, response)
+
+
+@router.post(
+    "/{organization_id}/verify",
+    response_model=OrganizationOut,
+    summary="Verify an organisation or some of its flags (admin)",
+    description="`{}` verifies the organisation and the current value of every flag; "
+    '`{"flags": [...]}` verifies only those flags.',
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 422)},
+)
+async def verify_organization(
+    organization_id: OrgId,
+    body: VerifyIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> OrganizationOut:
+    org = await organizations.verify(
+        session, principal=principal, org_id=organization_id, only=body.flags, now=now
+    )
+    return _out(org, response)
+
+
+@router.get(
+    "/{organization_id}/members",
+    response_model=MemberList,
+    summary="List members (members or admin)",
+    description="The organisation's users and their role (`manager` or `member`).",
+    responses=problems(401, 403, 404, 422),
+)
+async def list_members(
+    organization_id: OrgId, session: SessionDep, principal: PrincipalDep
+) -> MemberList:
+    found = await organizations.members(session, principal=principal, org_id=organization_id)
+    return MemberList(items=[_member(m) for m in found])
+
+
+@router.post(
+    "/{organization_id}/members",
+    response_model=MemberOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add a member (manager or admin)",
+    description="Adds a registered user by username, as `member` (default) or `manager`.",
+    responses=problems(401, 403, 404, 409, 422),
+)
+async def add_member(
+    organization_id: OrgId,
+    body: MemberIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+) -> MemberOut:
+    member = await organizations.add_member(
+        session,
+        principal=principal,
+        org_id=organization_id,
+        username=body.username,
+        role=body.role,
+        now=now,
+    )
+    return _member(member)
+
+
+@router.delete(
+    "/{organization_id}/members/{user_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Remove a member (manager or admin)",
+    description="The last manager cannot be removed (409).",
+    responses={204: {"description": "Removed."}, **problems(401, 403, 404, 409, 422)},
+)
+async def remove_member(
+    organization_id: OrgId,
+    user_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+) -> Response:
+    await organizations.remove_member(
+        session, principal=principal, org_id=organization_id, user_id=user_id, now=now
+    )
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
+
+
+@router.post(
+    "/{organization_id}/credit-records",
+    response_model=CreditRecordOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Record serious dishonesty (admin)",
+    description="A serious-dishonesty record binds from `starts_on` through `ends_on` "
+    "(inclusive; open-ended when null). While it binds, the organisation may not propose, "
+    "apply, sign or be paid (R-ELIG-NO-DISHONESTY, 第十五条).",
+    responses=problems(401, 403, 404, 422),
+)
+async def add_credit_record(
+    organization_id: OrgId,
+    body: CreditRecordIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+) -> CreditRecordOut:
+    record = await organizations.add_credit_record(
+        session, principal=principal, org_id=organization_id, data=body.model_dump(), now=now
+    )
+    return CreditRecordOut.model_validate(record)
+
+
+@router.get(
+    "/{organization_id}/credit-records",
+    response_model=CreditRecordList,
+    summary="List credit records (admin)",
+    description="Every credit record of the organisation, oldest first.",
+    responses=problems(401, 403, 404, 422),
+)
+async def list_credit_records(
+    organization_id: OrgId, session: SessionDep, principal: PrincipalDep
+) -> CreditRecordList:
+    records = await organizations.credit_records(
+        session, principal=principal, org_id=organization_id
+    )
+    return CreditRecordList(items=[CreditRecordOut.model_validate(r) for r in records])
+
+
+@router.get(
+    "/{organization_id}/history",
+    response_model=HistoryOut,
+    summary="Audit history (members or admin)",
+    description="Every recorded change of the organisation, oldest first, with actor and time.",
+    responses=problems(401, 403, 404, 422),
+)
+async def organization_history(
+    organization_id: OrgId, session: SessionDep, principal: PrincipalDep
+) -> HistoryOut:
+    entries = await organizations.history(session, principal=principal, org_id=organization_id)
+    return HistoryOut(items=[AuditEntryOut.model_validate(e) for e in entries])

@@ -1,0 +1,277 @@
+"""Bodies of organisations, members, credit records and history."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from typing import Any
+
+from pydantic import ConfigDict, Field, StrictBool
+from pydantic.config import JsonDict
+
+from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody, optional
+from jiebang_api.auth.principal import MembershipRole
+from jiebang_api.organizations.credit import CreditRecordKind
+from jiebang_api.organizations.enums import OrganizationType
+from jiebang_api.organizations.flags import Flag
+
+EXAMPLE_ORG: JsonDict = {
+    "name": "内蒙古某某稀土新材料有限公司",
+    "uscc": "91150000MA0N123406",
+    "type": "enterprise",
+    "independent_legal_person": True,
+    "central_enterprise_branch": False,
+    "pays_tax_in_region": True,
+    "high_tech": True,
+    "partner_4_8_n": False,
+    "strategic_agreement": False,
+    "parent_org_id": None,
+}
+
+
+EXAMPLE_ORG_OUT: JsonDict = {
+    **EXAMPLE_ORG,
+    "id": "9d1f0c7e-2b3a-4c5d-8e9f-0a1b2c3d4e5f",
+    "region_code": "150000",
+    "in_region": True,
+    "verification": {
+        "verified": False,
+        "verified_flags": [],
+        "verified_at": None,
+        "verified_by": None,
+    },
+    "version": 1,
+    "created_at": "2026-11-28T08:00:00Z",
+    "updated_at": "2026-11-28T08:00:00Z",
+}
+EXAMPLE_MEMBER: JsonDict = {
+    "user_id": "4f8e1c8a-7a55-4d5b-9a43-2f0d8e1b6c11",
+    "username": "li.na",
+    "display_name": "李娜",
+    "role": "member",
+    "since": "2026-11-28T08:00:00Z",
+}
+EXAMPLE_CREDIT_IN: JsonDict = {
+    "kind": "serious_dishonesty",
+    "starts_on": "2026-01-01",
+    "ends_on": "2028-12-31",
+    "source": "信用中国（内蒙古）",
+    "reference": "内信〔2026〕12号",
+}
+EXAMPLE_CREDIT_OUT: JsonDict = {
+    **EXAMPLE_CREDIT_IN,
+    "id": "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
+    "organization_id": "9d1f0c7e-2b3a-4c5d-8e9f-0a1b2c3d4e5f",
+    "note": None,
+    "created_at": "2026-11-28T08:00:00Z",
+}
+
+
+class OrganizationIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ORG]})
+
+    name: str = Field(min_length=1, max_length=200)
+    uscc: str = Field(min_length=1, max_length=32, description="统一社会信用代码 (R-ORG-USCC).")
+    type: OrganizationType
+    independent_legal_person: StrictBool = False
+    central_enterprise_branch: StrictBool = False
+    pays_tax_in_region: StrictBool = False
+    high_tech: StrictBool = False
+    partner_4_8_n: StrictBool = False
+    strategic_agreement: StrictBool = False
+    parent_org_id: uuid.UUID | None = Field(None, description="The owning organisation, if any.")
+
+
+class OrganizationPatch(RequestBody):
+    """Only the fields given change. A changed flag loses its verification."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"high_tech": True, "name": "内蒙古某某新材料有限公司"}]}
+    )
+
+    name: str = optional(min_length=1, max_length=200)
+    uscc: str = optional(min_length=1, max_length=32)
+    type: OrganizationType = optional()
+    independent_legal_person: StrictBool = optional()
+    central_enterprise_branch: StrictBool = optional()
+    pays_tax_in_region: StrictBool = optional()
+    high_tech: StrictBool = optional()
+    partner_4_8_n: StrictBool = optional()
+    strategic_agreement: StrictBool = optional()
+    parent_org_id: uuid.UUID | None = Field(None, description="null detaches from the parent.")
+
+    def changes(self) -> dict[str, Any]:
+        return self.model_dump(exclude_unset=True)
+
+
+class Verification(ResponseBody):
+    verified: bool = Field(description="The department verified the organisation's identity.")
+    verified_flags: list[Flag] = Field(description="Flags whose current value is verified.")
+    verified_at: datetime | None
+    verified_by: uuid.UUID | None
+
+
+class OrganizationOut(ResponseBody):
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [EXAMPLE_ORG_OUT]}
+    )
+
+    id: uuid.UUID
+    name: str
+    uscc: str
+    region_code: str = Field(description="Characters 3–8 of the USCC.")
+    in_region: bool = Field(description="Registered in Inner Mongolia (region code 15…).")
+    type: OrganizationType
+    independent_legal_person: bool
+    central_enterprise_branch: bool
+    pays_tax_in_region: bool
+    high_tech: bool
+    partner_4_8_n: bool
+    strategic_agreement: bool
+    parent_org_id: uuid.UUID | None
+    verification: Verification
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def of(cls, org: Any) -> OrganizationOut:
+        verification = Verification.model_validate(org)
+        return cls.model_validate({**_columns(org), "verification": verification})
+
+
+def _columns(row: Any) -> dict[str, Any]:
+    return {c.key: getattr(row, c.key) for c in row.__table__.columns}
+
+
+class OrganizationPage(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [EXAMPLE_ORG_OUT],
+                    "next_cursor": None,
+                }
+            ]
+        }
+    )
+
+    items: list[OrganizationOut]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` for the next page; null at the end."
+    )
+
+
+class VerifyIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{}, {"flags": ["high_tech", "pays_tax_in_region"]}]}
+    )
+
+    flags: list[Flag] | None = Field(
+        None,
+        min_length=1,
+        max_length=len(Flag),
+        description="Verify only these flags; leave out to verify the organisation and all flags.",
+    )
+
+
+class MemberIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"username": "li.na", "role": "member"}]}
+    )
+
+    username: str = Field(min_length=1, max_length=64)
+    role: MembershipRole = MembershipRole.MEMBER
+
+
+class MemberOut(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_MEMBER]})
+
+    user_id: uuid.UUID
+    username: str
+    display_name: str
+    role: MembershipRole
+    since: datetime
+
+
+class MemberList(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [EXAMPLE_MEMBER]}]})
+
+    items: list[MemberOut]
+
+
+class CreditRecordIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_CREDIT_IN]})
+
+    kind: CreditRecordKind
+    starts_on: date
+    ends_on: date | None = Field(None, description="Inclusive; null while open-ended.")
+    source: str = Field(min_length=1, max_length=200)
+    reference: str | None = Field(None, max_length=200)
+    note: str | None = Field(None, max_length=2000)
+
+
+class CreditRecordOut(ResponseBody):
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [EXAMPLE_CREDIT_OUT]}
+    )
+
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    kind: CreditRecordKind
+    starts_on: date
+    ends_on: date | None
+    source: str
+    reference: str | None
+    note: str | None
+    created_at: datetime
+
+
+class CreditRecordList(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [EXAMPLE_CREDIT_OUT]}]})
+
+    items: list[CreditRecordOut]
+
+
+class AuditEntryOut(ResponseBody):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: uuid.UUID
+    resource_seq: int
+    action: str
+    actor_type: str
+    actor_id: str | None
+    from_state: str | None
+    to_state: str | None
+    reason: str | None
+    request_id: str | None
+    data: dict[str, Any]
+    occurred_at: datetime
+
+
+class HistoryOut(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [
+                        {
+                            "id": "1c2d3e4f-5a6b-4c7d-8e9f-0a1b2c3d4e5f",
+                            "resource_seq": 1,
+                            "action": "organization.create",
+                            "actor_type": "user",
+                            "actor_id": "4f8e1c8a-7a55-4d5b-9a43-2f0d8e1b6c11",
+                            "from_state": None,
+                            "to_state": None,
+                            "reason": None,
+                            "request_id": "7f1c0e9a2b3d4c5e",
+                            "data": {"name": "内蒙古某某稀土新材料有限公司"},
+                            "occurred_at": "2026-11-28T08:00:00Z",
+                        }
+                    ]
+                }
+            ]
+        }
+    )
+
+    items: list[AuditEntryOut]

@@ -1,0 +1,97 @@
+"""Every permission of the service is decided here; routers and services only ask.
+
+A caller who may not know an object exists gets `NotFound`; one who may see it but not do
+the thing gets `PermissionDenied`; nobody signed in gets `Unauthenticated`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from enum import StrEnum
+
+from jiebang_api.auth.principal import Principal
+from jiebang_api.auth.roles import Role
+from jiebang_api.kit.errors import NotFound, PermissionDenied, Unauthenticated
+
+
+class Permission(StrEnum):
+    READ_ME = "me.read"
+    CREATE_USER = "user.create"
+    CREATE_SERVICE_CLIENT = "service_client.create"
+    CREATE_ORGANIZATION = "organization.create"
+    READ_ORGANIZATION = "organization.read"
+    UPDATE_ORGANIZATION = "organization.update"
+    VERIFY_ORGANIZATION = "organization.verify"
+    READ_MEMBERS = "organization.members.read"
+    MANAGE_MEMBERS = "organization.members.manage"
+    READ_ORGANIZATION_HISTORY = "organization.history.read"
+    READ_CREDIT_RECORDS = "credit_record.read"
+    CREATE_CREDIT_RECORD = "credit_record.create"
+    MOVE_SANDBOX_CLOCK = "sandbox_clock.move"
+
+
+Rule = Callable[[Principal, uuid.UUID | None], bool]
+
+
+def _admin(p: Principal, _org: uuid.UUID | None) -> bool:
+    return p.has(Role.ADMIN)
+
+
+def _anyone_signed_in(p: Principal, _org: uuid.UUID | None) -> bool:
+    return p.authenticated
+
+
+def _any_user(p: Principal, _org: uuid.UUID | None) -> bool:
+    return p.is_user
+
+
+def _manager_or_admin(p: Principal, org: uuid.UUID | None) -> bool:
+    return p.has(Role.ADMIN) or (org is not None and p.manages(org))
+
+
+def _member_or_admin(p: Principal, org: uuid.UUID | None) -> bool:
+    return p.has(Role.ADMIN) or (org is not None and p.member_of(org))
+
+
+RULES: dict[Permission, Rule] = {
+    Permission.READ_ME: _anyone_signed_in,
+    Permission.CREATE_USER: _admin,
+    Permission.CREATE_SERVICE_CLIENT: _admin,
+    Permission.CREATE_ORGANIZATION: _any_user,
+    Permission.READ_ORGANIZATION: _anyone_signed_in,
+    Permission.UPDATE_ORGANIZATION: _manager_or_admin,
+    Permission.VERIFY_ORGANIZATION: _admin,
+    Permission.READ_MEMBERS: _member_or_admin,
+    Permission.MANAGE_MEMBERS: _manager_or_admin,
+    Permission.READ_ORGANIZATION_HISTORY: _member_or_admin,
+    Permission.READ_CREDIT_RECORDS: _admin,
+    Permission.CREATE_CREDIT_RECORD: _admin,
+    Permission.MOVE_SANDBOX_CLOCK: _admin,
+}
+
+
+def can(principal: Principal, permission: Permission, org: uuid.UUID | None = None) -> bool:
+    return RULES[permission](principal, org)
+
+
+def require(
+    principal: Principal,
+    permission: Permission,
+    org: uuid.UUID | None = None,
+    *,
+    visible: bool = True,
+) -> None:
+    """Refuse unless allowed; `visible` says whether the caller may know the object exists."""
+    if can(principal, permission, org):
+        return
+    if not principal.authenticated:
+        raise Unauthenticated()
+    if not visible:
+        raise NotFound()
+    raise PermissionDenied()
+
+
+def can_see_organization(principal: Principal) -> bool:
+    """Organisations' registered facts are visible to every signed-in caller."""
+    return can(principal, Permission.READ_ORGANIZATION)

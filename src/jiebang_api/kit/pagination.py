@@ -1,0 +1,52 @@
+"""Keyset pagination: opaque cursors over a stable `(created_at, id)` order."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Generic, TypeVar
+
+from jiebang_api.kit.errors import InputInvalid, Message, Violation
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class Cursor:
+    created_at: datetime
+    id: uuid.UUID
+
+    def encode(self) -> str:
+        raw = json.dumps([self.created_at.isoformat(), str(self.id)]).encode()
+        return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        """Parse a cursor from a previous page; a damaged one is the caller's error."""
+        try:
+            padded = token + "=" * (-len(token) % 4)
+            created_at, id_ = json.loads(base64.urlsafe_b64decode(padded))
+            parsed = cls(datetime.fromisoformat(created_at), uuid.UUID(id_))
+        except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
+            raise InputInvalid(
+                violations=[
+                    Violation(
+                        Message("分页游标无效。", "The cursor is not valid."), field="query.cursor"
+                    )
+                ]
+            ) from None
+        if parsed.created_at.tzinfo is None:
+            raise InputInvalid(Message("分页游标无效。", "The cursor is not valid."))
+        return parsed
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    next_cursor: str | None

@@ -1,0 +1,135 @@
+"""Queries on organisations, their ownership tree, members and credit records."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import and_, literal_column, or_, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from jiebang_api.kit.pagination import Cursor
+from jiebang_api.models import CreditRecord, Membership, Organization, User
+
+
+async def get(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
+    return await session.get(Organization, organization_id)
+
+
+async def get_for_update(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
+    statement = select(Organization).where(Organization.id == organization_id).with_for_update()
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def by_uscc(session: AsyncSession, uscc: str) -> Organization | None:
+    statement = select(Organization).where(Organization.uscc == uscc)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def list_page(
+    session: AsyncSession,
+    *,
+    q: str | None,
+    type_: str | None,
+    verified: bool | None,
+    after: Cursor | None,
+    limit: int,
+) -> list[Organization]:
+    """Up to `limit + 1` organisations in `(created_at, id)` order (the extra one means more)."""
+    statement = select(Organization)
+    if q:
+        pattern = f"%{_escape_like(q)}%"
+        statement = statement.where(
+            or_(
+                Organization.name.ilike(pattern, escape="\\"),
+                Organization.uscc.ilike(pattern, escape="\\"),
+            )
+        )
+    if type_:
+        statement = statement.where(Organization.type == type_)
+    if verified is not None:
+        statement = statement.where(Organization.verified == verified)
+    if after is not None:
+        statement = statement.where(
+            or_(
+                Organization.created_at > after.created_at,
+                and_(Organization.created_at == after.created_at, Organization.id > after.id),
+            )
+        )
+    statement = statement.order_by(Organization.created_at, Organization.id).limit(limit + 1)
+    return list((await session.scalars(statement)).all())
+
+
+def _escape_like(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+async def ancestors(session: AsyncSession, organization_id: uuid.UUID) -> list[uuid.UUID]:
+    """Parent, grandparent, … up to the root (nearest first)."""
+    start = (
+        select(Organization.parent_org_id.label("id"), literal_column("1").label("depth"))
+        .where(Organization.id == organization_id, Organization.parent_org_id.is_not(None))
+        .cte("ancestors", recursive=True)
+    )
+    parent = aliased(Organization)
+    chain = start.union_all(
+        select(parent.parent_org_id, start.c.depth + 1)
+        .join(start, parent.id == start.c.id)
+        .where(parent.parent_org_id.is_not(None))
+    )
+    statement = select(chain.c.id).order_by(chain.c.depth)
+    return [row for row in (await session.execute(statement)).scalars()]
+
+
+async def descendants(session: AsyncSession, organization_id: uuid.UUID) -> list[uuid.UUID]:
+    """Every organisation below, at any depth (breadth first)."""
+    start = (
+        select(Organization.id.label("id"), literal_column("1").label("depth"))
+        .where(Organization.parent_org_id == organization_id)
+        .cte("descendants", recursive=True)
+    )
+    child = aliased(Organization)
+    tree = start.union_all(
+        select(child.id, start.c.depth + 1).join(start, child.parent_org_id == start.c.id)
+    )
+    statement = select(tree.c.id).order_by(tree.c.depth, tree.c.id)
+    return [row for row in (await session.execute(statement)).scalars()]
+
+
+async def lock_ownership_tree(session: AsyncSession) -> None:
+    """Serialise ownership changes, so two concurrent moves cannot close a cycle together.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite: writers are serial already.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(7390015)"))
+
+
+async def membership(
+    session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID
+) -> Membership | None:
+    statement = select(Membership).where(
+        Membership.organization_id == organization_id, Membership.user_id == user_id
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def members(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> list[tuple[Membership, User]]:
+    statement = (
+        select(Membership, User)
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.organization_id == organization_id)
+        .order_by(User.username)
+    )
+    return [(m, u) for m, u in (await session.execute(statement)).all()]
+
+
+async def credit_records(session: AsyncSession, organization_id: uuid.UUID) -> list[CreditRecord]:
+    statement = (
+        select(CreditRecord)
+        .where(CreditRecord.organization_id == organization_id)
+        .order_by(CreditRecord.starts_on, CreditRecord.id)
+    )
+    return list((await session.execute(statement)).scalars())

@@ -1,0 +1,350 @@
+"""Use cases of organisations: register, read, edit, verify, members, credit records."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiebang_api.audit import repository as audit_repository
+from jiebang_api.audit import service as audit
+from jiebang_api.auth import policy
+from jiebang_api.auth import repository as auth_repository
+from jiebang_api.auth.policy import Permission
+from jiebang_api.auth.principal import MembershipRole, Principal
+from jiebang_api.kit.errors import (
+    Conflict,
+    InputInvalid,
+    Message,
+    NotFound,
+    PermissionDenied,
+    VersionConflict,
+)
+from jiebang_api.kit.pagination import Cursor, Page
+from jiebang_api.models import AuditEntry, CreditRecord, Membership, Organization, User
+from jiebang_api.organizations import credit, flags, uscc
+from jiebang_api.organizations import repository as organizations_repository
+from jiebang_api.organizations.flags import Flag
+
+RESOURCE = "organization"
+DUPLICATE_USCC = Message(
+    "该统一社会信用代码已登记。", "An organisation with this USCC is already registered."
+)
+NOT_AN_OWNER = Message("上级单位不存在。", "The parent organisation does not exist.")
+CYCLE = Message(
+    "上级单位不能是本单位或其下属单位。",
+    "The parent may not be the organisation itself or one of its subsidiaries.",
+)
+
+
+def _snapshot(org: Organization) -> dict[str, Any]:
+    fields = ("name", "uscc", "type", "parent_org_id", *(f.value for f in Flag))
+    return {name: getattr(org, name) for name in fields}
+
+
+async def _visible(session: AsyncSession, principal: Principal, org_id: uuid.UUID) -> Organization:
+    """The organisation, when the caller may know of it (else NotFound / Unauthenticated)."""
+    policy.require(principal, Permission.READ_ORGANIZATION)
+    org = await organizations_repository.get(session, org_id)
+    if org is None:
+        raise NotFound()
+    return org
+
+
+async def _check_parent(
+    session: AsyncSession, org_id: uuid.UUID | None, parent_id: uuid.UUID | None
+) -> None:
+    if parent_id is None:
+        return
+    if await organizations_repository.get(session, parent_id) is None:
+        raise InputInvalid(NOT_AN_OWNER)
+    if org_id is None:
+        return
+    await organizations_repository.lock_ownership_tree(session)
+    if parent_id == org_id or parent_id in await organizations_repository.descendants(
+        session, org_id
+    ):
+        raise Conflict(CYCLE)
+
+
+async def create(
+    session: AsyncSession, *, principal: Principal, data: Mapping[str, Any], now: datetime
+) -> Organization:
+    """Register an organisation; the caller becomes its manager."""
+    policy.require(principal, Permission.CREATE_ORGANIZATION)
+    code = uscc.parse(data["uscc"])
+    if await organizations_repository.by_uscc(session, code.code) is not None:
+        raise Conflict(DUPLICATE_USCC)
+    await _check_parent(session, None, data.get("parent_org_id"))
+    org = Organization(
+        id=uuid.uuid4(),
+        **{**data, "uscc": code.code},
+        region_code=code.region_code,
+        in_region=code.in_region,
+        verified=False,
+        verified_flags=[],
+    )
+    session.add(org)
+    await session.flush()
+    if principal.user_id is None:  # CREATE_ORGANIZATION is for users only
+        raise PermissionDenied()
+    session.add(
+        Membership(user_id=principal.user_id, organization_id=org.id, role=MembershipRole.MANAGER)
+    )
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="organization.create",
+        resource_type=RESOURCE,
+        resource_id=org.id,
+        now=now,
+        data=_snapshot(org),
+    )
+    return org
+
+
+async def get(session: AsyncSession, *, principal: Principal, org_id: uuid.UUID) -> Organization:
+    return await _visible(session, principal, org_id)
+
+
+async def list_(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    q: str | None,
+    type_: str | None,
+    verified: bool | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[Organization]:
+    policy.require(principal, Permission.READ_ORGANIZATION)
+    after = Cursor.decode(cursor) if cursor else None
+    rows = await organizations_repository.list_page(
+        session, q=q, type_=type_, verified=verified, after=after, limit=limit
+    )
+    more = len(rows) > limit
+    items = rows[:limit]
+    next_cursor = Cursor(items[-1].created_at, items[-1].id).encode() if more else None
+    return Page(items, next_cursor)
+
+
+def _require_version(org: Organization, expected_version: int | None) -> None:
+    if expected_version is not None and org.version != expected_version:
+        raise VersionConflict()
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    org_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    now: datetime,
+) -> Organization:
+    """Edit facts; a changed flag loses its verification, a changed identity the org's."""
+    await _visible(session, principal, org_id)
+    policy.require(principal, Permission.UPDATE_ORGANIZATION, org_id)
+    org = await organizations_repository.get_for_update(session, org_id)
+    if org is None:
+        raise NotFound()
+    _require_version(org, expected_version)
+    changes = dict(changes)
+    if "uscc" in changes:
+        code = uscc.parse(changes["uscc"])
+        changes["uscc"] = code.code
+        other = await organizations_repository.by_uscc(session, code.code)
+        if other is not None and other.id != org.id:
+            raise Conflict(DUPLICATE_USCC)
+        changes.update(region_code=code.region_code, in_region=code.in_region)
+    if "parent_org_id" in changes:
+        await _check_parent(session, org.id, changes["parent_org_id"])
+    before = _snapshot(org)
+    org.verified_flags = flags.unverified_after_change(org.verified_flags, changes, before)
+    if flags.identity_changed(changes, before):
+        org.verified = False
+    for name, value in changes.items():
+        setattr(org, name, value)
+    await session.flush()
+    after = _snapshot(org)
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="organization.update",
+        resource_type=RESOURCE,
+        resource_id=org.id,
+        now=now,
+        data={"changed": {k: [before[k], after[k]] for k in after if before[k] != after[k]}},
+    )
+    return org
+
+
+async def verify(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    org_id: uuid.UUID,
+    only: list[Flag] | None,
+    now: datetime,
+) -> Organization:
+    """Department verification: of the organisation and all its flags, or of some flags."""
+    await _visible(session, principal, org_id)
+    policy.require(principal, Permission.VERIFY_ORGANIZATION, org_id)
+    org = await organizations_repository.get_for_update(session, org_id)
+    if org is None:
+        raise NotFound()
+    chosen = [f.value for f in (only if only is not None else list(Flag))]
+    org.verified_flags = sorted(set(org.verified_flags) | set(chosen))
+    if only is None:
+        org.verified = True
+    org.verified_at = now
+    org.verified_by = principal.user_id
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="organization.verify",
+        resource_type=RESOURCE,
+        resource_id=org.id,
+        now=now,
+        data={"flags": chosen, "organization": only is None},
+    )
+    return org
+
+
+@dataclass(frozen=True)
+class Member:
+    membership: Membership
+    user: User
+
+
+async def members(
+    session: AsyncSession, *, principal: Principal, org_id: uuid.UUID
+) -> list[Member]:
+    await _visible(session, principal, org_id)
+    policy.require(principal, Permission.READ_MEMBERS, org_id)
+    return [Member(m, u) for m, u in await organizations_repository.members(session, org_id)]
+
+
+async def add_member(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    org_id: uuid.UUID,
+    username: str,
+    role: MembershipRole,
+    now: datetime,
+) -> Member:
+    """The manager adds a registered user by username."""
+    await _visible(session, principal, org_id)
+    policy.require(principal, Permission.MANAGE_MEMBERS, org_id)
+    user = await auth_repository.user_by_username(session, username)
+    if user is None:
+        raise InputInvalid(Message("用户不存在。", "No user has this username."))
+    if await organizations_repository.membership(session, org_id, user.id) is not None:
+        raise Conflict(Message("该用户已是本单位成员。", "The user is already a member."))
+    membership = Membership(user_id=user.id, organization_id=org_id, role=role.value)
+    session.add(membership)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="organization.member.add",
+        resource_type=RESOURCE,
+        resource_id=org_id,
+        now=now,
+        data={"user_id": str(user.id), "role": role.value},
+    )
+    return Member(membership, user)
+
+
+async def remove_member(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    org_id: uuid.UUID,
+    user_id: uuid.UUID,
+    now: datetime,
+) -> None:
+    """Remove a member; the last manager stays (someone must be able to act for the org)."""
+    await _visible(session, principal, org_id)
+    policy.require(principal, Permission.MANAGE_MEMBERS, org_id)
+    await organizations_repository.get_for_update(session, org_id)
+    membership = await organizations_repository.membership(session, org_id, user_id)
+    if membership is None:
+        raise NotFound()
+    if membership.role == MembershipRole.MANAGER:
+        managers = [
+            m
+            for m, _ in await organizations_repository.members(session, org_id)
+            if m.role == MembershipRole.MANAGER
+        ]
+        if len(managers) == 1:
+            raise Conflict(
+                Message("不能移除唯一的单位管理员。", "The last manager cannot be removed.")
+            )
+    await session.delete(membership)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="organization.member.remove",
+        resource_type=RESOURCE,
+        resource_id=org_id,
+        now=now,
+        data={"user_id": str(user_id)},
+    )
+
+
+async def add_credit_record(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    org_id: uuid.UUID,
+    data: Mapping[str, Any],
+    now: datetime,
+) -> CreditRecord:
+    await _visible(session, principal, org_id)
+    policy.require(principal, Permission.CREATE_CREDIT_RECORD, org_id)
+    if data.get("ends_on") is not None and data["ends_on"] < data["starts_on"]:
+        raise InputInvalid(Message("结束日期早于开始日期。", "ends_on is before starts_on."))
+    record = CreditRecord(id=uuid.uuid4(), organization_id=org_id, **data)
+    session.add(record)
+    await session.flush()
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="organization.credit_record.add",
+        resource_type=RESOURCE,
+        resource_id=org_id,
+        now=now,
+        data={"record_id": str(record.id), **{k: str(v) for k, v in data.items()}},
+    )
+    return record
+
+
+async def credit_records(
+    session: AsyncSession, *, principal: Principal, org_id: uuid.UUID
+) -> list[CreditRecord]:
+    await _visible(session, principal, org_id)
+    policy.require(principal, Permission.READ_CREDIT_RECORDS, org_id)
+    return await organizations_repository.credit_records(session, org_id)
+
+
+async def has_active_dishonesty(session: AsyncSession, org_id: uuid.UUID, on_date: date) -> bool:
+    """Whether the organisation has a serious-dishonesty record binding on `on_date`."""
+    records = await organizations_repository.credit_records(session, org_id)
+    return credit.has_active_dishonesty(records, on_date)
+
+
+async def history(
+    session: AsyncSession, *, principal: Principal, org_id: uuid.UUID
+) -> list[AuditEntry]:
+    await _visible(session, principal, org_id)
+    policy.require(principal, Permission.READ_ORGANIZATION_HISTORY, org_id)
+    return await audit_repository.list_for(session, RESOURCE, str(org_id))
