@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 from typing import Any
 
@@ -294,3 +295,25 @@ async def test_members_of_other_organisations_cannot_edit(
     for who, status in [(outsider, 403), (plain, 403), (owner, 200)]:
         response = await client.patch(url, json={"high_tech": True}, headers=bearer(app, who))
         assert response.status_code == status, who.username
+
+
+async def test_concurrent_moves_cannot_close_a_cycle(
+    app: FastAPI, client_for: Any, admin_headers: dict[str, str], sessions: Sessions
+) -> None:
+    """A under B and B under A at the same time: one wins, the other sees the cycle."""
+    first, second = await create_organization(sessions), await create_organization(sessions)
+
+    async def move(child: Organization, parent: Organization) -> int:
+        async with client_for(app) as http:
+            response = await http.patch(
+                f"{ORGS}/{child.id}", json={"parent_org_id": str(parent.id)}, headers=admin_headers
+            )
+            return response.status_code
+
+    statuses = await asyncio.gather(move(first, second), move(second, first))
+    assert sorted(statuses) == [200, 409]
+    async with sessions() as session:
+        assert await organizations_repository.descendants(session, first.id) in (
+            [],
+            [second.id],
+        )
