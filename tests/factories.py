@@ -13,11 +13,11 @@ from datetime import UTC, date, datetime
 from functools import lru_cache
 from typing import Any
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stdnum.cn import uscc as stdnum_uscc
 
-from jiebang_api.auth.passwords import hash_secret
 from jiebang_api.auth.tokens import SubjectKind
 from jiebang_api.models import CreditRecord, Membership, Organization, ServiceClient, User
 
@@ -29,7 +29,7 @@ Sessions = async_sessionmaker[AsyncSession]
 
 @lru_cache(maxsize=1)
 def password_hash() -> str:
-    return hash_secret(PASSWORD)
+    return PasswordHasher().hash(PASSWORD)
 
 
 def unique(prefix: str) -> str:

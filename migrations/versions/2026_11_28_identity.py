@@ -125,6 +125,12 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_user_account")),
         sa.UniqueConstraint("username", name=op.f("uq_user_account_username")),
     )
+    op.create_index(
+        "uq_user_account_username_lower",
+        "user_account",
+        [sa.text("lower(username)")],
+        unique=True,
+    )
     op.create_table(
         "membership",
         sa.Column("user_id", sa.Uuid(), nullable=False),
@@ -160,6 +166,7 @@ def downgrade() -> None:
     op.drop_index("ix_membership_organization_id", table_name="membership")
 
     op.drop_table("membership")
+    op.drop_index("uq_user_account_username_lower", table_name="user_account")
     op.drop_table("user_account")
     op.drop_index("ix_credit_record_organization_id", table_name="credit_record")
 

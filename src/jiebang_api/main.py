@@ -55,6 +55,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.limits = Limits(
         limiter=RateLimiter(settings.rate_limit_storage_url),
         login_failures=settings.login_failure_limit,
+        login_addresses=settings.login_address_limit,
         registrations=settings.registration_limit,
     )
     app.state.version = __version__

@@ -43,6 +43,7 @@ class Settings(BaseSettings):
     access_token_ttl_seconds: int = Field(default=1800, ge=60, le=86_400)
     rate_limit_storage_url: str = "async+memory://"
     login_failure_limit: str = "10/15minutes"
+    login_address_limit: str = "50/15minutes"
     registration_limit: str = "20/hour"
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"

@@ -1,8 +1,21 @@
-"""What makes a password acceptable (pure)."""
+"""What makes a username and a password acceptable (pure)."""
 
 from __future__ import annotations
 
+import re
+
 from jiebang_api.kit.errors import Message, Violation
+
+USERNAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{2,63}$"
+USERNAME_RULE = Message(
+    "用户名为 3–64 个字母、数字或 _ . -，以字母或数字开头。",
+    "A username has 3–64 letters, digits, `_`, `.` or `-`, starting with a letter or digit.",
+)
+
+
+def valid_username(username: str) -> bool:
+    return re.fullmatch(USERNAME_PATTERN, username) is not None
+
 
 MIN_LENGTH = 10
 MAX_LENGTH = 128

@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.audit import service as audit
@@ -23,6 +24,7 @@ from jiebang_api.models import Membership, Organization, ServiceClient, User
 
 ASSIGNABLE_ROLES = frozenset({Role.ADMIN, Role.EXPERT, Role.AGENCY})
 BAD_CREDENTIALS = Message("用户名或密码错误。", "Wrong username or password.")
+USERNAME_TAKEN = Message("用户名已被使用。", "The username is taken.")
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,7 @@ class Limits:
 
     limiter: RateLimiter
     login_failures: str
+    login_addresses: str
     registrations: str
 
 
@@ -52,12 +55,14 @@ async def _new_user(
 ) -> User:
     if problems := password_policy.violations(username, password):
         raise InputInvalid(violations=problems)
+    if not password_policy.valid_username(username):
+        raise InputInvalid(password_policy.USERNAME_RULE)
     if await auth_repository.user_by_username(session, username) is not None:
-        raise Conflict(Message("用户名已被使用。", "The username is taken."))
+        raise Conflict(USERNAME_TAKEN)
     user = User(
         id=uuid.uuid4(),
         username=username,
-        password_hash=passwords.hash_secret(password),
+        password_hash=await passwords.hash_secret(password),
         display_name=display_name,
         email=email,
         roles=sorted(r.value for r in roles),
@@ -65,7 +70,10 @@ async def _new_user(
         is_active=True,
     )
     session.add(user)
-    await session.flush()
+    try:
+        await session.flush()
+    except IntegrityError:  # a concurrent sign-up took the name (case-insensitively) first
+        raise Conflict(USERNAME_TAKEN) from None
     return user
 
 
@@ -175,23 +183,26 @@ async def password_grant(
     codec: TokenCodec,
     now: datetime,
 ) -> IssuedToken:
-    """A token for a user; failures count per username and per client address."""
-    keys = (("login-user", username.lower()), ("login-address", address))
-    for key in keys:
-        await limits.limiter.check(limits.login_failures, *key)
+    """A token for a user; attempts are limited per username and per client address."""
+    user_key = ("login-user", username.lower())
+    await _count_attempt(limits, user_key, address)
     user = await auth_repository.user_by_username(session, username)
-    if user is None:
-        passwords.spend_verification_time()
-    if (
-        user is None
-        or not user.is_active
-        or not passwords.verify_secret(user.password_hash, password)
-    ):
-        for key in keys:
-            await limits.limiter.record(limits.login_failures, *key)
+    matches = await passwords.check_or_pretend(user.password_hash if user else None, password)
+    if user is None or not user.is_active or not matches:
         raise Unauthenticated(BAD_CREDENTIALS, extensions={"error": "invalid_grant"})
+    await limits.limiter.clear(limits.login_failures, *user_key)
     token, ttl = codec.issue(user.id, SubjectKind.USER, now)
     return IssuedToken(token, ttl)
+
+
+async def _count_attempt(limits: Limits, subject_key: tuple[str, str], address: str) -> None:
+    """Count the attempt before checking it, atomically, so parallel guesses cannot slip past.
+
+    A success clears the subject's count (its owner proved the secret); the address keeps
+    counting, so signing in to one's own account does not buy guesses at another's.
+    """
+    await limits.limiter.hit(limits.login_failures, *subject_key)
+    await limits.limiter.hit(limits.login_addresses, "login-address", address)
 
 
 async def client_credentials_grant(
@@ -205,23 +216,18 @@ async def client_credentials_grant(
     now: datetime,
 ) -> IssuedToken:
     """A token for a service client (the plan management system)."""
-    keys = (("login-client", client_id), ("login-address", address))
-    for key in keys:
-        await limits.limiter.check(limits.login_failures, *key)
+    client_key = ("login-client", client_id)
+    await _count_attempt(limits, client_key, address)
     client = await auth_repository.client_by_client_id(session, client_id)
-    if client is None:
-        passwords.spend_verification_time()
-    if (
-        client is None
-        or not client.is_active
-        or not passwords.verify_secret(client.secret_hash, client_secret)
-    ):
-        for key in keys:
-            await limits.limiter.record(limits.login_failures, *key)
+    matches = await passwords.check_or_pretend(
+        client.secret_hash if client else None, client_secret
+    )
+    if client is None or not client.is_active or not matches:
         raise Unauthenticated(
             Message("客户端凭据错误。", "Wrong client credentials."),
             extensions={"error": "invalid_client"},
         )
+    await limits.limiter.clear(limits.login_failures, *client_key)
     token, ttl = codec.issue(client.id, SubjectKind.SERVICE, now)
     return IssuedToken(token, ttl)
 
@@ -273,7 +279,7 @@ async def create_service_client(
     client = ServiceClient(
         id=uuid.uuid4(),
         client_id=f"svc_{secrets.token_hex(8)}",
-        secret_hash=passwords.hash_secret(secret),
+        secret_hash=await passwords.hash_secret(secret),
         name=name,
         roles=[Role.INTEGRATION.value],
         is_active=True,

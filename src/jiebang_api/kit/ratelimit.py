@@ -33,6 +33,6 @@ class RateLimiter:
             stats = await self._limiter.get_window_stats(item, *keys)
             raise RateLimited(max(1, math.ceil(stats.reset_time - time.time())))
 
-    async def record(self, limit: str, *keys: str) -> None:
-        """Count one event without refusing it (the next `check` decides)."""
-        await self._limiter.hit(parse(limit), *keys)
+    async def clear(self, limit: str, *keys: str) -> None:
+        """Forget the events counted for `keys`."""
+        await self._limiter.clear(parse(limit), *keys)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import JSON, Boolean, ForeignKey, String
+from sqlalchemy import JSON, Boolean, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiebang_api.models.base import Base, Entity
@@ -12,6 +12,8 @@ from jiebang_api.models.base import Base, Entity
 
 class User(Entity, Base):
     __tablename__ = "user_account"
+    # Usernames are unique regardless of case ("Zhang" and "zhang" are one account).
+    __table_args__ = (Index("uq_user_account_username_lower", func.lower("username"), unique=True),)
 
     username: Mapped[str] = mapped_column(String(64), unique=True)
     password_hash: Mapped[str] = mapped_column(String(255))

@@ -64,7 +64,6 @@ async def _check_parent(
         raise InputInvalid(NOT_AN_OWNER)
     if org_id is None:
         return
-    await organizations_repository.lock_ownership_tree(session)
     if parent_id == org_id or parent_id in await organizations_repository.descendants(
         session, org_id
     ):
@@ -76,6 +75,8 @@ async def create(
 ) -> Organization:
     """Register an organisation; the caller becomes its manager."""
     policy.require(principal, Permission.CREATE_ORGANIZATION)
+    if principal.user_id is None:  # the permission is for users only
+        raise PermissionDenied()
     code = uscc.parse(data["uscc"])
     if await organizations_repository.by_uscc(session, code.code) is not None:
         raise Conflict(DUPLICATE_USCC)
@@ -90,8 +91,6 @@ async def create(
     )
     session.add(org)
     await session.flush()
-    if principal.user_id is None:  # CREATE_ORGANIZATION is for users only
-        raise PermissionDenied()
     session.add(
         Membership(user_id=principal.user_id, organization_id=org.id, role=MembershipRole.MANAGER)
     )
@@ -150,6 +149,9 @@ async def update(
     """Edit facts; a changed flag loses its verification, a changed identity the org's."""
     await _visible(session, principal, org_id)
     policy.require(principal, Permission.UPDATE_ORGANIZATION, org_id)
+    if "parent_org_id" in changes:
+        # Before any row lock: moves are serialised, and none waits holding a row another needs.
+        await organizations_repository.lock_ownership_tree(session)
     org = await organizations_repository.get_for_update(session, org_id)
     if org is None:
         raise NotFound()

@@ -16,6 +16,7 @@ from jiebang_api.api.deps import (
 )
 from jiebang_api.api.problems import problems
 from jiebang_api.api.v1.schemas.auth import RegisterIn, TokenOut, UserOut
+from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.auth import service as auth_service
 from jiebang_api.kit.errors import InputInvalid, Message
 
@@ -88,10 +89,10 @@ async def issue_token(
     address: ClientAddressDep,
     clock: BaseClockDep,
     grant_type: Annotated[GrantType, Form()],
-    username: Annotated[str | None, Form(max_length=64)] = None,
-    password: Annotated[str | None, Form(max_length=128)] = None,
-    client_id: Annotated[str | None, Form(max_length=64)] = None,
-    client_secret: Annotated[str | None, Form(max_length=128)] = None,
+    username: Annotated[str | None, Form(max_length=64, pattern=NO_NUL)] = None,
+    password: Annotated[str | None, Form(max_length=128, pattern=NO_NUL)] = None,
+    client_id: Annotated[str | None, Form(max_length=64, pattern=NO_NUL)] = None,
+    client_secret: Annotated[str | None, Form(max_length=128, pattern=NO_NUL)] = None,
 ) -> TokenOut:
     now = clock.now()
     if grant_type == "password" and username and password:

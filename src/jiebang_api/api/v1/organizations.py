@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from jiebang_api.api.deps import IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.organizations import (
     AuditEntryOut,
     CreditRecordIn,
@@ -83,10 +84,10 @@ async def create_organization(
 async def list_organizations(
     session: SessionDep,
     principal: PrincipalDep,
-    q: Annotated[str | None, Query(max_length=100)] = None,
+    q: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
     type: Annotated[OrganizationType | None, Query()] = None,
     verified: bool | None = None,
-    cursor: Annotated[str | None, Query(max_length=200)] = None,
+    cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> OrganizationPage:
     page = await organizations.list_(

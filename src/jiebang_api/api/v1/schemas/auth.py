@@ -10,9 +10,9 @@ from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
 from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody
+from jiebang_api.auth.password_policy import USERNAME_PATTERN
 from jiebang_api.auth.principal import MembershipRole
 
-USERNAME = r"^[A-Za-z0-9][A-Za-z0-9_.\-]{2,63}$"
 EMAIL = r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$"
 
 
@@ -42,7 +42,9 @@ class RegisterIn(RequestBody):
         }
     )
 
-    username: str = Field(pattern=USERNAME, description="3–64 letters, digits, `_`, `.`, `-`.")
+    username: str = Field(
+        pattern=USERNAME_PATTERN, description="3–64 letters, digits, `_`, `.`, `-`."
+    )
     password: str = Field(min_length=1, max_length=128, description="At least 10 characters.")
     display_name: str = Field(min_length=1, max_length=100)
     email: str | None = Field(None, max_length=254, pattern=EMAIL)

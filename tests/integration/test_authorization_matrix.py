@@ -1,0 +1,410 @@
+"""The authorization matrix: every route × role × own/other organisation, and its status.
+
+`MATRIX` is written from `jiebang_api.auth.policy` (the one permission table) and the
+services that ask it. Each case builds its own organisations A and B (managed by `member_a`
+and `member_b`; `staff_a` is a plain member of A) and its own caller, so no case sees
+another's writes. For `member_a`,
+organisation A is "own" and B "other"; for `member_b` the reverse; every other role sees
+both as "other" (both are still exercised).
+
+The cases share one app per backend (building an app per case would dominate the runtime);
+its in-memory rate limits allow the few registrations and sign-ins the matrix makes.
+
+`test_every_route_is_in_the_matrix` compares the matrix with the application's OpenAPI
+paths, so a new route without an entry (or a stale entry) fails the suite.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from factories import (
+    PASSWORD,
+    add_member,
+    bearer,
+    create_organization,
+    create_service_client,
+    create_user,
+    unique,
+    valid_uscc,
+)
+from jiebang_api.main import create_app
+from jiebang_api.models import Organization, User
+from jiebang_api.settings import Environment, Settings
+
+Sessions = async_sessionmaker[AsyncSession]
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+
+ANONYMOUS = "anonymous"
+MEMBER_A = "member_a"
+MEMBER_B = "member_b"
+STAFF_A = "staff_a"
+ROLES = (ANONYMOUS, MEMBER_A, MEMBER_B, STAFF_A, "expert", "agency", "integration", "admin")
+# The organisation each member role belongs to; member_a/member_b manage theirs.
+MEMBER_ROLES = {MEMBER_A: "A", MEMBER_B: "B", STAFF_A: "A"}
+TARGETS = ("A", "B")
+HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
+
+ORG = "/api/v1/organizations/{organization_id}"
+
+# --------------------------------------------------------------------------------------------
+# Expectations
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OwnOther:
+    """A member's status on its own organisation and on the other one."""
+
+    own: int
+    other: int
+
+
+Status = int | OwnOther
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """The status every role gets; organisation-scoped routes distinguish own and other."""
+
+    scoped: bool
+    statuses: Mapping[str, Status]
+
+    def status(self, role: str, target: str | None) -> int:
+        expected = self.statuses[role]
+        if isinstance(expected, int):
+            return expected
+        return expected.own if MEMBER_ROLES.get(role) == target else expected.other
+
+
+def _row(scoped: bool, statuses: tuple[Status, ...]) -> Expectation:
+    assert len(statuses) == len(ROLES), f"one status per role {ROLES}, got {statuses}"
+    for role, status in zip(ROLES, statuses, strict=True):
+        if isinstance(status, OwnOther):
+            assert scoped, f"own/other only on organisation routes: {statuses}"
+            assert role in MEMBER_ROLES, f"own/other only for members, not {role}"
+    return Expectation(scoped, dict(zip(ROLES, statuses, strict=True)))
+
+
+def route(*statuses: Status) -> Expectation:
+    """A route on no organisation; one status per role, in the order of `ROLES`."""
+    return _row(False, statuses)
+
+
+def on_org(*statuses: Status) -> Expectation:
+    """A route on organisation `{organization_id}` (requested for A and for B)."""
+    return _row(True, statuses)
+
+
+def own(own: int, other: int = 403) -> OwnOther:
+    return OwnOther(own, other)
+
+
+# fmt: off
+# One column per role, in the order of ROLES. `own(x)`: x on the member's own organisation,
+# 403 on the other one. `staff_a` is a plain (non-manager) member of A.
+MATRIX: dict[tuple[str, str], Expectation] = {
+    #                                        anonym member_a  member_b  staff_a   expert agency integr admin
+    ("GET", "/healthz"):                 route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", "/readyz"):                  route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", "/metrics"):                 route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", "/api/v1/meta/enums"):       route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", "/api/v1/sandbox/clock"):    route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("POST", "/api/v1/sandbox/clock"):   route(401,  403,      403,      403,      403,   403,   403,   200),
+    ("POST", "/api/v1/auth/register"):   route(201,  201,      201,      201,      201,   201,   201,   201),
+    ("POST", "/api/v1/auth/token"):      route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("POST", "/api/v1/users"):           route(401,  403,      403,      403,      403,   403,   403,   201),
+    ("POST", "/api/v1/service-clients"): route(401,  403,      403,      403,      403,   403,   403,   201),
+    ("GET", "/api/v1/me"):               route(401,  200,      200,      200,      200,   200,   200,   200),
+    ("POST", "/api/v1/organizations"):   route(401,  201,      201,      201,      201,   201,   403,   201),
+    ("GET", "/api/v1/organizations"):    route(401,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", ORG):                       on_org(401,  200,      200,      200,      200,   200,   200,   200),
+    ("PATCH", ORG):                     on_org(401,  own(200), own(200), 403,      403,   403,   403,   200),
+    ("POST", f"{ORG}/verify"):          on_org(401,  403,      403,      403,      403,   403,   403,   200),
+    ("GET", f"{ORG}/members"):          on_org(401,  own(200), own(200), own(200), 403,   403,   403,   200),
+    ("POST", f"{ORG}/members"):         on_org(401,  own(201), own(201), 403,      403,   403,   403,   201),
+    ("DELETE", f"{ORG}/members/{{user_id}}"):
+                                        on_org(401,  own(204), own(204), 403,      403,   403,   403,   204),
+    ("POST", f"{ORG}/credit-records"):  on_org(401,  403,      403,      403,      403,   403,   403,   201),
+    ("GET", f"{ORG}/credit-records"):   on_org(401,  403,      403,      403,      403,   403,   403,   200),
+    ("GET", f"{ORG}/history"):          on_org(401,  own(200), own(200), own(200), 403,   403,   403,   200),
+}
+# fmt: on
+
+# --------------------------------------------------------------------------------------------
+# The world of one case, and the request each route makes in it
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class World:
+    app: FastAPI
+    sessions: Sessions
+    orgs: dict[str, Organization]
+    managers: dict[str, User]
+    target: Organization | None
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def org_id(self) -> uuid.UUID:
+        assert self.target is not None, "an organisation route needs a target"
+        return self.target.id
+
+
+@dataclass(frozen=True)
+class Call:
+    path: str
+    json: Any = None
+    data: dict[str, str] | None = None
+
+
+Builder = Callable[[World], Awaitable[Call]]
+
+
+def fixed(path: str, json: Any = None) -> Builder:
+    async def build(world: World) -> Call:
+        return Call(path.format(organization_id=world.org_id) if world.target else path, json)
+
+    return build
+
+
+async def _register(world: World) -> Call:
+    body = {
+        "username": unique("reg."),
+        "password": "a-long-enough-password",
+        "display_name": "注册用户",
+    }
+    return Call("/api/v1/auth/register", body)
+
+
+async def _token(world: World) -> Call:
+    user = await create_user(world.sessions)
+    form = {"grant_type": "password", "username": user.username, "password": PASSWORD}
+    return Call("/api/v1/auth/token", data=form)
+
+
+async def _create_user(world: World) -> Call:
+    body = {
+        "username": unique("made."),
+        "password": "an-initial-secret-42",
+        "display_name": "专家",
+        "roles": ["expert"],
+    }
+    return Call("/api/v1/users", body)
+
+
+async def _create_organization(world: World) -> Call:
+    body = {"name": unique("新单位"), "uscc": valid_uscc(), "type": "enterprise"}
+    return Call("/api/v1/organizations", body)
+
+
+async def _add_member(world: World) -> Call:
+    newcomer = await create_user(world.sessions)
+    return Call(f"/api/v1/organizations/{world.org_id}/members", {"username": newcomer.username})
+
+
+async def _remove_member(world: World) -> Call:
+    assert world.target is not None
+    plain = await create_user(world.sessions)
+    await add_member(world.sessions, world.target, plain)
+    return Call(f"/api/v1/organizations/{world.org_id}/members/{plain.id}")
+
+
+CREDIT_RECORD = {"kind": "serious_dishonesty", "starts_on": "2026-01-01", "source": "test"}
+
+REQUESTS: dict[tuple[str, str], Builder] = {
+    ("GET", "/healthz"): fixed("/healthz"),
+    ("GET", "/readyz"): fixed("/readyz"),
+    ("GET", "/metrics"): fixed("/metrics"),
+    ("GET", "/api/v1/meta/enums"): fixed("/api/v1/meta/enums"),
+    ("GET", "/api/v1/sandbox/clock"): fixed("/api/v1/sandbox/clock"),
+    ("POST", "/api/v1/sandbox/clock"): fixed("/api/v1/sandbox/clock", {"reset": True}),
+    ("POST", "/api/v1/auth/register"): _register,
+    ("POST", "/api/v1/auth/token"): _token,
+    ("POST", "/api/v1/users"): _create_user,
+    ("POST", "/api/v1/service-clients"): fixed("/api/v1/service-clients", {"name": "计划系统"}),
+    ("GET", "/api/v1/me"): fixed("/api/v1/me"),
+    ("POST", "/api/v1/organizations"): _create_organization,
+    ("GET", "/api/v1/organizations"): fixed("/api/v1/organizations"),
+    ("GET", ORG): fixed(ORG),
+    ("PATCH", ORG): fixed(ORG, {"high_tech": True}),
+    ("POST", f"{ORG}/verify"): fixed(f"{ORG}/verify", {}),
+    ("GET", f"{ORG}/members"): fixed(f"{ORG}/members"),
+    ("POST", f"{ORG}/members"): _add_member,
+    ("DELETE", f"{ORG}/members/{{user_id}}"): _remove_member,
+    ("POST", f"{ORG}/credit-records"): fixed(f"{ORG}/credit-records", CREDIT_RECORD),
+    ("GET", f"{ORG}/credit-records"): fixed(f"{ORG}/credit-records"),
+    ("GET", f"{ORG}/history"): fixed(f"{ORG}/history"),
+}
+
+
+async def build_world(
+    app: FastAPI,
+    sessions: Sessions,
+    accounts: Mapping[str, dict[str, str]],
+    role: str,
+    target: str | None,
+) -> World:
+    """Fresh organisations with their managers, and the caller playing `role`.
+
+    Organisation routes get both A and B; other routes only the caller's own organisation
+    (if the caller is a member), which is all they can see of it.
+    """
+    names = TARGETS if target else tuple(n for r, n in MEMBER_ROLES.items() if r == role)
+    managers = {name: await create_user(sessions) for name in names}
+    orgs = {name: await create_organization(sessions, manager=managers[name]) for name in names}
+    world = World(app, sessions, orgs, managers, orgs[target] if target else None)
+    if role == STAFF_A:
+        staff = await create_user(sessions)
+        await add_member(sessions, orgs["A"], staff)
+        world.headers = bearer(app, staff)
+    elif role in MEMBER_ROLES:
+        world.headers = bearer(app, managers[MEMBER_ROLES[role]])
+    else:
+        world.headers = dict(accounts[role])
+    return world
+
+
+async def perform(
+    client: httpx.AsyncClient, method: str, call: Call, headers: dict[str, str]
+) -> httpx.Response:
+    return await client.request(method, call.path, json=call.json, data=call.data, headers=headers)
+
+
+# --------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+async def matrix_app(database_url: str) -> AsyncIterator[FastAPI]:
+    """One app per backend for the whole matrix (building an app per case is the slow part)."""
+    settings = Settings(  # type: ignore[call-arg]
+        _env_file=None, env=Environment.TEST, database_url=database_url, migrations_dir=MIGRATIONS
+    )
+    application = create_app(settings)
+    yield application
+    await application.state.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def matrix_sessions(matrix_app: FastAPI) -> Sessions:
+    maker: Sessions = matrix_app.state.sessionmaker
+    return maker
+
+
+@pytest.fixture(scope="module")
+async def matrix_client(matrix_app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=matrix_app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        yield http
+
+
+@pytest.fixture(scope="module")
+async def accounts(matrix_app: FastAPI, matrix_sessions: Sessions) -> dict[str, dict[str, str]]:
+    """Headers of the callers that belong to no organisation (no case changes them)."""
+    return {
+        ANONYMOUS: {},
+        "expert": bearer(matrix_app, await create_user(matrix_sessions, roles=("expert",))),
+        "agency": bearer(matrix_app, await create_user(matrix_sessions, roles=("agency",))),
+        "admin": bearer(matrix_app, await create_user(matrix_sessions, roles=("admin",))),
+        "integration": bearer(matrix_app, await create_service_client(matrix_sessions)),
+    }
+
+
+def _cases() -> list[Any]:
+    cases = []
+    for (method, path), expectation in MATRIX.items():
+        for role in ROLES:
+            for target in TARGETS if expectation.scoped else (None,):
+                if target is None:
+                    relation = ""
+                else:
+                    relation = "own" if MEMBER_ROLES.get(role) == target else "other"
+                    relation = f"-{target}({relation})"
+                cases.append(
+                    pytest.param(method, path, role, target, id=f"{method} {path}-{role}{relation}")
+                )
+    return cases
+
+
+@pytest.mark.parametrize(("method", "path", "role", "target"), _cases())
+async def test_the_route_answers_the_role_as_the_matrix_says(
+    matrix_app: FastAPI,
+    matrix_sessions: Sessions,
+    matrix_client: httpx.AsyncClient,
+    accounts: dict[str, dict[str, str]],
+    method: str,
+    path: str,
+    role: str,
+    target: str | None,
+) -> None:
+    world = await build_world(matrix_app, matrix_sessions, accounts, role, target)
+    call = await REQUESTS[(method, path)](world)
+    response = await perform(matrix_client, method, call, world.headers)
+
+    expected = MATRIX[(method, path)].status(role, target)
+    assert response.status_code == expected, (
+        f"{method} {path} as {role} on {target or '-'} ({call.path}): expected {expected}, "
+        f"got {response.status_code}: {response.text}"
+    )
+
+
+def test_every_route_is_in_the_matrix(matrix_app: FastAPI) -> None:
+    operations = {
+        (method.upper(), path)
+        for path, item in matrix_app.openapi()["paths"].items()
+        for method in item
+        if method in HTTP_METHODS
+    }
+    missing = sorted(operations - MATRIX.keys())
+    stale = sorted(MATRIX.keys() - operations)
+    assert not missing, f"routes without an entry in MATRIX: {missing}"
+    assert not stale, f"MATRIX entries for routes that do not exist: {stale}"
+    assert REQUESTS.keys() == MATRIX.keys(), "every matrix entry needs a request builder"
+    for (method, path), expectation in MATRIX.items():
+        assert expectation.scoped == ("{organization_id}" in path), (method, path)
+
+
+# Bodies that pass validation, so an unknown organisation is what the answer is about.
+UNKNOWN_ORG_BODIES: dict[tuple[str, str], Any] = {
+    ("PATCH", ORG): {"high_tech": True},
+    ("POST", f"{ORG}/verify"): {},
+    ("POST", f"{ORG}/members"): {"username": "nobody.at.all"},
+    ("POST", f"{ORG}/credit-records"): CREDIT_RECORD,
+}
+
+
+async def test_an_unknown_organisation_is_404_when_signed_in_and_401_anonymously(
+    matrix_app: FastAPI,
+    matrix_sessions: Sessions,
+    matrix_client: httpx.AsyncClient,
+    accounts: dict[str, dict[str, str]],
+) -> None:
+    world = await build_world(matrix_app, matrix_sessions, accounts, ANONYMOUS, "A")
+    signed_in = {
+        role: bearer(matrix_app, world.managers[MEMBER_ROLES[role]])
+        if role in MEMBER_ROLES
+        else accounts[role]
+        for role in ROLES
+        if role != ANONYMOUS
+    }
+    scoped = [key for key, expectation in MATRIX.items() if expectation.scoped]
+    assert scoped
+    for method, template in scoped:
+        path = template.format(organization_id=uuid.uuid4(), user_id=uuid.uuid4())
+        call = Call(path, UNKNOWN_ORG_BODIES.get((method, template)))
+        anonymous = await perform(matrix_client, method, call, {})
+        assert anonymous.status_code == 401, (method, template, anonymous.text)
+        for role, headers in signed_in.items():
+            response = await perform(matrix_client, method, call, headers)
+            assert response.status_code == 404, (method, template, role, response.text)
