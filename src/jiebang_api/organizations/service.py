@@ -46,6 +46,34 @@ def _snapshot(org: Organization) -> dict[str, Any]:
     return {name: getattr(org, name) for name in fields}
 
 
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    org_id: uuid.UUID,
+    now: datetime,
+    data: dict[str, Any],
+) -> None:
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action=f"organization.{action}",
+        resource_type=RESOURCE,
+        resource_id=org_id,
+        now=now,
+        data=data,
+    )
+
+
+async def _allowed(
+    session: AsyncSession, principal: Principal, org_id: uuid.UUID, permission: Permission
+) -> Organization:
+    """The organisation, once the caller may see it and has `permission` on it."""
+    org = await _visible(session, principal, org_id)
+    policy.require(principal, permission, org_id)
+    return org
+
+
 async def _visible(session: AsyncSession, principal: Principal, org_id: uuid.UUID) -> Organization:
     """The organisation, when the caller may know of it (else NotFound / Unauthenticated)."""
     policy.require(principal, Permission.READ_ORGANIZATION)
@@ -95,15 +123,7 @@ async def create(
         Membership(user_id=principal.user_id, organization_id=org.id, role=MembershipRole.MANAGER)
     )
     await session.flush()
-    await audit.record(
-        session,
-        actor=principal.actor,
-        action="organization.create",
-        resource_type=RESOURCE,
-        resource_id=org.id,
-        now=now,
-        data=_snapshot(org),
-    )
+    await _record(session, principal, "create", org.id, now, _snapshot(org))
     return org
 
 
@@ -147,8 +167,7 @@ async def update(
     now: datetime,
 ) -> Organization:
     """Edit facts; a changed flag loses its verification, a changed identity the org's."""
-    await _visible(session, principal, org_id)
-    policy.require(principal, Permission.UPDATE_ORGANIZATION, org_id)
+    await _allowed(session, principal, org_id, Permission.UPDATE_ORGANIZATION)
     if "parent_org_id" in changes:
         # Before any row lock: moves are serialised, and none waits holding a row another needs.
         await organizations_repository.lock_ownership_tree(session)
@@ -174,14 +193,13 @@ async def update(
         setattr(org, name, value)
     await session.flush()
     after = _snapshot(org)
-    await audit.record(
+    await _record(
         session,
-        actor=principal.actor,
-        action="organization.update",
-        resource_type=RESOURCE,
-        resource_id=org.id,
-        now=now,
-        data={"changed": {k: [before[k], after[k]] for k in after if before[k] != after[k]}},
+        principal,
+        "update",
+        org.id,
+        now,
+        {"changed": {k: [before[k], after[k]] for k in after if before[k] != after[k]}},
     )
     return org
 
@@ -195,8 +213,7 @@ async def verify(
     now: datetime,
 ) -> Organization:
     """Department verification: of the organisation and all its flags, or of some flags."""
-    await _visible(session, principal, org_id)
-    policy.require(principal, Permission.VERIFY_ORGANIZATION, org_id)
+    await _allowed(session, principal, org_id, Permission.VERIFY_ORGANIZATION)
     org = await organizations_repository.get_for_update(session, org_id)
     if org is None:
         raise NotFound()
@@ -207,14 +224,8 @@ async def verify(
     org.verified_at = now
     org.verified_by = principal.user_id
     await session.flush()
-    await audit.record(
-        session,
-        actor=principal.actor,
-        action="organization.verify",
-        resource_type=RESOURCE,
-        resource_id=org.id,
-        now=now,
-        data={"flags": chosen, "organization": only is None},
+    await _record(
+        session, principal, "verify", org.id, now, {"flags": chosen, "organization": only is None}
     )
     return org
 
@@ -228,8 +239,7 @@ class Member:
 async def members(
     session: AsyncSession, *, principal: Principal, org_id: uuid.UUID
 ) -> list[Member]:
-    await _visible(session, principal, org_id)
-    policy.require(principal, Permission.READ_MEMBERS, org_id)
+    await _allowed(session, principal, org_id, Permission.READ_MEMBERS)
     return [Member(m, u) for m, u in await organizations_repository.members(session, org_id)]
 
 
@@ -243,8 +253,7 @@ async def add_member(
     now: datetime,
 ) -> Member:
     """The manager adds a registered user by username."""
-    await _visible(session, principal, org_id)
-    policy.require(principal, Permission.MANAGE_MEMBERS, org_id)
+    await _allowed(session, principal, org_id, Permission.MANAGE_MEMBERS)
     user = await auth_repository.user_by_username(session, username)
     if user is None:
         raise InputInvalid(Message("用户不存在。", "No user has this username."))
@@ -253,14 +262,8 @@ async def add_member(
     membership = Membership(user_id=user.id, organization_id=org_id, role=role.value)
     session.add(membership)
     await session.flush()
-    await audit.record(
-        session,
-        actor=principal.actor,
-        action="organization.member.add",
-        resource_type=RESOURCE,
-        resource_id=org_id,
-        now=now,
-        data={"user_id": str(user.id), "role": role.value},
+    await _record(
+        session, principal, "member.add", org_id, now, {"user_id": str(user.id), "role": role.value}
     )
     return Member(membership, user)
 
@@ -274,8 +277,7 @@ async def remove_member(
     now: datetime,
 ) -> None:
     """Remove a member; the last manager stays (someone must be able to act for the org)."""
-    await _visible(session, principal, org_id)
-    policy.require(principal, Permission.MANAGE_MEMBERS, org_id)
+    await _allowed(session, principal, org_id, Permission.MANAGE_MEMBERS)
     await organizations_repository.get_for_update(session, org_id)
     membership = await organizations_repository.membership(session, org_id, user_id)
     if membership is None:
@@ -292,15 +294,7 @@ async def remove_member(
             )
     await session.delete(membership)
     await session.flush()
-    await audit.record(
-        session,
-        actor=principal.actor,
-        action="organization.member.remove",
-        resource_type=RESOURCE,
-        resource_id=org_id,
-        now=now,
-        data={"user_id": str(user_id)},
-    )
+    await _record(session, principal, "member.remove", org_id, now, {"user_id": str(user_id)})
 
 
 async def add_credit_record(
@@ -311,21 +305,19 @@ async def add_credit_record(
     data: Mapping[str, Any],
     now: datetime,
 ) -> CreditRecord:
-    await _visible(session, principal, org_id)
-    policy.require(principal, Permission.CREATE_CREDIT_RECORD, org_id)
+    await _allowed(session, principal, org_id, Permission.CREATE_CREDIT_RECORD)
     if data.get("ends_on") is not None and data["ends_on"] < data["starts_on"]:
         raise InputInvalid(Message("结束日期早于开始日期。", "ends_on is before starts_on."))
     record = CreditRecord(id=uuid.uuid4(), organization_id=org_id, **data)
     session.add(record)
     await session.flush()
-    await audit.record(
+    await _record(
         session,
-        actor=principal.actor,
-        action="organization.credit_record.add",
-        resource_type=RESOURCE,
-        resource_id=org_id,
-        now=now,
-        data={"record_id": str(record.id), **{k: str(v) for k, v in data.items()}},
+        principal,
+        "credit_record.add",
+        org_id,
+        now,
+        {"record_id": str(record.id), **{k: str(v) for k, v in data.items()}},
     )
     return record
 
@@ -333,8 +325,7 @@ async def add_credit_record(
 async def credit_records(
     session: AsyncSession, *, principal: Principal, org_id: uuid.UUID
 ) -> list[CreditRecord]:
-    await _visible(session, principal, org_id)
-    policy.require(principal, Permission.READ_CREDIT_RECORDS, org_id)
+    await _allowed(session, principal, org_id, Permission.READ_CREDIT_RECORDS)
     return await organizations_repository.credit_records(session, org_id)
 
 
@@ -347,6 +338,5 @@ async def has_active_dishonesty(session: AsyncSession, org_id: uuid.UUID, on_dat
 async def history(
     session: AsyncSession, *, principal: Principal, org_id: uuid.UUID
 ) -> list[AuditEntry]:
-    await _visible(session, principal, org_id)
-    policy.require(principal, Permission.READ_ORGANIZATION_HISTORY, org_id)
+    await _allowed(session, principal, org_id, Permission.READ_ORGANIZATION_HISTORY)
     return await audit_repository.list_for(session, RESOURCE, str(org_id))
