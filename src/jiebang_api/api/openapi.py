@@ -33,6 +33,10 @@ TAGS: list[dict[str, str]] = [
         "name": "organizations",
         "description": "单位、成员与信用记录 / Organisations, members and credit records.",
     },
+    {
+        "name": "listings",
+        "description": "榜单征集、论证、确认与发布 / Listings: collection to publication.",
+    },
     {"name": "operations", "description": "健康检查与监控 / Health, readiness and metrics."},
     {"name": "meta", "description": "枚举与参考数据 / Enumerations and reference data."},
     {

@@ -29,6 +29,10 @@ class Permission(StrEnum):
     READ_CREDIT_RECORDS = "credit_record.read"
     CREATE_CREDIT_RECORD = "credit_record.create"
     MOVE_SANDBOX_CLOCK = "sandbox_clock.move"
+    CREATE_EMERGENCY_LISTING = "listing.emergency.create"
+    ACT_FOR_PROPOSER = "listing.proposer.act"
+    READ_LISTING = "listing.read"
+    REVIEW_LISTING = "listing.review"
 
 
 Rule = Callable[[Principal, uuid.UUID | None], bool]
@@ -50,6 +54,10 @@ def _manager_or_admin(p: Principal, org: uuid.UUID | None) -> bool:
     return p.has(Role.ADMIN) or (org is not None and p.manages(org))
 
 
+def _member(p: Principal, org: uuid.UUID | None) -> bool:
+    return org is not None and p.member_of(org)
+
+
 def _member_or_admin(p: Principal, org: uuid.UUID | None) -> bool:
     return p.has(Role.ADMIN) or (org is not None and p.member_of(org))
 
@@ -68,6 +76,12 @@ RULES: dict[Permission, Rule] = {
     Permission.READ_CREDIT_RECORDS: _admin,
     Permission.CREATE_CREDIT_RECORD: _admin,
     Permission.MOVE_SANDBOX_CLOCK: _admin,
+    Permission.CREATE_EMERGENCY_LISTING: _admin,
+    # Create, edit, submit, confirm and withdraw a listing on behalf of its proposer.
+    Permission.ACT_FOR_PROPOSER: _member,
+    Permission.READ_LISTING: _member_or_admin,
+    # Screen, assess, approve, reject, return, publish, close, cancel (the department).
+    Permission.REVIEW_LISTING: _admin,
 }
 
 

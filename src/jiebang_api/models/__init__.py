@@ -4,15 +4,19 @@ from jiebang_api.models.audit import AuditEntry
 from jiebang_api.models.base import Base, Entity
 from jiebang_api.models.event import Event
 from jiebang_api.models.identity import ServiceClient, User
+from jiebang_api.models.listing import CodeCounter, Listing, ListingAssessment
 from jiebang_api.models.organization import CreditRecord, Membership, Organization
 from jiebang_api.models.sandbox import SandboxClock
 
 __all__ = [
     "AuditEntry",
     "Base",
+    "CodeCounter",
     "CreditRecord",
     "Entity",
     "Event",
+    "Listing",
+    "ListingAssessment",
     "Membership",
     "Organization",
     "SandboxClock",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import and_, literal_column, or_, select, text
+from sqlalchemy import literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from jiebang_api.kit.pagination import Cursor
+from jiebang_api.kit.querying import LIKE_ESCAPE, after_cursor, contains_pattern
 from jiebang_api.models import CreditRecord, Membership, Organization, User
 
 
@@ -38,11 +39,11 @@ async def list_page(
     """Up to `limit + 1` organisations in `(created_at, id)` order (the extra one means more)."""
     statement = select(Organization)
     if q:
-        pattern = f"%{_escape_like(q)}%"
+        pattern = contains_pattern(q)
         statement = statement.where(
             or_(
-                Organization.name.ilike(pattern, escape="\\"),
-                Organization.uscc.ilike(pattern, escape="\\"),
+                Organization.name.ilike(pattern, escape=LIKE_ESCAPE),
+                Organization.uscc.ilike(pattern, escape=LIKE_ESCAPE),
             )
         )
     if type_:
@@ -50,18 +51,9 @@ async def list_page(
     if verified is not None:
         statement = statement.where(Organization.verified == verified)
     if after is not None:
-        statement = statement.where(
-            or_(
-                Organization.created_at > after.created_at,
-                and_(Organization.created_at == after.created_at, Organization.id > after.id),
-            )
-        )
+        statement = statement.where(after_cursor(Organization.created_at, Organization.id, after))
     statement = statement.order_by(Organization.created_at, Organization.id).limit(limit + 1)
     return list((await session.scalars(statement)).all())
-
-
-def _escape_like(value: str) -> str:
-    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
 async def ancestors(session: AsyncSession, organization_id: uuid.UUID) -> list[uuid.UUID]:

@@ -2,8 +2,16 @@
 
 from fastapi import APIRouter
 
-from jiebang_api.api.v1 import auth, meta, organizations, sandbox, service_clients, users
+from jiebang_api.api.v1 import (
+    auth,
+    listings,
+    meta,
+    organizations,
+    sandbox,
+    service_clients,
+    users,
+)
 
 router = APIRouter()
-for module in (auth, users, service_clients, organizations, meta, sandbox):
+for module in (auth, users, service_clients, organizations, listings, meta, sandbox):
     router.include_router(module.router)

@@ -1,0 +1,275 @@
+"""Bodies of listings and their workflow."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    AwareDatetime,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
+from pydantic.config import JsonDict
+
+from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody, optional
+from jiebang_api.kit import money
+from jiebang_api.listings.enums import ListingKind
+from jiebang_api.listings.workflow import ListingStatus
+
+
+def _money(value: object) -> Decimal:
+    """JSON gives a decimal string (never a float); the database gives a Decimal."""
+    if isinstance(value, Decimal):
+        return money.quantize(value)
+    if isinstance(value, str):
+        return money.parse(value)
+    raise ValueError('an amount is a decimal string such as "1500000.00"')
+
+
+Money = Annotated[
+    Decimal,
+    PlainValidator(_money),
+    PlainSerializer(money.to_text, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": money.PATTERN, "examples": ["1500000.00"]},
+    ),
+]
+Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+
+
+class KeyTechnology(RequestBody):
+    name: str = Field(min_length=1, max_length=200)
+    target_metrics: str = Field(min_length=1, max_length=2000)
+
+
+class IpRecord(RequestBody):
+    kind: Literal["invention_patent", "utility_model", "software_copyright", "other"]
+    number: str = Field(min_length=1, max_length=100)
+    title: str = Field(min_length=1, max_length=200)
+    holder: str = Field(min_length=1, max_length=200, description="Must be the proposer.")
+
+
+EXAMPLE_LISTING: JsonDict = {
+    "kind": "tech_breakthrough",
+    "proposer_org_id": "9d1f0c7e-2b3a-4c5d-8e9f-0a1b2c3d4e5f",
+    "title": "稀土永磁材料高矫顽力制备关键技术",
+    "industry": "新材料",
+    "background": "企业现有产品矫顽力不足，制约高端电机应用。",
+    "key_technologies": [{"name": "晶界扩散", "target_metrics": "矫顽力≥25 kOe"}],
+    "time_requirement_months": 24,
+    "total_rd_investment": "15000000.00",
+    "demand_requirements": "提供中试线与测试条件。",
+    "supply_requirements": "具备稀土永磁研发团队。",
+    "ip_ownership": "新产生知识产权归双方共有。",
+    "benefit_sharing": "按投入比例分享收益。",
+    "ip_records": [],
+    "attachment_ids": [],
+}
+
+
+class ListingIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_LISTING]})
+
+    kind: ListingKind
+    proposer_org_id: uuid.UUID | None = Field(None, description="Null only for emergency.")
+    title: str = Field(min_length=1, max_length=200)
+    industry: str | None = Field(None, max_length=100)
+    background: Text | None = None
+    key_technologies: list[KeyTechnology] = Field(default_factory=list, max_length=50)
+    transfer_content: Text | None = None
+    transfer_form: str | None = Field(None, max_length=200)
+    time_requirement_months: int | None = Field(None, ge=1, le=120)
+    total_rd_investment: Money | None = None
+    demand_requirements: Text | None = None
+    supply_requirements: Text | None = None
+    ip_ownership: Text | None = None
+    benefit_sharing: Text | None = None
+    ip_records: list[IpRecord] = Field(default_factory=list, max_length=100)
+    attachment_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+
+    def data(self) -> dict[str, Any]:
+        values = self.model_dump(mode="python")
+        values["attachment_ids"] = [str(a) for a in self.attachment_ids]
+        return values
+
+
+class ListingPatch(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"title": "稀土永磁材料关键技术（修订）"}]}
+    )
+
+    title: str = optional(min_length=1, max_length=200)
+    industry: str = optional(max_length=100)
+    background: Text = optional()
+    key_technologies: list[KeyTechnology] = optional(max_length=50)
+    transfer_content: Text = optional()
+    transfer_form: str = optional(max_length=200)
+    time_requirement_months: int = optional(ge=1, le=120)
+    total_rd_investment: Money = optional()
+    demand_requirements: Text = optional()
+    supply_requirements: Text = optional()
+    ip_ownership: Text = optional()
+    benefit_sharing: Text = optional()
+    ip_records: list[IpRecord] = optional(max_length=100)
+    attachment_ids: list[uuid.UUID] = optional(max_length=50)
+
+    def changes(self) -> dict[str, Any]:
+        values = self.model_dump(mode="python", exclude_unset=True)
+        if "attachment_ids" in values:
+            values["attachment_ids"] = [str(a) for a in values["attachment_ids"]]
+        return values
+
+
+class FindingOut(ResponseBody):
+    rule: str | None
+    article: str | None
+    field: str | None
+    message: dict[str, str]
+
+
+class ListingOut(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **EXAMPLE_LISTING,
+                    "id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+                    "code": "JB-2026-TB-0001",
+                    "status": "draft",
+                    "allowed_actions": ["submit", "withdraw", "cancel"],
+                    "confirmed_at": None,
+                    "application_opens_at": None,
+                    "application_closes_at": None,
+                    "published_at": None,
+                    "eligibility_warnings": [],
+                    "version": 1,
+                    "created_at": "2026-11-28T08:00:00Z",
+                    "updated_at": "2026-11-28T08:00:00Z",
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    code: str = Field(description="JB-{year}-{TB|AT|EM}-{seq}")
+    kind: ListingKind
+    status: ListingStatus = Field(description="As of now: an ended window reads as closed.")
+    allowed_actions: list[str] = Field(description="Workflow actions the state allows.")
+    proposer_org_id: uuid.UUID | None
+    title: str
+    industry: str | None
+    background: str | None
+    key_technologies: list[dict[str, Any]]
+    transfer_content: str | None
+    transfer_form: str | None
+    time_requirement_months: int | None
+    total_rd_investment: Money | None
+    demand_requirements: str | None
+    supply_requirements: str | None
+    ip_ownership: str | None
+    benefit_sharing: str | None
+    ip_records: list[dict[str, Any]]
+    attachment_ids: list[str]
+    confirmed_at: datetime | None
+    application_opens_at: datetime | None
+    application_closes_at: datetime | None
+    published_at: datetime | None
+    eligibility_warnings: list[FindingOut]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ListingPage(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [], "next_cursor": None}]})
+
+    items: list[ListingOut]
+    next_cursor: str | None
+
+
+class ScreenIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"passed": True, "comment": "符合征集方向"}]}
+    )
+
+    passed: bool
+    comment: str | None = Field(None, max_length=2000)
+
+
+class AssessmentIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"assessor": "张教授", "conclusion": "support", "comment": "需求明确"}]
+        }
+    )
+
+    assessor: str = Field(min_length=1, max_length=100)
+    conclusion: Literal["support", "oppose", "revise"]
+    comment: str | None = Field(None, max_length=5000)
+
+
+class AssessmentOut(ResponseBody):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    "id": "5e4d3c2b-1a09-4f8e-9d7c-6b5a4f3e2d1c",
+                    "assessor": "张教授",
+                    "conclusion": "support",
+                    "comment": "需求明确",
+                    "created_at": "2026-11-28T08:00:00Z",
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID
+    assessor: str
+    conclusion: str
+    comment: str | None
+    created_at: datetime
+
+
+class AssessmentList(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": []}]})
+
+    items: list[AssessmentOut]
+
+
+class ReasonIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"reason": "需求与征集方向不符"}]})
+
+    reason: str = Field(min_length=1, max_length=2000)
+
+
+class OptionalReasonIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{}, {"reason": "提前截止"}]})
+
+    reason: str | None = Field(None, min_length=1, max_length=2000)
+
+
+class EmptyIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{}]})
+
+
+class PublishIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "application_opens_at": "2027-01-05T09:00:00+08:00",
+                    "application_closes_at": "2027-02-05T17:00:00+08:00",
+                }
+            ]
+        }
+    )
+
+    application_opens_at: AwareDatetime
+    application_closes_at: AwareDatetime

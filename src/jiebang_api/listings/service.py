@@ -1,0 +1,703 @@
+"""Use cases of listings: create, edit, the workflow transitions, reads and history."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import asdict
+from datetime import datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiebang_api.audit import repository as audit_repository
+from jiebang_api.audit import service as audit
+from jiebang_api.auth import policy
+from jiebang_api.auth.policy import Permission
+from jiebang_api.auth.principal import Principal
+from jiebang_api.auth.roles import Role
+from jiebang_api.kit.errors import (
+    Conflict,
+    ErrorCode,
+    InputInvalid,
+    Message,
+    NotFound,
+    PermissionDenied,
+    RuleViolation,
+    VersionConflict,
+    Violation,
+)
+from jiebang_api.kit.pagination import Cursor, Page
+from jiebang_api.listings import repository as listings_repository
+from jiebang_api.listings import rules, workflow
+from jiebang_api.listings.enums import ListingKind
+from jiebang_api.listings.workflow import ListingAction, ListingStatus
+from jiebang_api.models import AuditEntry, Listing, ListingAssessment
+from jiebang_api.organizations import repository as organizations_repository
+from jiebang_api.organizations import service as organizations_service
+from jiebang_api.outbox import service as outbox
+
+RESOURCE = "listing"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+CODE_LETTERS = {
+    ListingKind.TECH_BREAKTHROUGH: "TB",
+    ListingKind.ACHIEVEMENT_TRANSFER: "AT",
+    ListingKind.EMERGENCY: "EM",
+}
+EVENT_NAMES = {
+    "create": "created",
+    "update": "updated",
+    "submit": "submitted",
+    "screen_pass": "screened",
+    "screen_fail": "rejected",
+    "assess": "assessed",
+    "approve": "approved",
+    "reject": "rejected",
+    "return": "returned",
+    "confirm": "confirmed",
+    "publish": "published",
+    "close": "closed",
+    "withdraw": "withdrawn",
+    "cancel": "cancelled",
+}
+EDITABLE_FIELDS = frozenset(
+    {
+        "title",
+        "industry",
+        "background",
+        "key_technologies",
+        "transfer_content",
+        "transfer_form",
+        "time_requirement_months",
+        "total_rd_investment",
+        "demand_requirements",
+        "supply_requirements",
+        "ip_ownership",
+        "benefit_sharing",
+        "ip_records",
+        "attachment_ids",
+    }
+)
+
+
+def status_of(listing: Listing, now: datetime) -> ListingStatus:
+    """The status a reader sees now (a window that has ended reads as closed)."""
+    return workflow.effective_status(
+        ListingStatus(listing.status), listing.application_closes_at, now
+    )
+
+
+def _kind(listing: Listing) -> ListingKind:
+    return ListingKind(listing.kind)
+
+
+def _may_read(principal: Principal, listing: Listing) -> bool:
+    if principal.has(Role.ADMIN):
+        return True
+    return listing.proposer_org_id is not None and policy.can(
+        principal, Permission.READ_LISTING, listing.proposer_org_id
+    )
+
+
+async def _load(
+    session: AsyncSession, principal: Principal, listing_id: uuid.UUID, *, for_update: bool
+) -> Listing:
+    """The listing when the caller may see it; NotFound otherwise (no existence leaks)."""
+    policy.require(principal, Permission.READ_ORGANIZATION)  # signed in at all
+    load = listings_repository.get_for_update if for_update else listings_repository.get
+    listing = await load(session, listing_id)
+    if listing is None or not _may_read(principal, listing):
+        raise NotFound()
+    return listing
+
+
+def _require_version(listing: Listing, expected_version: int | None) -> None:
+    if expected_version is not None and listing.version != expected_version:
+        raise VersionConflict()
+
+
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    listing: Listing,
+    action: str,
+    now: datetime,
+    *,
+    from_state: str | None = None,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action=f"listing.{action}",
+        resource_type=RESOURCE,
+        resource_id=listing.id,
+        now=now,
+        from_state=from_state,
+        to_state=listing.status,
+        reason=reason,
+        data=data,
+    )
+    await outbox.add(
+        session,
+        event_type=f"listing.{EVENT_NAMES.get(action, action)}",
+        resource_type=RESOURCE,
+        resource_id=listing.id,
+        now=now,
+        payload={"code": listing.code, "status": listing.status, "kind": listing.kind},
+    )
+
+
+async def create(
+    session: AsyncSession, *, principal: Principal, data: Mapping[str, Any], now: datetime
+) -> Listing:
+    """A draft listing; emergency listings are the department's, without proposer."""
+    kind = ListingKind(data["kind"])
+    proposer = data.get("proposer_org_id")
+    if kind is ListingKind.EMERGENCY:
+        policy.require(principal, Permission.CREATE_EMERGENCY_LISTING)
+        if proposer is not None:
+            raise InputInvalid(
+                Message(
+                    "应急类榜单由科技厅组织，无发榜单位。", "Emergency listings have no proposer."
+                )
+            )
+    else:
+        policy.require(principal, Permission.READ_ORGANIZATION)
+        if proposer is None:
+            raise InputInvalid(Message("请指定发榜单位。", "proposer_org_id is required."))
+        if await organizations_repository.get(session, proposer) is None:
+            raise InputInvalid(Message("发榜单位不存在。", "The proposer does not exist."))
+        policy.require(principal, Permission.ACT_FOR_PROPOSER, proposer)
+    year = now.astimezone(SHANGHAI).year
+    number = await listings_repository.next_number(session, f"JB-{CODE_LETTERS[kind]}", year)
+    listing = Listing(
+        id=uuid.uuid4(),
+        code=f"JB-{year}-{CODE_LETTERS[kind]}-{number:04d}",
+        status=ListingStatus.DRAFT.value,
+        **{k: v for k, v in data.items() if k in EDITABLE_FIELDS | {"kind", "proposer_org_id"}},
+    )
+    session.add(listing)
+    await session.flush()
+    await _record(session, principal, listing, "create", now, data={"code": listing.code})
+    return listing
+
+
+async def get(session: AsyncSession, *, principal: Principal, listing_id: uuid.UUID) -> Listing:
+    return await _load(session, principal, listing_id, for_update=False)
+
+
+async def list_(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    kind: str | None,
+    status: str | None,
+    industry: str | None,
+    q: str | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[Listing]:
+    """Admin: every listing; organisation members: their organisations' listings."""
+    policy.require(principal, Permission.READ_ORGANIZATION)
+    proposers = None if principal.has(Role.ADMIN) else list(principal.memberships)
+    rows = await listings_repository.list_page(
+        session,
+        proposer_ids=proposers,
+        kind=kind,
+        statuses=[status] if status else None,
+        industry=industry,
+        q=q,
+        after=Cursor.decode(cursor) if cursor else None,
+        limit=limit,
+    )
+    items = rows[:limit]
+    more = len(rows) > limit
+    return Page(items, Cursor(items[-1].created_at, items[-1].id).encode() if more else None)
+
+
+def _can_edit(principal: Principal, listing: Listing, status: ListingStatus) -> bool:
+    if principal.has(Role.ADMIN):
+        return status in workflow.EDITABLE_BY_DEPARTMENT
+    return (
+        listing.proposer_org_id is not None
+        and policy.can(principal, Permission.ACT_FOR_PROPOSER, listing.proposer_org_id)
+        and status in workflow.EDITABLE_BY_PROPOSER
+    )
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """Edit the text: the proposer while draft or returned, the department until publication.
+    Editing confirmed text clears the confirmation (R-WF-PUBLISH-JOINT)."""
+    listing = await _load(session, principal, listing_id, for_update=True)
+    _require_version(listing, expected_version)
+    status = status_of(listing, now)
+    if not _can_edit(principal, listing, status):
+        if principal.has(Role.ADMIN) or status not in workflow.EDITABLE_BY_PROPOSER:
+            raise Conflict(
+                Message(
+                    f"榜单当前状态（{status.value}）不允许修改。",
+                    f"The listing cannot be edited while {status.value}.",
+                ),
+                extensions={"current_state": status.value},
+            )
+        raise PermissionDenied()
+    changed = {k: v for k, v in changes.items() if getattr(listing, k) != v}
+    for name, value in changed.items():
+        setattr(listing, name, value)
+    new_status = workflow.after_edit(status)
+    if new_status is not status:
+        listing.status = new_status.value
+        listing.confirmed_at = listing.confirmed_by = None
+    await session.flush()
+    await _record(
+        session,
+        principal,
+        listing,
+        "update",
+        now,
+        from_state=status.value,
+        data={"fields": sorted(changed), "confirmation_cleared": new_status is not status},
+    )
+    return listing
+
+
+def _facts(org: Any, active_dishonesty: bool) -> rules.ProposerFacts:
+    return rules.ProposerFacts(
+        name=org.name,
+        type=org.type,
+        in_region=org.in_region,
+        independent_legal_person=org.independent_legal_person,
+        central_enterprise_branch=org.central_enterprise_branch,
+        pays_tax_in_region=org.pays_tax_in_region,
+        high_tech=org.high_tech,
+        verified_flags=frozenset(org.verified_flags),
+        active_dishonesty=active_dishonesty,
+    )
+
+
+def _finding(v: Violation) -> dict[str, Any]:
+    return {**asdict(v), "message": {"zh": v.message.zh, "en": v.message.en}}
+
+
+async def _transition(
+    session: AsyncSession,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    action: ListingAction,
+    permission: Permission,
+    *,
+    expected_version: int | None,
+    now: datetime,
+) -> tuple[Listing, ListingStatus]:
+    """Load, authorise and move the listing; returns it with the state it left."""
+    listing = await _load(session, principal, listing_id, for_update=True)
+    org = listing.proposer_org_id
+    if permission is Permission.ACT_FOR_PROPOSER and org is None:
+        policy.require(principal, Permission.REVIEW_LISTING)  # emergency: the department acts
+    else:
+        policy.require(principal, permission, org)
+    _require_version(listing, expected_version)
+    before = status_of(listing, now)
+    listing.status = workflow.machine(_kind(listing)).next_state(before, action).value
+    return listing, before
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """The proposer submits: required fields and proposer eligibility, all findings at once."""
+    listing, before = await _transition(
+        session,
+        principal,
+        listing_id,
+        ListingAction.SUBMIT,
+        Permission.ACT_FOR_PROPOSER,
+        expected_version=expected_version,
+        now=now,
+    )
+    kind = _kind(listing)
+    facts = {name: getattr(listing, name) for name in EDITABLE_FIELDS}
+    if listing.proposer_org_id is not None:
+        org = await organizations_repository.get(session, listing.proposer_org_id)
+        dishonest = await organizations_service.has_active_dishonesty(
+            session, listing.proposer_org_id, now.astimezone(SHANGHAI).date()
+        )
+        report = rules.evaluate_submission(kind, facts, _facts(org, dishonest))
+    else:
+        report = rules.Report(rules.required_fields(kind, facts))
+    if not report.passed:
+        raise RuleViolation(
+            Message("榜单未通过提交审查。", "The listing does not meet the requirements."),
+            violations=report.violations,
+            code=ErrorCode.ELIGIBILITY_FAILED,
+        )
+    listing.eligibility_warnings = [_finding(w) for w in report.warnings]
+    await session.flush()
+    await _record(session, principal, listing, "submit", now, from_state=before.value)
+    return listing
+
+
+async def screen(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    passed: bool,
+    comment: str | None,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """Initial screening by the department (Art. 9 (2)): on to assessment, or rejected."""
+    action = ListingAction.SCREEN_PASS if passed else ListingAction.SCREEN_FAIL
+    listing, before = await _transition(
+        session,
+        principal,
+        listing_id,
+        action,
+        Permission.REVIEW_LISTING,
+        expected_version=expected_version,
+        now=now,
+    )
+    await session.flush()
+    await _record(
+        session, principal, listing, action.value, now, from_state=before.value, reason=comment
+    )
+    return listing
+
+
+async def add_assessment(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    assessor: str,
+    conclusion: str,
+    comment: str | None,
+    now: datetime,
+) -> ListingAssessment:
+    """Record one assessment opinion (论证) while the listing is under assessment."""
+    listing, before = await _transition(
+        session,
+        principal,
+        listing_id,
+        ListingAction.ASSESS,
+        Permission.REVIEW_LISTING,
+        expected_version=None,
+        now=now,
+    )
+    opinion = ListingAssessment(
+        id=uuid.uuid4(),
+        listing_id=listing.id,
+        assessor=assessor,
+        conclusion=conclusion,
+        comment=comment,
+        recorded_by=principal.user_id,
+    )
+    session.add(opinion)
+    await session.flush()
+    await _record(
+        session,
+        principal,
+        listing,
+        "assess",
+        now,
+        from_state=before.value,
+        data={"assessor": assessor, "conclusion": conclusion},
+    )
+    return opinion
+
+
+async def approve(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """Approve after assessment; an emergency draft may be approved directly (skips recorded)."""
+    listing, before = await _transition(
+        session,
+        principal,
+        listing_id,
+        ListingAction.APPROVE,
+        Permission.REVIEW_LISTING,
+        expected_version=expected_version,
+        now=now,
+    )
+    skipped = workflow.SKIPPED_BY_SHORTCUT.get((before, ListingAction.APPROVE))
+    if skipped is None and not await listings_repository.assessments(session, listing.id):
+        raise Conflict(
+            Message(
+                "榜单须经论证（至少一条论证意见）后方可通过。",
+                "A listing is approved only after assessment (at least one opinion).",
+            ),
+            violations=[
+                Violation(
+                    Message("尚无论证意见。", "No assessment opinion yet."), article="第九条（二）"
+                )
+            ],
+        )
+    await session.flush()
+    await _record(
+        session,
+        principal,
+        listing,
+        "approve",
+        now,
+        from_state=before.value,
+        data=_skips(skipped),
+    )
+    return listing
+
+
+def _skips(skipped: list[str] | None) -> dict[str, Any] | None:
+    return {"skipped_steps": skipped, "rule": "R-WF-EM-SIMPLIFIED"} if skipped else None
+
+
+async def _simple(
+    session: AsyncSession,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    action: ListingAction,
+    permission: Permission,
+    *,
+    reason: str | None,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    listing, before = await _transition(
+        session,
+        principal,
+        listing_id,
+        action,
+        permission,
+        expected_version=expected_version,
+        now=now,
+    )
+    await session.flush()
+    await _record(
+        session, principal, listing, action.value, now, from_state=before.value, reason=reason
+    )
+    return listing
+
+
+async def reject(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    reason: str,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """The department rejects the listing (with a reason)."""
+    return await _simple(
+        session,
+        principal,
+        listing_id,
+        ListingAction.REJECT,
+        Permission.REVIEW_LISTING,
+        reason=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+async def return_for_revision(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    reason: str,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """The department sends the listing back to the proposer for revision (with a reason)."""
+    listing = await _simple(
+        session,
+        principal,
+        listing_id,
+        ListingAction.RETURN,
+        Permission.REVIEW_LISTING,
+        reason=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+    listing.confirmed_at = listing.confirmed_by = None
+    return listing
+
+
+async def confirm(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """The proposer confirms the final text (R-WF-PUBLISH-JOINT)."""
+    listing = await _simple(
+        session,
+        principal,
+        listing_id,
+        ListingAction.CONFIRM,
+        Permission.ACT_FOR_PROPOSER,
+        reason=None,
+        expected_version=expected_version,
+        now=now,
+    )
+    listing.confirmed_at, listing.confirmed_by = now, principal.user_id
+    await session.flush()
+    return listing
+
+
+async def publish(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    opens_at: datetime,
+    closes_at: datetime,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """Publish with an application window (R-LIST-WINDOW); ordinary listings need the
+    proposer's confirmation first (R-WF-PUBLISH-JOINT), emergency ones do not."""
+    if closes_at <= opens_at or closes_at <= now:
+        raise RuleViolation(
+            Message("揭榜期限无效。", "The application window is not valid."),
+            violations=[
+                Violation(
+                    Message(
+                        "截止时间须晚于开始时间，且晚于当前时间。",
+                        "The window must close after it opens, and in the future.",
+                    ),
+                    rule="R-LIST-WINDOW",
+                    field="body.application_closes_at",
+                )
+            ],
+        )
+    listing, before = await _transition(
+        session,
+        principal,
+        listing_id,
+        ListingAction.PUBLISH,
+        Permission.REVIEW_LISTING,
+        expected_version=expected_version,
+        now=now,
+    )
+    listing.application_opens_at, listing.application_closes_at = opens_at, closes_at
+    listing.published_at = now
+    await session.flush()
+    skipped = workflow.SKIPPED_BY_SHORTCUT.get((before, ListingAction.PUBLISH))
+    await _record(
+        session,
+        principal,
+        listing,
+        "publish",
+        now,
+        from_state=before.value,
+        data={
+            "opens_at": opens_at.isoformat(),
+            "closes_at": closes_at.isoformat(),
+            **(_skips(skipped) or {}),
+        },
+    )
+    return listing
+
+
+async def close(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    reason: str | None,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """Close the application window early (the department)."""
+    return await _simple(
+        session,
+        principal,
+        listing_id,
+        ListingAction.CLOSE,
+        Permission.REVIEW_LISTING,
+        reason=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+async def withdraw(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    reason: str | None,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """The proposer withdraws its listing before publication."""
+    return await _simple(
+        session,
+        principal,
+        listing_id,
+        ListingAction.WITHDRAW,
+        Permission.ACT_FOR_PROPOSER,
+        reason=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+async def cancel(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    reason: str,
+    expected_version: int | None,
+    now: datetime,
+) -> Listing:
+    """The department cancels the listing (with a reason)."""
+    return await _simple(
+        session,
+        principal,
+        listing_id,
+        ListingAction.CANCEL,
+        Permission.REVIEW_LISTING,
+        reason=reason,
+        expected_version=expected_version,
+        now=now,
+    )
+
+
+async def assessments(
+    session: AsyncSession, *, principal: Principal, listing_id: uuid.UUID
+) -> list[ListingAssessment]:
+    await _load(session, principal, listing_id, for_update=False)
+    return await listings_repository.assessments(session, listing_id)
+
+
+async def history(
+    session: AsyncSession, *, principal: Principal, listing_id: uuid.UUID
+) -> list[AuditEntry]:
+    await _load(session, principal, listing_id, for_update=False)
+    return await audit_repository.list_for(session, RESOURCE, str(listing_id))
