@@ -93,8 +93,8 @@ async def create_organization(
         region_code=code[2:8],
         in_region=code[2:4] == "15",
         type=overrides.pop("type", "enterprise"),
-        verified=False,
-        verified_flags=[],
+        verified=overrides.pop("verified", False),
+        verified_flags=overrides.pop("verified_flags", []),
         **overrides,
     )
     await _save(sessions, org)

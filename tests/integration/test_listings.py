@@ -1,0 +1,381 @@
+"""Listings through the API: the whole workflow, its refusals, and the proposer rules."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from factories import Sessions, bearer, create_credit_record, create_organization, create_user
+from jiebang_api.models import Event, User
+
+LISTINGS = "/api/v1/listings"
+
+
+def listing_body(org_id: Any, **overrides: Any) -> dict[str, Any]:
+    return {
+        "kind": "tech_breakthrough",
+        "proposer_org_id": str(org_id) if org_id else None,
+        "title": "稀土永磁材料高矫顽力制备关键技术",
+        "industry": "新材料",
+        "background": "现有产品矫顽力不足。",
+        "key_technologies": [{"name": "晶界扩散", "target_metrics": "矫顽力≥25 kOe"}],
+        "time_requirement_months": 24,
+        "total_rd_investment": "15000000.00",
+        "demand_requirements": "提供中试线。",
+        "supply_requirements": "具备研发团队。",
+        "ip_ownership": "双方共有。",
+        "benefit_sharing": "按投入比例。",
+        **overrides,
+    }
+
+
+def window(days: int = 30) -> dict[str, str]:
+    now = datetime.now(UTC)
+    return {
+        "application_opens_at": now.isoformat(),
+        "application_closes_at": (now + timedelta(days=days)).isoformat(),
+    }
+
+
+class World:
+    def __init__(self, app: FastAPI, admin: User, manager: User, org_id: Any) -> None:
+        self.admin, self.member = bearer(app, admin), bearer(app, manager)
+        self.org_id = org_id
+
+
+@pytest.fixture
+async def world(app: FastAPI, sessions: Sessions, admin: User) -> World:
+    manager = await create_user(sessions)
+    org = await create_organization(
+        sessions,
+        manager=manager,
+        independent_legal_person=True,
+        high_tech=True,
+        verified_flags=["independent_legal_person", "high_tech"],
+    )
+    return World(app, admin, manager, org.id)
+
+
+async def step(
+    client: httpx.AsyncClient,
+    listing_id: str,
+    action: str,
+    headers: dict[str, str],
+    body: dict[str, Any] | None = None,
+    expect: int = 200,
+) -> dict[str, Any]:
+    response = await client.post(
+        f"{LISTINGS}/{listing_id}/{action}", json=body or {}, headers=headers
+    )
+    assert response.status_code == expect, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def drafted(client: httpx.AsyncClient, world: World, **overrides: Any) -> dict[str, Any]:
+    response = await client.post(
+        LISTINGS, json=listing_body(world.org_id, **overrides), headers=world.member
+    )
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def test_the_whole_tech_breakthrough_path(
+    client: httpx.AsyncClient, world: World, sessions: Sessions
+) -> None:
+    listing = await drafted(client, world)
+    year = datetime.now(ZoneInfo("Asia/Shanghai")).year
+    assert listing["code"].startswith(f"JB-{year}-TB-")
+    lid = listing["id"]
+    assert (await step(client, lid, "submit", world.member))["status"] == "submitted"
+    assert (await step(client, lid, "screen", world.admin, {"passed": True}))[
+        "status"
+    ] == "under_assessment"
+    opinion = await client.post(
+        f"{LISTINGS}/{lid}/assessments",
+        json={"assessor": "张教授", "conclusion": "support", "comment": "需求明确"},
+        headers=world.admin,
+    )
+    assert opinion.status_code == 201
+    assert (await step(client, lid, "approve", world.admin))["status"] == "approved"
+    assert (await step(client, lid, "confirm", world.member))["status"] == "confirmed"
+    published = await step(client, lid, "publish", world.admin, window())
+    assert published["status"] == "published"
+    assert published["allowed_actions"] == ["close", "cancel"]
+    assert (await step(client, lid, "close", world.admin))["status"] == "closed"
+
+    history = (await client.get(f"{LISTINGS}/{lid}/history", headers=world.member)).json()["items"]
+    assert [(e["action"], e["from_state"], e["to_state"]) for e in history] == [
+        ("listing.create", None, "draft"),
+        ("listing.submit", "draft", "submitted"),
+        ("listing.screen_pass", "submitted", "under_assessment"),
+        ("listing.assess", "under_assessment", "under_assessment"),
+        ("listing.approve", "under_assessment", "approved"),
+        ("listing.confirm", "approved", "confirmed"),
+        ("listing.publish", "confirmed", "published"),
+        ("listing.close", "published", "closed"),
+    ]
+    assert all(e["actor_id"] and e["occurred_at"] for e in history)
+    async with sessions() as session:
+        events = (
+            await session.scalars(
+                select(Event.type).where(Event.resource_id == lid).order_by(Event.sequence)
+            )
+        ).all()
+    assert events[-2:] == ["listing.published", "listing.closed"]
+
+
+async def test_publish_before_confirm_names_the_allowed_actions(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    lid = (await drafted(client, world))["id"]
+    await step(client, lid, "submit", world.member)
+    await step(client, lid, "screen", world.admin, {"passed": True})
+    await client.post(
+        f"{LISTINGS}/{lid}/assessments",
+        json={"assessor": "李", "conclusion": "support"},
+        headers=world.admin,
+    )
+    await step(client, lid, "approve", world.admin)
+    refused = await step(client, lid, "publish", world.admin, window(), expect=409)
+    assert refused["code"] == "INVALID_TRANSITION"
+    assert refused["current_state"] == "approved"
+    assert refused["allowed_actions"] == ["return", "confirm", "withdraw", "cancel"]
+
+
+@pytest.mark.parametrize(
+    ("action", "body"),
+    [
+        ("screen", {"passed": True}),
+        ("approve", {}),
+        ("confirm", {}),
+        ("close", {}),
+        ("publish", None),
+    ],
+)
+async def test_invalid_transitions_from_draft(
+    client: httpx.AsyncClient, world: World, action: str, body: dict[str, Any] | None
+) -> None:
+    lid = (await drafted(client, world))["id"]
+    headers = world.member if action == "confirm" else world.admin
+    refused = await step(
+        client, lid, action, headers, body if body is not None else window(), expect=409
+    )
+    assert refused["code"] == "INVALID_TRANSITION"
+    assert refused["allowed_actions"] == ["submit", "withdraw", "cancel"]
+
+
+async def test_approval_needs_an_assessment(client: httpx.AsyncClient, world: World) -> None:
+    lid = (await drafted(client, world))["id"]
+    await step(client, lid, "submit", world.member)
+    await step(client, lid, "screen", world.admin, {"passed": True})
+    refused = await step(client, lid, "approve", world.admin, expect=409)
+    assert refused["violations"][0]["article"] == "第九条（二）"
+
+
+async def test_submission_lists_every_violation(
+    client: httpx.AsyncClient, world: World, sessions: Sessions
+) -> None:
+    await create_credit_record(sessions, await _org(sessions, world), ends_on=None)
+    lid = (await drafted(client, world, title="x", background=None, key_technologies=[]))["id"]
+    refused = await step(client, lid, "submit", world.member, expect=422)
+    assert refused["code"] == "ELIGIBILITY_FAILED"
+    cited = {(v["rule"], v["field"]) for v in refused["violations"]}
+    assert ("R-LIST-FIELDS", "listing.background") in cited
+    assert ("R-LIST-FIELDS", "listing.key_technologies") in cited
+    assert ("R-ELIG-NO-DISHONESTY", "proposer") in cited
+    listing = (await client.get(f"{LISTINGS}/{lid}", headers=world.member)).json()
+    assert listing["status"] == "draft", "a refused submission changes nothing"
+
+
+async def _org(sessions: Sessions, world: World) -> Any:
+    from jiebang_api.models import Organization
+
+    async with sessions() as session:
+        return await session.get(Organization, world.org_id)
+
+
+async def test_a_university_cannot_propose_a_tech_breakthrough(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions
+) -> None:
+    manager = await create_user(sessions)
+    uni = await create_organization(sessions, manager=manager, type="university")
+    response = await client.post(LISTINGS, json=listing_body(uni.id), headers=bearer(app, manager))
+    refused = await step(client, response.json()["id"], "submit", bearer(app, manager), expect=422)
+    assert {(v["rule"], v["article"]) for v in refused["violations"]} == {
+        ("R-ELIG-TB-PROPOSER", "第五条")
+    }
+
+
+async def test_achievement_transfer_needs_the_proposers_own_ip(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions
+) -> None:
+    manager = await create_user(sessions)
+    uni = await create_organization(
+        sessions, manager=manager, type="university", name="内蒙古大学测试"
+    )
+    headers = bearer(app, manager)
+    ip = {
+        "kind": "invention_patent",
+        "number": "ZL2024",
+        "title": "一种方法",
+        "holder": "另一所大学",
+    }
+    body = listing_body(
+        uni.id,
+        kind="achievement_transfer",
+        transfer_content="专利许可",
+        transfer_form="许可",
+        ip_records=[ip],
+    )
+    lid = (await client.post(LISTINGS, json=body, headers=headers)).json()["id"]
+    refused = await step(client, lid, "submit", headers, expect=422)
+    assert {v["rule"] for v in refused["violations"]} == {"R-ELIG-AT-OWN-IP"}
+    fixed = await client.patch(
+        f"{LISTINGS}/{lid}",
+        json={"ip_records": [{**ip, "holder": "内蒙古大学测试"}]},
+        headers=headers,
+    )
+    assert fixed.status_code == 200
+    assert (await step(client, lid, "submit", headers))["status"] == "submitted"
+
+
+async def test_emergency_listings_skip_steps_on_record(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    created = await client.post(
+        LISTINGS, json=listing_body(None, kind="emergency"), headers=world.admin
+    )
+    assert created.status_code == 201
+    assert created.json()["code"].split("-")[2] == "EM"
+    lid = created.json()["id"]
+    assert (await step(client, lid, "approve", world.admin))["status"] == "approved"
+    assert (await step(client, lid, "publish", world.admin, window()))["status"] == "published"
+    history = (await client.get(f"{LISTINGS}/{lid}/history", headers=world.admin)).json()["items"]
+    skipped = [
+        e["data"].get("skipped_steps")
+        for e in history
+        if e["data"].get("rule") == "R-WF-EM-SIMPLIFIED"
+    ]
+    assert skipped == [["submit", "screen", "assess"], ["confirm"]]
+
+
+async def test_only_the_department_creates_emergency_listings(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    refused = await client.post(
+        LISTINGS, json=listing_body(None, kind="emergency"), headers=world.member
+    )
+    assert refused.status_code == 403
+
+
+async def test_editing_confirmed_text_clears_the_confirmation(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    lid = (await drafted(client, world))["id"]
+    await step(client, lid, "submit", world.member)
+    await step(client, lid, "screen", world.admin, {"passed": True})
+    await client.post(
+        f"{LISTINGS}/{lid}/assessments",
+        json={"assessor": "李", "conclusion": "support"},
+        headers=world.admin,
+    )
+    await step(client, lid, "approve", world.admin)
+    confirmed = await step(client, lid, "confirm", world.member)
+    assert confirmed["confirmed_at"] is not None
+    edited = await client.patch(
+        f"{LISTINGS}/{lid}", json={"title": "修订后的榜单名称"}, headers=world.admin
+    )
+    assert edited.json()["status"] == "approved"
+    assert edited.json()["confirmed_at"] is None
+    proposer_edit = await client.patch(
+        f"{LISTINGS}/{lid}", json={"title": "再改"}, headers=world.member
+    )
+    assert proposer_edit.status_code == 409
+
+
+async def test_a_published_listing_reads_closed_when_its_window_ends(
+    client: httpx.AsyncClient, world: World, admin_headers: dict[str, str]
+) -> None:
+    lid = (await drafted(client, world))["id"]
+    await step(client, lid, "submit", world.member)
+    await step(client, lid, "screen", world.admin, {"passed": True})
+    await client.post(
+        f"{LISTINGS}/{lid}/assessments",
+        json={"assessor": "李", "conclusion": "support"},
+        headers=world.admin,
+    )
+    await step(client, lid, "approve", world.admin)
+    await step(client, lid, "confirm", world.member)
+    await step(client, lid, "publish", world.admin, window(days=2))
+    try:
+        await client.post(
+            "/api/v1/sandbox/clock", json={"advance_seconds": 3 * 86400}, headers=admin_headers
+        )
+        listing = (await client.get(f"{LISTINGS}/{lid}", headers=world.member)).json()
+        assert listing["status"] == "closed"
+        refused = await step(client, lid, "close", world.admin, expect=409)
+        assert refused["current_state"] == "closed"
+    finally:
+        await client.post("/api/v1/sandbox/clock", json={"reset": True}, headers=admin_headers)
+
+
+async def test_a_window_in_the_past_is_refused(client: httpx.AsyncClient, world: World) -> None:
+    created = await client.post(
+        LISTINGS, json=listing_body(None, kind="emergency"), headers=world.admin
+    )
+    lid = created.json()["id"]
+    await step(client, lid, "approve", world.admin)
+    past = {
+        "application_opens_at": "2020-01-01T00:00:00Z",
+        "application_closes_at": "2020-02-01T00:00:00Z",
+    }
+    refused = await step(client, lid, "publish", world.admin, past, expect=422)
+    assert refused["violations"][0]["rule"] == "R-LIST-WINDOW"
+
+
+async def test_strangers_cannot_see_a_listing(
+    client: httpx.AsyncClient, world: World, app: FastAPI, sessions: Sessions
+) -> None:
+    lid = (await drafted(client, world))["id"]
+    stranger = bearer(app, await create_user(sessions))
+    assert (await client.get(f"{LISTINGS}/{lid}", headers=stranger)).status_code == 404
+    assert (
+        await client.post(f"{LISTINGS}/{lid}/submit", json={}, headers=stranger)
+    ).status_code == 404
+    mine = (await client.get(LISTINGS, headers=stranger)).json()["items"]
+    assert lid not in {x["id"] for x in mine}
+
+
+async def test_codes_are_unique_under_concurrency(
+    app: FastAPI, client_for: Any, world: World
+) -> None:
+    async def create() -> str:
+        async with client_for(app) as http:
+            response = await http.post(
+                LISTINGS, json=listing_body(world.org_id), headers=world.member
+            )
+            assert response.status_code == 201, response.text
+            code: str = response.json()["code"]
+            return code
+
+    codes = await asyncio.gather(*(create() for _ in range(8)))
+    assert len(set(codes)) == 8
+
+
+async def test_money_is_a_decimal_string(client: httpx.AsyncClient, world: World) -> None:
+    for bad in (1500000.5, "1500000.123", "-5.00", "1e6"):
+        response = await client.post(
+            LISTINGS, json=listing_body(world.org_id, total_rd_investment=bad), headers=world.member
+        )
+        assert response.status_code == 422, bad
+    ok = await drafted(client, world, total_rd_investment="1500000.5")
+    assert ok["total_rd_investment"] == "1500000.50"

@@ -1,0 +1,239 @@
+"""The listing workflow table and the proposer rules, each with passing and failing cases."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from jiebang_api.kit.errors import InvalidTransition
+from jiebang_api.listings import rules, workflow
+from jiebang_api.listings.enums import ListingKind
+from jiebang_api.listings.workflow import ListingAction as A
+from jiebang_api.listings.workflow import ListingStatus as S
+
+TB, AT, EM = ListingKind.TECH_BREAKTHROUGH, ListingKind.ACHIEVEMENT_TRANSFER, ListingKind.EMERGENCY
+
+HAPPY_PATH = [
+    (S.DRAFT, A.SUBMIT, S.SUBMITTED),
+    (S.SUBMITTED, A.SCREEN_PASS, S.UNDER_ASSESSMENT),
+    (S.UNDER_ASSESSMENT, A.APPROVE, S.APPROVED),
+    (S.APPROVED, A.CONFIRM, S.CONFIRMED),
+    (S.CONFIRMED, A.PUBLISH, S.PUBLISHED),
+    (S.PUBLISHED, A.CLOSE, S.CLOSED),
+]
+
+
+@pytest.mark.parametrize(("state", "action", "after"), HAPPY_PATH)
+@pytest.mark.parametrize("kind", [TB, AT, EM])
+def test_the_ordinary_path(kind: ListingKind, state: S, action: A, after: S) -> None:
+    assert workflow.machine(kind).next_state(state, action) is after
+
+
+@pytest.mark.parametrize(
+    ("state", "action"),
+    [
+        (S.APPROVED, A.PUBLISH),  # R-WF-PUBLISH-JOINT: not before the proposer confirms
+        (S.DRAFT, A.APPROVE),
+        (S.DRAFT, A.PUBLISH),
+        (S.PUBLISHED, A.WITHDRAW),
+        (S.CLOSED, A.CANCEL),
+        (S.REJECTED, A.SUBMIT),
+        (S.SUBMITTED, A.CONFIRM),
+    ],
+)
+def test_ordinary_listings_refuse(state: S, action: A) -> None:
+    with pytest.raises(InvalidTransition) as caught:
+        workflow.machine(TB).next_state(state, action)
+    assert caught.value.state == state.value
+    assert set(caught.value.allowed) == {a.value for a in workflow.ORDINARY.allowed_actions(state)}
+
+
+@pytest.mark.parametrize(
+    ("state", "action", "after"),
+    [(S.DRAFT, A.APPROVE, S.APPROVED), (S.APPROVED, A.PUBLISH, S.PUBLISHED)],
+)
+def test_emergency_shortcuts(state: S, action: A, after: S) -> None:
+    """R-WF-EM-SIMPLIFIED: only emergency listings may skip, and the skips are named."""
+    assert workflow.machine(EM).next_state(state, action) is after
+    assert workflow.SKIPPED_BY_SHORTCUT[(state, action)]
+    with pytest.raises(InvalidTransition):
+        workflow.machine(TB).next_state(state, action)
+
+
+def test_terminal_states_allow_nothing() -> None:
+    for state in (S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED):
+        assert workflow.ORDINARY.allowed_actions(state) == []
+
+
+def test_an_edit_of_confirmed_text_clears_the_confirmation() -> None:
+    assert workflow.after_edit(S.CONFIRMED) is S.APPROVED
+    assert workflow.after_edit(S.DRAFT) is S.DRAFT
+
+
+def test_an_ended_window_reads_as_closed() -> None:
+    now = datetime(2027, 1, 1, tzinfo=UTC)
+    assert workflow.effective_status(S.PUBLISHED, now, now) is S.CLOSED
+    assert workflow.effective_status(S.PUBLISHED, now + timedelta(seconds=1), now) is S.PUBLISHED
+    assert workflow.effective_status(S.CONFIRMED, now - timedelta(days=1), now) is S.CONFIRMED
+
+
+PROPOSER = rules.ProposerFacts(
+    name="内蒙古甲稀土有限公司",
+    type="enterprise",
+    in_region=True,
+    independent_legal_person=True,
+    central_enterprise_branch=False,
+    pays_tax_in_region=False,
+    high_tech=True,
+    verified_flags=frozenset({"independent_legal_person", "high_tech"}),
+    active_dishonesty=False,
+)
+COMPLETE: dict[str, Any] = {
+    "title": "稀土永磁",
+    "industry": "新材料",
+    "background": "背景",
+    "key_technologies": [{"name": "晶界扩散", "target_metrics": "矫顽力≥25 kOe"}],
+    "time_requirement_months": 24,
+    "total_rd_investment": Decimal("15000000.00"),
+    "demand_requirements": "需求方要求",
+    "supply_requirements": "揭榜方要求",
+    "ip_ownership": "共有",
+    "benefit_sharing": "按比例",
+    "transfer_content": "转化内容",
+    "transfer_form": "许可",
+    "ip_records": [
+        {
+            "kind": "invention_patent",
+            "number": "ZL1",
+            "title": "专利",
+            "holder": "内蒙古甲稀土有限公司",
+        }
+    ],
+}
+
+
+def rule_ids(report: rules.Report) -> set[tuple[str | None, str | None]]:
+    return {(v.rule, v.article) for v in report.violations}
+
+
+def test_a_complete_tech_breakthrough_listing_passes() -> None:
+    report = rules.evaluate_submission(TB, COMPLETE, PROPOSER)
+    assert report.passed
+    assert report.warnings == []
+
+
+@pytest.mark.parametrize("missing", sorted(rules.COMMON_FIELDS))
+def test_every_required_field_is_cited(missing: str) -> None:
+    report = rules.evaluate_submission(TB, {**COMPLETE, missing: None}, PROPOSER)
+    assert ("R-LIST-FIELDS", "第九条（一）") in rule_ids(report)
+    assert f"listing.{missing}" in {v.field for v in report.violations}
+
+
+def test_key_technologies_need_metrics() -> None:
+    techs = [{"name": "甲", "target_metrics": ""}]
+    assert not rules.evaluate_submission(
+        TB, {**COMPLETE, "key_technologies": techs}, PROPOSER
+    ).passed
+
+
+@pytest.mark.parametrize(
+    ("changes", "passes"),
+    [
+        ({}, True),
+        (
+            {
+                "central_enterprise_branch": True,
+                "pays_tax_in_region": True,
+                "in_region": False,
+                "independent_legal_person": False,
+            },
+            True,
+        ),
+        ({"in_region": False}, False),
+        ({"independent_legal_person": False}, False),
+        ({"type": "university"}, False),
+        (
+            {
+                "central_enterprise_branch": True,
+                "in_region": False,
+                "independent_legal_person": False,
+            },
+            False,
+        ),
+    ],
+)
+def test_tech_breakthrough_proposer(changes: dict[str, Any], passes: bool) -> None:
+    report = rules.evaluate_submission(TB, COMPLETE, replace(PROPOSER, **changes))
+    assert report.passed is passes
+    if not passes:
+        assert ("R-ELIG-TB-PROPOSER", "第五条") in rule_ids(report)
+
+
+def test_unverified_flags_warn_and_scale_is_a_finding_for_assessors() -> None:
+    proposer = replace(PROPOSER, verified_flags=frozenset(), high_tech=False)
+    report = rules.evaluate_submission(TB, COMPLETE, proposer)
+    assert report.passed
+    assert {w.rule for w in report.warnings} == {"R-ELIG-TB-PROPOSER", "R-ELIG-TB-PROPOSER-SCALE"}
+
+
+@pytest.mark.parametrize(
+    ("proposer_type", "passes"),
+    [
+        ("university", True),
+        ("research_institute", True),
+        ("enterprise", True),
+        ("agency", False),
+        ("other", False),
+    ],
+)
+def test_achievement_transfer_proposer_type(proposer_type: str, passes: bool) -> None:
+    holder = replace(PROPOSER, type=proposer_type)
+    report = rules.evaluate_submission(AT, COMPLETE, holder)
+    assert report.passed is passes
+    if not passes:
+        assert ("R-ELIG-AT-PROPOSER-TYPE", "第七条") in rule_ids(report)
+
+
+@pytest.mark.parametrize(
+    ("records", "passes"),
+    [
+        (COMPLETE["ip_records"], True),
+        ([{**COMPLETE["ip_records"][0], "holder": " 内蒙古甲稀土 有限公司 "}], True),
+        ([], False),
+        ([{**COMPLETE["ip_records"][0], "holder": "别人的公司"}], False),
+    ],
+)
+def test_achievement_transfer_needs_own_ip(records: list[dict[str, Any]], passes: bool) -> None:
+    report = rules.evaluate_submission(AT, {**COMPLETE, "ip_records": records}, PROPOSER)
+    assert report.passed is passes
+    if not passes:
+        assert ("R-ELIG-AT-OWN-IP", "第七条（二）") in rule_ids(report)
+
+
+@pytest.mark.parametrize("missing", sorted(rules.TRANSFER_FIELDS))
+def test_achievement_transfer_layout(missing: str) -> None:
+    report = rules.evaluate_submission(AT, {**COMPLETE, missing: ""}, PROPOSER)
+    assert ("R-ELIG-AT-LAYOUT", "第七条（一）") in rule_ids(report)
+    assert rules.evaluate_submission(TB, {**COMPLETE, missing: ""}, PROPOSER).passed
+
+
+@pytest.mark.parametrize(("dishonest", "passes"), [(False, True), (True, False)])
+def test_no_dishonesty(dishonest: bool, passes: bool) -> None:
+    report = rules.evaluate_submission(TB, COMPLETE, replace(PROPOSER, active_dishonesty=dishonest))
+    assert report.passed is passes
+    if not passes:
+        assert ("R-ELIG-NO-DISHONESTY", "第十五条") in rule_ids(report)
+
+
+def test_all_violations_are_reported_together() -> None:
+    proposer = replace(PROPOSER, type="university", active_dishonesty=True)
+    report = rules.evaluate_submission(TB, {**COMPLETE, "title": ""}, proposer)
+    assert {v.rule for v in report.violations} == {
+        "R-LIST-FIELDS",
+        "R-ELIG-TB-PROPOSER",
+        "R-ELIG-NO-DISHONESTY",
+    }
