@@ -49,6 +49,8 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
     log_json: bool = True
     migrations_dir: Path | None = None
+    storage_dir: Path = Path("./data/files")
+    max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
 
     @model_validator(mode="before")
     @classmethod

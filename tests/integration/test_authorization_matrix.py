@@ -7,6 +7,11 @@ another's writes. For `member_a`,
 organisation A is "own" and B "other"; for `member_b` the reverse; every other role sees
 both as "other" (both are still exercised).
 
+Listing routes are scoped the same way by the listing's proposer: each case builds a fresh
+listing proposed by A (or by B), in the state its action needs, so a refusal is about who
+asks and never about the state. Listings are hidden from those who may not read them: "other"
+is 404 there, where organisations (visible to everyone signed in) answer 403.
+
 The cases share one app per backend (building an app per case would dominate the runtime);
 its in-memory rate limits allow the few registrations and sign-ins the matrix makes.
 
@@ -19,6 +24,8 @@ from __future__ import annotations
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +45,8 @@ from factories import (
     valid_uscc,
 )
 from jiebang_api.main import create_app
-from jiebang_api.models import Organization, User
+from jiebang_api.models import Listing, ListingAssessment, Organization, User
+from jiebang_api.sandbox import service as sandbox
 from jiebang_api.settings import Environment, Settings
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -55,6 +63,9 @@ TARGETS = ("A", "B")
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 ORG = "/api/v1/organizations/{organization_id}"
+LISTING = "/api/v1/listings/{listing_id}"
+# The path parameter naming the target of each scope.
+SCOPES = {"organization": "{organization_id}", "listing": "{listing_id}"}
 
 # --------------------------------------------------------------------------------------------
 # Expectations
@@ -74,10 +85,15 @@ Status = int | OwnOther
 
 @dataclass(frozen=True)
 class Expectation:
-    """The status every role gets; organisation-scoped routes distinguish own and other."""
+    """The status every role gets; scoped routes (on an organisation, or on a listing through
+    its proposer) distinguish own and other."""
 
-    scoped: bool
+    scope: str | None
     statuses: Mapping[str, Status]
+
+    @property
+    def scoped(self) -> bool:
+        return self.scope is not None
 
     def status(self, role: str, target: str | None) -> int:
         expected = self.statuses[role]
@@ -86,32 +102,43 @@ class Expectation:
         return expected.own if MEMBER_ROLES.get(role) == target else expected.other
 
 
-def _row(scoped: bool, statuses: tuple[Status, ...]) -> Expectation:
+def _row(scope: str | None, statuses: tuple[Status, ...]) -> Expectation:
     assert len(statuses) == len(ROLES), f"one status per role {ROLES}, got {statuses}"
     for role, status in zip(ROLES, statuses, strict=True):
         if isinstance(status, OwnOther):
-            assert scoped, f"own/other only on organisation routes: {statuses}"
+            assert scope, f"own/other only on organisation or listing routes: {statuses}"
             assert role in MEMBER_ROLES, f"own/other only for members, not {role}"
-    return Expectation(scoped, dict(zip(ROLES, statuses, strict=True)))
+    return Expectation(scope, dict(zip(ROLES, statuses, strict=True)))
 
 
 def route(*statuses: Status) -> Expectation:
     """A route on no organisation; one status per role, in the order of `ROLES`."""
-    return _row(False, statuses)
+    return _row(None, statuses)
 
 
 def on_org(*statuses: Status) -> Expectation:
     """A route on organisation `{organization_id}` (requested for A and for B)."""
-    return _row(True, statuses)
+    return _row("organization", statuses)
+
+
+def on_listing(*statuses: Status) -> Expectation:
+    """A route on listing `{listing_id}` (requested for a listing proposed by A, and by B)."""
+    return _row("listing", statuses)
 
 
 def own(own: int, other: int = 403) -> OwnOther:
     return OwnOther(own, other)
 
 
+def mine(own: int) -> OwnOther:
+    """`own` on a listing proposed by the member's organisation; 404 on the other's (hidden)."""
+    return OwnOther(own, 404)
+
+
 # fmt: off
 # One column per role, in the order of ROLES. `own(x)`: x on the member's own organisation,
-# 403 on the other one. `staff_a` is a plain (non-manager) member of A.
+# 403 on the other one. `mine(x)`: x on a listing its own organisation proposed, 404 on the
+# other's. `staff_a` is a plain (non-manager) member of A.
 MATRIX: dict[tuple[str, str], Expectation] = {
     #                                        anonym member_a  member_b  staff_a   expert agency integr admin
     ("GET", "/healthz"):                 route(200,  200,      200,      200,      200,   200,   200,   200),
@@ -137,6 +164,26 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("POST", f"{ORG}/credit-records"):  on_org(401,  403,      403,      403,      403,   403,   403,   201),
     ("GET", f"{ORG}/credit-records"):   on_org(401,  403,      403,      403,      403,   403,   403,   200),
     ("GET", f"{ORG}/history"):          on_org(401,  own(200), own(200), own(200), 403,   403,   403,   200),
+    # Listings. Members create for their own organisation (admins only emergency listings);
+    # the proposer's members (any member) edit, submit, confirm and withdraw; the department
+    # (admin) reviews. A caller who may not read a listing gets 404.
+    ("POST", "/api/v1/listings"):        route(401,  201,      201,      201,      403,   403,   403,   403),
+    ("GET", "/api/v1/listings"):         route(401,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", LISTING):                   on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 200),
+    ("PATCH", LISTING):                 on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 200),
+    ("GET", f"{LISTING}/assessments"):  on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 200),
+    ("POST", f"{LISTING}/assessments"): on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 201),
+    ("GET", f"{LISTING}/history"):      on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 200),
+    ("POST", f"{LISTING}/submit"):      on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
+    ("POST", f"{LISTING}/screen"):      on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
+    ("POST", f"{LISTING}/approve"):     on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
+    ("POST", f"{LISTING}/reject"):      on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
+    ("POST", f"{LISTING}/return"):      on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
+    ("POST", f"{LISTING}/confirm"):     on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
+    ("POST", f"{LISTING}/publish"):     on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
+    ("POST", f"{LISTING}/close"):       on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
+    ("POST", f"{LISTING}/withdraw"):    on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
+    ("POST", f"{LISTING}/cancel"):      on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
 }
 # fmt: on
 
@@ -221,6 +268,103 @@ async def _remove_member(world: World) -> Call:
 
 CREDIT_RECORD = {"kind": "serious_dishonesty", "starts_on": "2026-01-01", "source": "test"}
 
+# Every field R-LIST-FIELDS asks of a technology-breakthrough listing.
+LISTING_TEXT: dict[str, Any] = {
+    "title": "稀土永磁材料关键技术",
+    "industry": "新材料",
+    "background": "现有产品矫顽力不足。",
+    "key_technologies": [{"name": "晶界扩散", "target_metrics": "矫顽力≥25 kOe"}],
+    "time_requirement_months": 24,
+    "demand_requirements": "提供中试线。",
+    "supply_requirements": "具备研发团队。",
+    "ip_ownership": "双方共有。",
+    "benefit_sharing": "按投入比例分享。",
+}
+REASON = {"reason": "测试"}
+ASSESSMENT = {"assessor": "张", "conclusion": "support"}
+
+
+async def sandbox_now(app: FastAPI, sessions: Sessions) -> datetime:
+    """The instant the app's rules see (the sandbox clock may have been moved)."""
+    async with sessions() as session:
+        offset = await sandbox.current_offset(session)
+    now: datetime = app.state.clock.now()
+    return now + offset
+
+
+async def publish_window(app: FastAPI, sessions: Sessions) -> dict[str, str]:
+    now = await sandbox_now(app, sessions)
+    opens, closes = now + timedelta(days=1), now + timedelta(days=31)
+    return {"application_opens_at": opens.isoformat(), "application_closes_at": closes.isoformat()}
+
+
+async def create_listing(world: World, status: str) -> Listing:
+    """A technology-breakthrough listing proposed by the target, complete, in `status`.
+
+    It carries what `status` implies and the next action needs: an assessment opinion when
+    under assessment (so `approve` may go on), the confirmation once confirmed, an open
+    window when published; a draft's proposer is made eligible (so `submit` may go on).
+    """
+    now = await sandbox_now(world.app, world.sessions)
+    listing = Listing(
+        id=uuid.uuid4(),
+        code=unique("JB-T-"),
+        kind="tech_breakthrough",
+        proposer_org_id=world.org_id,
+        status=status,
+        total_rd_investment=Decimal("1500000.00"),
+        **LISTING_TEXT,
+    )
+    if status == "confirmed":
+        listing.confirmed_at = now
+    if status == "published":
+        listing.application_opens_at = listing.published_at = now - timedelta(days=1)
+        listing.application_closes_at = now + timedelta(days=30)
+    async with world.sessions() as session:
+        if status == "draft":
+            proposer = await session.get(Organization, world.org_id)
+            assert proposer is not None
+            proposer.independent_legal_person = True
+        session.add(listing)
+        await session.flush()
+        if status == "under_assessment":
+            session.add(ListingAssessment(id=uuid.uuid4(), listing_id=listing.id, **ASSESSMENT))
+        await session.commit()
+    return listing
+
+
+def listing_in(status: str, action: str = "", json: Any = None) -> Builder:
+    """A request on a fresh listing of the target in `status`, at `LISTING` + `action`."""
+
+    async def build(world: World) -> Call:
+        listing = await create_listing(world, status)
+        return Call(f"/api/v1/listings/{listing.id}{action}", json)
+
+    return build
+
+
+async def _publish(world: World) -> Call:
+    listing = await create_listing(world, "confirmed")
+    window = await publish_window(world.app, world.sessions)
+    return Call(f"/api/v1/listings/{listing.id}/publish", window)
+
+
+async def _create_listing(world: World) -> Call:
+    """Members propose for their own organisation; everyone else for a fresh one."""
+    proposer = next(iter(world.orgs.values()), None)
+    if proposer is None:
+        proposer = await create_organization(
+            world.sessions, manager=await create_user(world.sessions)
+        )
+    body = {
+        "kind": "tech_breakthrough",
+        "proposer_org_id": str(proposer.id),
+        **LISTING_TEXT,
+        "total_rd_investment": "1500000.00",
+    }
+    return Call("/api/v1/listings", body)
+
+
 REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/healthz"): fixed("/healthz"),
     ("GET", "/readyz"): fixed("/readyz"),
@@ -244,6 +388,23 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", f"{ORG}/credit-records"): fixed(f"{ORG}/credit-records", CREDIT_RECORD),
     ("GET", f"{ORG}/credit-records"): fixed(f"{ORG}/credit-records"),
     ("GET", f"{ORG}/history"): fixed(f"{ORG}/history"),
+    ("POST", "/api/v1/listings"): _create_listing,
+    ("GET", "/api/v1/listings"): fixed("/api/v1/listings"),
+    ("GET", LISTING): listing_in("draft"),
+    ("PATCH", LISTING): listing_in("draft", json={"title": "新标题"}),
+    ("GET", f"{LISTING}/assessments"): listing_in("under_assessment", "/assessments"),
+    ("POST", f"{LISTING}/assessments"): listing_in("under_assessment", "/assessments", ASSESSMENT),
+    ("GET", f"{LISTING}/history"): listing_in("draft", "/history"),
+    ("POST", f"{LISTING}/submit"): listing_in("draft", "/submit", {}),
+    ("POST", f"{LISTING}/screen"): listing_in("submitted", "/screen", {"passed": True}),
+    ("POST", f"{LISTING}/approve"): listing_in("under_assessment", "/approve", {}),
+    ("POST", f"{LISTING}/reject"): listing_in("under_assessment", "/reject", REASON),
+    ("POST", f"{LISTING}/return"): listing_in("submitted", "/return", REASON),
+    ("POST", f"{LISTING}/confirm"): listing_in("approved", "/confirm", {}),
+    ("POST", f"{LISTING}/publish"): _publish,
+    ("POST", f"{LISTING}/close"): listing_in("published", "/close", {}),
+    ("POST", f"{LISTING}/withdraw"): listing_in("draft", "/withdraw", {}),
+    ("POST", f"{LISTING}/cancel"): listing_in("draft", "/cancel", REASON),
 }
 
 
@@ -372,19 +533,32 @@ def test_every_route_is_in_the_matrix(matrix_app: FastAPI) -> None:
     assert not stale, f"MATRIX entries for routes that do not exist: {stale}"
     assert REQUESTS.keys() == MATRIX.keys(), "every matrix entry needs a request builder"
     for (method, path), expectation in MATRIX.items():
-        assert expectation.scoped == ("{organization_id}" in path), (method, path)
+        for scope, parameter in SCOPES.items():
+            assert (parameter in path) == (expectation.scope == scope), (method, path)
 
 
-# Bodies that pass validation, so an unknown organisation is what the answer is about.
-UNKNOWN_ORG_BODIES: dict[tuple[str, str], Any] = {
+# Bodies that pass validation, so an unknown organisation or listing is what the answer is
+# about (`publish` also gets a valid window, built at run time).
+UNKNOWN_TARGET_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", ORG): {"high_tech": True},
     ("POST", f"{ORG}/verify"): {},
     ("POST", f"{ORG}/members"): {"username": "nobody.at.all"},
     ("POST", f"{ORG}/credit-records"): CREDIT_RECORD,
+    ("PATCH", LISTING): {"title": "新标题"},
+    ("POST", f"{LISTING}/assessments"): ASSESSMENT,
+    ("POST", f"{LISTING}/submit"): {},
+    ("POST", f"{LISTING}/screen"): {"passed": True},
+    ("POST", f"{LISTING}/approve"): {},
+    ("POST", f"{LISTING}/reject"): REASON,
+    ("POST", f"{LISTING}/return"): REASON,
+    ("POST", f"{LISTING}/confirm"): {},
+    ("POST", f"{LISTING}/close"): {},
+    ("POST", f"{LISTING}/withdraw"): {},
+    ("POST", f"{LISTING}/cancel"): REASON,
 }
 
 
-async def test_an_unknown_organisation_is_404_when_signed_in_and_401_anonymously(
+async def test_an_unknown_organisation_or_listing_is_404_signed_in_and_401_anonymously(
     matrix_app: FastAPI,
     matrix_sessions: Sessions,
     matrix_client: httpx.AsyncClient,
@@ -398,11 +572,15 @@ async def test_an_unknown_organisation_is_404_when_signed_in_and_401_anonymously
         for role in ROLES
         if role != ANONYMOUS
     }
+    bodies = {
+        **UNKNOWN_TARGET_BODIES,
+        ("POST", f"{LISTING}/publish"): await publish_window(matrix_app, matrix_sessions),
+    }
     scoped = [key for key, expectation in MATRIX.items() if expectation.scoped]
-    assert scoped
+    assert {expectation.scope for expectation in MATRIX.values()} >= set(SCOPES)
     for method, template in scoped:
-        path = template.format(organization_id=uuid.uuid4(), user_id=uuid.uuid4())
-        call = Call(path, UNKNOWN_ORG_BODIES.get((method, template)))
+        ids = {"organization_id": uuid.uuid4(), "user_id": uuid.uuid4(), "listing_id": uuid.uuid4()}
+        call = Call(template.format(**ids), bodies.get((method, template)))
         anonymous = await perform(matrix_client, method, call, {})
         assert anonymous.status_code == 401, (method, template, anonymous.text)
         for role, headers in signed_in.items():

@@ -1,14 +1,17 @@
 """ORM tables, one module per aggregate. Importing this package registers all of them."""
 
+from jiebang_api.models.attachment import Attachment
 from jiebang_api.models.audit import AuditEntry
 from jiebang_api.models.base import Base, Entity
 from jiebang_api.models.event import Event
 from jiebang_api.models.identity import ServiceClient, User
 from jiebang_api.models.listing import CodeCounter, Listing, ListingAssessment
 from jiebang_api.models.organization import CreditRecord, Membership, Organization
+from jiebang_api.models.policy_version import PolicyVersion
 from jiebang_api.models.sandbox import SandboxClock
 
 __all__ = [
+    "Attachment",
     "AuditEntry",
     "Base",
     "CodeCounter",
@@ -19,6 +22,7 @@ __all__ = [
     "ListingAssessment",
     "Membership",
     "Organization",
+    "PolicyVersion",
     "SandboxClock",
     "ServiceClient",
     "User",

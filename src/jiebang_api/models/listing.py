@@ -53,6 +53,8 @@ class Listing(Entity, Base):
         Index("ix_listing_proposer", "proposer_org_id"),
         Index("ix_listing_kind", "kind"),
         Index("ix_listing_industry", "industry"),
+        Index("ix_listing_public_order", "published_at", "id"),
+        Index("ix_listing_closes_at", "application_closes_at"),
     )
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -81,6 +83,9 @@ class Listing(Entity, Base):
     application_closes_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
     eligibility_warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Title, background and key technologies in one column, for keyword search; on PostgreSQL
+    # a pg_trgm index (made by migration 20261128_0004, not declared here) serves it.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
 
 
 class ListingAssessment(Entity, Base):
