@@ -97,6 +97,43 @@ def export_openapi(
     typer.echo(f"wrote {output}")
 
 
+@app.command()
+def worker(
+    once: Annotated[bool, typer.Option("--once", help="One sweep, then exit.")] = False,
+    interval: Annotated[float, typer.Option(min=1.0, help="Seconds between sweeps.")] = 30.0,
+) -> None:
+    """Run the background sweeps (closing listings whose application window has ended)."""
+    from jiebang_api import worker as sweeps
+    from jiebang_api.kit.clock import SystemClock
+    from jiebang_api.kit.db import make_engine, make_sessionmaker
+    from jiebang_api.kit.logging import configure_logging
+
+    settings = _settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    async def main() -> None:
+        engine = make_engine(settings.database_url, pool_size=2)
+        sessions = make_sessionmaker(engine)
+        clock, sandbox_enabled = SystemClock(), settings.sandbox_enabled
+        try:
+            if once:
+                done = await sweeps.sweep_once(
+                    sessions, clock=clock, sandbox_enabled=sandbox_enabled
+                )
+                typer.echo(", ".join(f"{k}: {v}" for k, v in done.items()))
+            else:
+                await sweeps.run(
+                    sessions,
+                    clock=clock,
+                    sandbox_enabled=sandbox_enabled,
+                    interval_seconds=interval,
+                )
+        finally:
+            await engine.dispose()
+
+    asyncio.run(main())
+
+
 @app.command("create-admin")
 def create_admin(
     username: Annotated[str, typer.Option(help="The administrator's username.")],

@@ -37,6 +37,10 @@ TAGS: list[dict[str, str]] = [
         "name": "listings",
         "description": "榜单征集、论证、确认与发布 / Listings: collection to publication.",
     },
+    {
+        "name": "public",
+        "description": "公开榜单目录（无需登录）/ The public catalogue (anonymous).",
+    },
     {"name": "operations", "description": "健康检查与监控 / Health, readiness and metrics."},
     {"name": "meta", "description": "枚举与参考数据 / Enumerations and reference data."},
     {

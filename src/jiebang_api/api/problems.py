@@ -26,10 +26,12 @@ from jiebang_api.kit.errors import (
     InvalidTransition,
     Message,
     NotFound,
+    PayloadTooLarge,
     PermissionDenied,
     RateLimited,
     RuleViolation,
     Unauthenticated,
+    UnsupportedMediaType,
     VersionConflict,
     Violation,
 )
@@ -49,6 +51,8 @@ STATUS_OF: list[tuple[type[DomainError], int]] = [
     (Conflict, 409),
     (RuleViolation, 422),
     (InputInvalid, 422),
+    (PayloadTooLarge, 413),
+    (UnsupportedMediaType, 415),
     (RateLimited, 429),
 ]
 

@@ -9,6 +9,8 @@
     ├── VersionConflict      the caller's `If-Match` version is stale
     ├── RuleViolation        one or more cited rules of the measures are violated
     ├── InputInvalid         a request that parses but makes no sense
+    ├── PayloadTooLarge      an upload over the size limit
+    ├── UnsupportedMediaType content of a type the service does not accept
     └── RateLimited          too many attempts; retry later
 
 `api/problems.py` maps each class to its HTTP status and renders RFC 9457.
@@ -168,6 +170,19 @@ class RuleViolation(DomainError):
 class InputInvalid(DomainError):
     code = ErrorCode.VALIDATION_FAILED
     default_detail = Message("请求数据无效。", "The request data is invalid.")
+
+
+class PayloadTooLarge(DomainError):
+    code = ErrorCode.PAYLOAD_TOO_LARGE
+    default_detail = Message("上传内容超过大小限制。", "The upload exceeds the size limit.")
+
+
+class UnsupportedMediaType(DomainError):
+    code = ErrorCode.UNSUPPORTED_MEDIA_TYPE
+    default_detail = Message(
+        "不支持该文件类型（仅限 PDF、PNG、JPEG、DOCX、XLSX、OFD）。",
+        "This file type is not accepted (PDF, PNG, JPEG, DOCX, XLSX and OFD only).",
+    )
 
 
 class RateLimited(DomainError):

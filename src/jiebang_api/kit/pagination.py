@@ -1,4 +1,4 @@
-"""Keyset pagination: opaque cursors over a stable `(created_at, id)` order."""
+"""Keyset pagination: opaque cursors over a stable `(instant, id)` order."""
 
 from __future__ import annotations
 
@@ -19,11 +19,13 @@ MAX_LIMIT = 100
 
 @dataclass(frozen=True)
 class Cursor:
-    created_at: datetime
+    """The position after (or before) the row with this instant and id."""
+
+    at: datetime
     id: uuid.UUID
 
     def encode(self) -> str:
-        raw = json.dumps([self.created_at.isoformat(), str(self.id)]).encode()
+        raw = json.dumps([self.at.isoformat(), str(self.id)]).encode()
         return base64.urlsafe_b64encode(raw).decode().rstrip("=")
 
     @classmethod
@@ -31,8 +33,8 @@ class Cursor:
         """Parse a cursor from a previous page; a damaged one is the caller's error."""
         try:
             padded = token + "=" * (-len(token) % 4)
-            created_at, id_ = json.loads(base64.urlsafe_b64decode(padded))
-            parsed = cls(datetime.fromisoformat(created_at), uuid.UUID(id_))
+            at, id_ = json.loads(base64.urlsafe_b64decode(padded))
+            parsed = cls(datetime.fromisoformat(at), uuid.UUID(id_))
         except (ValueError, TypeError, binascii.Error, json.JSONDecodeError):
             raise InputInvalid(
                 violations=[
@@ -41,7 +43,7 @@ class Cursor:
                     )
                 ]
             ) from None
-        if parsed.created_at.tzinfo is None:
+        if parsed.at.tzinfo is None:
             raise InputInvalid(Message("分页游标无效。", "The cursor is not valid."))
         return parsed
 

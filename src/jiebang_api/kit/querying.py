@@ -17,8 +17,11 @@ def contains_pattern(text: str) -> str:
     return f"%{escaped}%"
 
 
-def after_cursor(created_at: Any, id_: Any, cursor: Cursor) -> ColumnElement[bool]:
-    """Rows after `cursor` in `(created_at, id)` order (keyset pagination)."""
-    return or_(
-        created_at > cursor.created_at, and_(created_at == cursor.created_at, id_ > cursor.id)
-    )
+def after_cursor(at: Any, id_: Any, cursor: Cursor) -> ColumnElement[bool]:
+    """Rows after `cursor` in ascending `(at, id)` order (keyset pagination)."""
+    return or_(at > cursor.at, and_(at == cursor.at, id_ > cursor.id))
+
+
+def before_cursor(at: Any, id_: Any, cursor: Cursor) -> ColumnElement[bool]:
+    """Rows after `cursor` in descending `(at, id)` order (newest first)."""
+    return or_(at < cursor.at, and_(at == cursor.at, id_ < cursor.id))

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.kit.pagination import Cursor
-from jiebang_api.kit.querying import LIKE_ESCAPE, after_cursor, contains_pattern
+from jiebang_api.kit.querying import LIKE_ESCAPE, after_cursor, before_cursor, contains_pattern
 from jiebang_api.models import CodeCounter, Listing, ListingAssessment
 
 
@@ -79,4 +80,70 @@ async def list_page(
     if after is not None:
         statement = statement.where(after_cursor(Listing.created_at, Listing.id, after))
     statement = statement.order_by(Listing.created_at, Listing.id).limit(limit + 1)
+    return list((await session.scalars(statement)).all())
+
+
+PUBLIC_STATUSES = ("published", "closed", "awarded", "failed")
+
+
+def _effective_status_is(status: str, now: datetime) -> ColumnElement[bool]:
+    """The stored status that reads as `status` now (an ended window reads as closed)."""
+    ended = and_(Listing.status == "published", Listing.application_closes_at <= now)
+    if status == "published":
+        return and_(Listing.status == "published", Listing.application_closes_at > now)
+    if status == "closed":
+        return or_(Listing.status == "closed", ended)
+    return Listing.status == status
+
+
+async def public_page(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    kind: str | None,
+    status: str | None,
+    industry: str | None,
+    q: str | None,
+    opens_before: datetime | None,
+    closes_after: datetime | None,
+    after: Cursor | None,
+    limit: int,
+) -> list[Listing]:
+    """Up to `limit + 1` public listings, newest publication first (stable `(published_at, id)`)."""
+    statement = select(Listing).where(Listing.status.in_(PUBLIC_STATUSES))
+    if status:
+        statement = statement.where(_effective_status_is(status, now))
+    if kind:
+        statement = statement.where(Listing.kind == kind)
+    if industry:
+        statement = statement.where(Listing.industry == industry)
+    if q:
+        statement = statement.where(
+            Listing.search_text.ilike(contains_pattern(q), escape=LIKE_ESCAPE)
+        )
+    if opens_before is not None:
+        statement = statement.where(Listing.application_opens_at < opens_before)
+    if closes_after is not None:
+        statement = statement.where(Listing.application_closes_at > closes_after)
+    if after is not None:
+        statement = statement.where(before_cursor(Listing.published_at, Listing.id, after))
+    order = (Listing.published_at.desc(), Listing.id.desc())
+    return list((await session.scalars(statement.order_by(*order).limit(limit + 1))).all())
+
+
+async def public_one(session: AsyncSession, listing_id: uuid.UUID) -> Listing | None:
+    statement = select(Listing).where(Listing.id == listing_id, Listing.status.in_(PUBLIC_STATUSES))
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def due_to_close(session: AsyncSession, now: datetime, limit: int) -> list[Listing]:
+    """Published listings whose window has ended, locked for the caller; rows another worker
+    holds are skipped (PostgreSQL), so any number of workers can sweep side by side."""
+    statement = (
+        select(Listing)
+        .where(Listing.status == "published", Listing.application_closes_at <= now)
+        .order_by(Listing.application_closes_at, Listing.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
     return list((await session.scalars(statement)).all())

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Mapping
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -17,6 +17,7 @@ from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
 from jiebang_api.auth.principal import Principal
 from jiebang_api.auth.roles import Role
+from jiebang_api.kit.actor import Actor
 from jiebang_api.kit.errors import (
     Conflict,
     ErrorCode,
@@ -30,7 +31,7 @@ from jiebang_api.kit.errors import (
 )
 from jiebang_api.kit.pagination import Cursor, Page
 from jiebang_api.listings import repository as listings_repository
-from jiebang_api.listings import rules, workflow
+from jiebang_api.listings import rules, search, workflow
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.workflow import ListingAction, ListingStatus
 from jiebang_api.models import AuditEntry, Listing, ListingAssessment
@@ -92,7 +93,8 @@ def _kind(listing: Listing) -> ListingKind:
     return ListingKind(listing.kind)
 
 
-def _may_read(principal: Principal, listing: Listing) -> bool:
+def may_read(principal: Principal, listing: Listing) -> bool:
+    """The department and the proposer's members may see a listing before it is public."""
     if principal.has(Role.ADMIN):
         return True
     return listing.proposer_org_id is not None and policy.can(
@@ -107,9 +109,15 @@ async def _load(
     policy.require(principal, Permission.READ_ORGANIZATION)  # signed in at all
     load = listings_repository.get_for_update if for_update else listings_repository.get
     listing = await load(session, listing_id)
-    if listing is None or not _may_read(principal, listing):
+    if listing is None or not may_read(principal, listing):
         raise NotFound()
     return listing
+
+
+def _index(listing: Listing) -> None:
+    listing.search_text = search.search_text(
+        listing.title, listing.background, listing.key_technologies or []
+    )
 
 
 def _require_version(listing: Listing, expected_version: int | None) -> None:
@@ -179,6 +187,7 @@ async def create(
         status=ListingStatus.DRAFT.value,
         **{k: v for k, v in data.items() if k in EDITABLE_FIELDS | {"kind", "proposer_org_id"}},
     )
+    _index(listing)
     session.add(listing)
     await session.flush()
     await _record(session, principal, listing, "create", now, data={"code": listing.code})
@@ -255,6 +264,7 @@ async def update(
     changed = {k: v for k, v in changes.items() if getattr(listing, k) != v}
     for name, value in changed.items():
         setattr(listing, name, value)
+    _index(listing)
     new_status = workflow.after_edit(status)
     if new_status is not status:
         listing.status = new_status.value
@@ -701,3 +711,85 @@ async def history(
 ) -> list[AuditEntry]:
     await _load(session, principal, listing_id, for_update=False)
     return await audit_repository.list_for(session, RESOURCE, str(listing_id))
+
+
+@dataclass(frozen=True)
+class PublicListing:
+    listing: Listing
+    proposer_name: str | None
+
+
+async def public_catalogue(
+    session: AsyncSession,
+    *,
+    now: datetime,
+    kind: str | None,
+    status: str | None,
+    industry: str | None,
+    q: str | None,
+    opens_before: datetime | None,
+    closes_after: datetime | None,
+    cursor: str | None,
+    limit: int,
+) -> Page[PublicListing]:
+    """Published, closed, awarded and failed listings, for anyone (newest first)."""
+    rows = await listings_repository.public_page(
+        session,
+        now=now,
+        kind=kind,
+        status=status,
+        industry=industry,
+        q=q,
+        opens_before=opens_before,
+        closes_after=closes_after,
+        after=Cursor.decode(cursor) if cursor else None,
+        limit=limit,
+    )
+    items = rows[:limit]
+    proposers = {x.proposer_org_id for x in items if x.proposer_org_id}
+    names = await organizations_repository.names(session, proposers)
+    more = len(rows) > limit
+    last = items[-1] if items else None
+    next_cursor = (
+        Cursor(last.published_at, last.id).encode() if more and last and last.published_at else None
+    )
+    return Page(
+        [
+            PublicListing(x, names.get(x.proposer_org_id) if x.proposer_org_id else None)
+            for x in items
+        ],
+        next_cursor,
+    )
+
+
+async def public_listing(session: AsyncSession, *, listing_id: uuid.UUID) -> PublicListing:
+    """One public listing; anything not public is NotFound."""
+    listing = await listings_repository.public_one(session, listing_id)
+    if listing is None:
+        raise NotFound()
+    names = await organizations_repository.names(
+        session, [listing.proposer_org_id] if listing.proposer_org_id else []
+    )
+    return PublicListing(
+        listing, names.get(listing.proposer_org_id) if listing.proposer_org_id else None
+    )
+
+
+async def close_due(session: AsyncSession, *, now: datetime, limit: int = 100) -> int:
+    """The worker's sweep: persist the close of every listing whose window has ended, with
+    its audit entry and `listing.closed` event. Returns how many it closed."""
+    due = await listings_repository.due_to_close(session, now, limit)
+    system = Principal(Actor.system())
+    for listing in due:
+        listing.status = ListingStatus.CLOSED.value
+        await session.flush()
+        await _record(
+            session,
+            system,
+            listing,
+            "close",
+            now,
+            from_state=ListingStatus.PUBLISHED.value,
+            reason="申请期限届满 / application window ended",
+        )
+    return len(due)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 
 from sqlalchemy import literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -125,3 +126,11 @@ async def credit_records(session: AsyncSession, organization_id: uuid.UUID) -> l
         .order_by(CreditRecord.starts_on, CreditRecord.id)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def names(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Organisation names by id, in one query."""
+    if not ids:
+        return {}
+    statement = select(Organization.id, Organization.name).where(Organization.id.in_(list(ids)))
+    return {id_: name for id_, name in (await session.execute(statement)).all()}

@@ -7,11 +7,12 @@ from jiebang_api.api.v1 import (
     listings,
     meta,
     organizations,
+    public,
     sandbox,
     service_clients,
     users,
 )
 
 router = APIRouter()
-for module in (auth, users, service_clients, organizations, listings, meta, sandbox):
+for module in (auth, users, service_clients, organizations, listings, public, meta, sandbox):
     router.include_router(module.router)

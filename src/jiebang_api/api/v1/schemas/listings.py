@@ -273,3 +273,73 @@ class PublishIn(RequestBody):
 
     application_opens_at: AwareDatetime
     application_closes_at: AwareDatetime
+
+
+EXAMPLE_PUBLIC: JsonDict = {
+    "id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+    "code": "JB-2026-TB-0001",
+    "kind": "tech_breakthrough",
+    "status": "published",
+    "proposer": {
+        "id": "9d1f0c7e-2b3a-4c5d-8e9f-0a1b2c3d4e5f",
+        "name": "内蒙古某某稀土新材料有限公司",
+    },
+    "title": "稀土永磁材料高矫顽力制备关键技术",
+    "industry": "新材料",
+    "background": "企业现有产品矫顽力不足，制约高端电机应用。",
+    "key_technologies": [{"name": "晶界扩散", "target_metrics": "矫顽力≥25 kOe"}],
+    "transfer_content": None,
+    "transfer_form": None,
+    "time_requirement_months": 24,
+    "total_rd_investment": "15000000.00",
+    "demand_requirements": "提供中试线与测试条件。",
+    "supply_requirements": "具备稀土永磁研发团队。",
+    "ip_ownership": "新产生知识产权归双方共有。",
+    "benefit_sharing": "按投入比例分享收益。",
+    "ip_records": [],
+    "application_opens_at": "2027-01-05T01:00:00Z",
+    "application_closes_at": "2027-02-05T09:00:00Z",
+    "published_at": "2027-01-04T02:00:00Z",
+}
+
+
+class PublicProposer(ResponseBody):
+    id: uuid.UUID
+    name: str
+
+
+class PublicListingOut(ResponseBody):
+    """What anyone may read of a published listing."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_PUBLIC]})
+
+    id: uuid.UUID
+    code: str
+    kind: ListingKind
+    status: ListingStatus
+    proposer: PublicProposer | None = Field(description="Null for emergency listings.")
+    title: str
+    industry: str | None
+    background: str | None
+    key_technologies: list[dict[str, Any]]
+    transfer_content: str | None
+    transfer_form: str | None
+    time_requirement_months: int | None
+    total_rd_investment: Money | None
+    demand_requirements: str | None
+    supply_requirements: str | None
+    ip_ownership: str | None
+    benefit_sharing: str | None
+    ip_records: list[dict[str, Any]]
+    application_opens_at: datetime | None
+    application_closes_at: datetime | None
+    published_at: datetime | None
+
+
+class PublicListingPage(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [EXAMPLE_PUBLIC], "next_cursor": None}]}
+    )
+
+    items: list[PublicListingOut]
+    next_cursor: str | None

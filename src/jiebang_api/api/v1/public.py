@@ -1,0 +1,88 @@
+"""The public catalogue: what anyone (third-party portals included) may read, no sign-in."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query
+
+from jiebang_api.api.deps import NowDep, SessionDep
+from jiebang_api.api.problems import problems
+from jiebang_api.api.v1.schemas.base import NO_NUL
+from jiebang_api.api.v1.schemas.listings import PublicListingOut, PublicListingPage, PublicProposer
+from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from jiebang_api.listings import service as listings
+from jiebang_api.listings.enums import ListingKind
+from jiebang_api.listings.service import PublicListing
+
+router = APIRouter(prefix="/public", tags=["public"])
+PublicStatus = Literal["published", "closed", "awarded", "failed"]
+
+
+def public_out(item: PublicListing, now: datetime) -> PublicListingOut:
+    listing = item.listing
+    columns = {c.key: getattr(listing, c.key) for c in listing.__table__.columns}
+    proposer = (
+        PublicProposer(id=listing.proposer_org_id, name=item.proposer_name)
+        if listing.proposer_org_id and item.proposer_name
+        else None
+    )
+    return PublicListingOut.model_validate(
+        {**columns, "status": listings.status_of(listing, now), "proposer": proposer}
+    )
+
+
+@router.get(
+    "/listings",
+    response_model=PublicListingPage,
+    summary="Public catalogue of listings",
+    description="Anonymous. Only published, closed, awarded and failed listings, newest "
+    "publication first. `q` searches title, background and key technologies (Chinese works; "
+    "two characters are enough). `status` is as of now: a published listing whose window "
+    "has ended is `closed`. `opens_before` / `closes_after` bound the application window. "
+    "Continue with `next_cursor`.",
+    responses=problems(422),
+)
+async def public_listings(
+    session: SessionDep,
+    now: NowDep,
+    kind: ListingKind | None = None,
+    status: PublicStatus | None = None,
+    industry: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
+    q: Annotated[str | None, Query(min_length=1, max_length=100, pattern=NO_NUL)] = None,
+    opens_before: datetime | None = None,
+    closes_after: datetime | None = None,
+    cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> PublicListingPage:
+    page = await listings.public_catalogue(
+        session,
+        now=now,
+        kind=kind,
+        status=status,
+        industry=industry,
+        q=q,
+        opens_before=opens_before,
+        closes_after=closes_after,
+        cursor=cursor,
+        limit=limit,
+    )
+    return PublicListingPage(
+        items=[public_out(x, now) for x in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/listings/{listing_id}",
+    response_model=PublicListingOut,
+    summary="One public listing",
+    description="Anonymous. 404 for any listing that is not public (draft, under review, "
+    "rejected, withdrawn, cancelled, or unknown).",
+    responses=problems(404, 422),
+)
+async def public_listing(
+    listing_id: uuid.UUID, session: SessionDep, now: NowDep
+) -> PublicListingOut:
+    return public_out(await listings.public_listing(session, listing_id=listing_id), now)
