@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 import string
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
@@ -19,7 +20,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stdnum.cn import uscc as stdnum_uscc
 
 from jiebang_api.auth.tokens import SubjectKind
-from jiebang_api.models import CreditRecord, Membership, Organization, ServiceClient, User
+from jiebang_api.listings.search import search_text
+from jiebang_api.models import (
+    CreditRecord,
+    Listing,
+    Membership,
+    Organization,
+    ServiceClient,
+    User,
+)
 
 PASSWORD = "factory-password-42"
 _USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
@@ -139,3 +148,50 @@ def token_for(app: FastAPI, account: User | ServiceClient) -> str:
 
 def bearer(app: FastAPI, account: User | ServiceClient) -> dict[str, str]:
     return {"Authorization": f"Bearer {token_for(app, account)}"}
+
+
+LISTING_TEXT: dict[str, Any] = {
+    "title": "稀土永磁材料关键技术",
+    "industry": "新材料",
+    "background": "现有产品矫顽力不足。",
+    "key_technologies": [{"name": "晶界扩散", "target_metrics": "矫顽力≥25 kOe"}],
+    "time_requirement_months": 24,
+    "total_rd_investment": Decimal("15000000.00"),
+    "demand_requirements": "提供中试线。",
+    "supply_requirements": "具备研发团队。",
+    "ip_ownership": "双方共有。",
+    "benefit_sharing": "按投入比例。",
+}
+
+
+async def create_listing(
+    sessions: Sessions, proposer: Organization | None, **overrides: Any
+) -> Listing:
+    """A listing row in any state (default draft), its search text filled in."""
+    values = {**LISTING_TEXT, **overrides}
+    listing = Listing(
+        id=uuid.uuid4(),
+        code=unique("JB-T-"),
+        kind=values.pop("kind", "tech_breakthrough" if proposer else "emergency"),
+        status=values.pop("status", "draft"),
+        proposer_org_id=proposer.id if proposer else None,
+        **values,
+    )
+    listing.search_text = search_text(listing.title, listing.background, listing.key_technologies)
+    return await _save(sessions, listing)
+
+
+async def create_published_listing(
+    sessions: Sessions, proposer: Organization | None, *, days_open: int = 30, **overrides: Any
+) -> Listing:
+    now = datetime.now(UTC)
+    closes = now + timedelta(days=days_open)
+    return await create_listing(
+        sessions,
+        proposer,
+        status="published",
+        published_at=overrides.pop("published_at", now),
+        application_opens_at=min(now, closes) - timedelta(days=1),
+        application_closes_at=closes,
+        **overrides,
+    )

@@ -13,6 +13,9 @@ from decimal import Decimal
 import sqlalchemy as sa
 from alembic import op
 
+# Exact decimals: NUMERIC on PostgreSQL, an integer of the smallest unit on SQLite.
+from jiebang_api.kit.db import ExactDecimal
+
 revision: str = "20261128_0004"
 down_revision: str | None = "20261128_0003"
 branch_labels: str | Sequence[str] | None = None
@@ -36,9 +39,9 @@ def upgrade() -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("document_reference", sa.String(200), nullable=True),
         sa.Column("effective_on", sa.Date(), nullable=False),
-        sa.Column("agreement_min_ratio", sa.Numeric(5, 4), nullable=False),
-        sa.Column("subsidy_max_ratio", sa.Numeric(5, 4), nullable=False),
-        sa.Column("subsidy_cap", sa.Numeric(18, 2), nullable=False),
+        sa.Column("agreement_min_ratio", ExactDecimal(5, 4), nullable=False),
+        sa.Column("subsidy_max_ratio", ExactDecimal(5, 4), nullable=False),
+        sa.Column("subsidy_cap", ExactDecimal(18, 2), nullable=False),
         sa.Column("tech_breakthrough_max_months", sa.Integer(), nullable=False),
         sa.Column("achievement_transfer_max_months", sa.Integer(), nullable=False),
         sa.Column("publicity_working_days", sa.Integer(), nullable=False),
@@ -46,7 +49,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.Uuid(), nullable=True),
         *_entity_columns(),
         sa.CheckConstraint(
-            "agreement_min_ratio >= 0 AND agreement_min_ratio <= 1",
+            "agreement_min_ratio >= 0",
             name=op.f("ck_policy_version_agreement_ratio"),
         ),
         sa.CheckConstraint(
@@ -54,7 +57,7 @@ def upgrade() -> None:
         ),
         sa.CheckConstraint("subsidy_cap >= 0", name=op.f("ck_policy_version_cap_nonneg")),
         sa.CheckConstraint(
-            "subsidy_max_ratio >= 0 AND subsidy_max_ratio <= 1",
+            "subsidy_max_ratio >= 0",
             name=op.f("ck_policy_version_subsidy_ratio"),
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_policy_version")),

@@ -10,6 +10,9 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+# Exact decimals: NUMERIC on PostgreSQL, an integer of the smallest unit on SQLite.
+from jiebang_api.kit.db import ExactDecimal
+
 revision: str = "20261128_0003"
 down_revision: str | None = "20261128_0002"
 branch_labels: str | Sequence[str] | None = None
@@ -40,7 +43,7 @@ def upgrade() -> None:
         sa.Column("transfer_content", sa.Text(), nullable=True),
         sa.Column("transfer_form", sa.String(length=200), nullable=True),
         sa.Column("time_requirement_months", sa.Integer(), nullable=True),
-        sa.Column("total_rd_investment", sa.Numeric(precision=18, scale=2), nullable=True),
+        sa.Column("total_rd_investment", ExactDecimal(18, 2), nullable=True),
         sa.Column("demand_requirements", sa.Text(), nullable=True),
         sa.Column("supply_requirements", sa.Text(), nullable=True),
         sa.Column("ip_ownership", sa.Text(), nullable=True),

@@ -379,3 +379,13 @@ async def test_money_is_a_decimal_string(client: httpx.AsyncClient, world: World
         assert response.status_code == 422, bad
     ok = await drafted(client, world, total_rd_investment="1500000.5")
     assert ok["total_rd_investment"] == "1500000.50"
+
+
+@pytest.mark.parametrize("amount", ["9999999999999999.99", "0.01", "1234567890123.45"])
+async def test_amounts_survive_storage_to_the_cent(
+    client: httpx.AsyncClient, world: World, amount: str
+) -> None:
+    """SQLite has no exact decimal: the largest amounts must still come back unchanged."""
+    created = await drafted(client, world, total_rd_investment=amount)
+    read = (await client.get(f"{LISTINGS}/{created['id']}", headers=world.member)).json()
+    assert read["total_rd_investment"] == amount

@@ -113,6 +113,11 @@ ALLOWED: dict[Permission, set[str]] = {
     Permission.READ_CREDIT_RECORDS: {"admin"},
     Permission.CREATE_CREDIT_RECORD: {"admin"},
     Permission.MOVE_SANDBOX_CLOCK: {"admin"},
+    Permission.CREATE_EMERGENCY_LISTING: {"admin"},
+    Permission.ACT_FOR_PROPOSER: {"manager", "member"},
+    Permission.READ_LISTING: {"admin", "manager", "member"},
+    Permission.REVIEW_LISTING: {"admin"},
+    Permission.MANAGE_POLICY: {"admin"},
 }
 
 # Permissions about one organisation: without naming it, only an admin passes.
@@ -121,6 +126,7 @@ ORGANISATION_SCOPED = {
     Permission.READ_MEMBERS,
     Permission.MANAGE_MEMBERS,
     Permission.READ_ORGANIZATION_HISTORY,
+    Permission.READ_LISTING,
 }
 
 

@@ -33,6 +33,7 @@ class Permission(StrEnum):
     ACT_FOR_PROPOSER = "listing.proposer.act"
     READ_LISTING = "listing.read"
     REVIEW_LISTING = "listing.review"
+    MANAGE_POLICY = "policy_version.create"
 
 
 Rule = Callable[[Principal, uuid.UUID | None], bool]
@@ -82,6 +83,7 @@ RULES: dict[Permission, Rule] = {
     Permission.READ_LISTING: _member_or_admin,
     # Screen, assess, approve, reject, return, publish, close, cancel (the department).
     Permission.REVIEW_LISTING: _admin,
+    Permission.MANAGE_POLICY: _admin,
 }
 
 

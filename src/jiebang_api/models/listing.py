@@ -7,9 +7,10 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from jiebang_api.kit.db import ExactDecimal
 from jiebang_api.models.base import Base, Entity, utcnow
 
 LISTING_KINDS = ("tech_breakthrough", "achievement_transfer", "emergency")
@@ -70,7 +71,7 @@ class Listing(Entity, Base):
     transfer_content: Mapped[str | None] = mapped_column(Text)
     transfer_form: Mapped[str | None] = mapped_column(String(200))
     time_requirement_months: Mapped[int | None] = mapped_column(Integer)
-    total_rd_investment: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    total_rd_investment: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 2))
     demand_requirements: Mapped[str | None] = mapped_column(Text)
     supply_requirements: Mapped[str | None] = mapped_column(Text)
     ip_ownership: Mapped[str | None] = mapped_column(Text)

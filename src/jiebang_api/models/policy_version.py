@@ -6,19 +6,19 @@ import uuid
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, Integer, Numeric, String, Text
+from sqlalchemy import CheckConstraint, Date, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from jiebang_api.kit.db import ExactDecimal
 from jiebang_api.models.base import Base, Entity
 
 
 class PolicyVersion(Entity, Base):
     __tablename__ = "policy_version"
+    # Ratios are at most 1 too; the API checks that (the stored unit differs between engines).
     __table_args__ = (
-        CheckConstraint(
-            "agreement_min_ratio >= 0 AND agreement_min_ratio <= 1", name="agreement_ratio"
-        ),
-        CheckConstraint("subsidy_max_ratio >= 0 AND subsidy_max_ratio <= 1", name="subsidy_ratio"),
+        CheckConstraint("agreement_min_ratio >= 0", name="agreement_ratio"),
+        CheckConstraint("subsidy_max_ratio >= 0", name="subsidy_ratio"),
         CheckConstraint("subsidy_cap >= 0", name="cap_nonneg"),
         CheckConstraint("publicity_working_days > 0", name="publicity_positive"),
     )
@@ -26,9 +26,9 @@ class PolicyVersion(Entity, Base):
     name: Mapped[str] = mapped_column(String(200))
     document_reference: Mapped[str | None] = mapped_column(String(200))
     effective_on: Mapped[date] = mapped_column(Date, unique=True)
-    agreement_min_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 4))
-    subsidy_max_ratio: Mapped[Decimal] = mapped_column(Numeric(5, 4))
-    subsidy_cap: Mapped[Decimal] = mapped_column(Numeric(18, 2))
+    agreement_min_ratio: Mapped[Decimal] = mapped_column(ExactDecimal(5, 4))
+    subsidy_max_ratio: Mapped[Decimal] = mapped_column(ExactDecimal(5, 4))
+    subsidy_cap: Mapped[Decimal] = mapped_column(ExactDecimal(18, 2))
     tech_breakthrough_max_months: Mapped[int] = mapped_column(Integer)
     achievement_transfer_max_months: Mapped[int] = mapped_column(Integer)
     publicity_working_days: Mapped[int] = mapped_column(Integer)

@@ -7,6 +7,7 @@ from jiebang_api.api.v1 import (
     listings,
     meta,
     organizations,
+    policies,
     public,
     sandbox,
     service_clients,
@@ -14,5 +15,15 @@ from jiebang_api.api.v1 import (
 )
 
 router = APIRouter()
-for module in (auth, users, service_clients, organizations, listings, public, meta, sandbox):
+for module in (
+    auth,
+    users,
+    service_clients,
+    organizations,
+    listings,
+    public,
+    policies,
+    meta,
+    sandbox,
+):
     router.include_router(module.router)

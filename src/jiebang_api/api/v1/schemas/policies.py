@@ -1,0 +1,96 @@
+"""Bodies of policy versions."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic.config import JsonDict
+
+from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody
+from jiebang_api.api.v1.schemas.listings import Money
+
+RATIO_PATTERN = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$"
+
+
+def _ratio(value: object) -> Decimal:
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.0001"))
+    if isinstance(value, str) and Decimal(value) <= 1 and value[:1] in "01":
+        return Decimal(value).quantize(Decimal("0.0001"))
+    raise ValueError('a ratio is a decimal string from "0" to "1", e.g. "0.3"')
+
+
+Ratio = Annotated[
+    Decimal,
+    PlainValidator(_ratio),
+    PlainSerializer(lambda d: str(d), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": RATIO_PATTERN, "examples": ["0.3000"]}),
+]
+
+EXAMPLE_POLICY: JsonDict = {
+    "name": "内蒙古自治区科技计划“揭榜挂帅”实施办法",
+    "document_reference": None,
+    "effective_on": "2023-01-01",
+    "agreement_min_ratio": "0.3000",
+    "subsidy_max_ratio": "0.3000",
+    "subsidy_cap": "10000000.00",
+    "tech_breakthrough_max_months": 36,
+    "achievement_transfer_max_months": 24,
+    "publicity_working_days": 5,
+    "note": None,
+}
+
+
+class PolicyVersionIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{**EXAMPLE_POLICY, "effective_on": "2027-01-01"}]}
+    )
+
+    name: str = Field(min_length=1, max_length=200)
+    document_reference: str | None = Field(None, max_length=200)
+    effective_on: date
+    agreement_min_ratio: Ratio = Field(description="Art. 10: A ≥ ratio × T (R-FUND-AGREEMENT-MIN).")
+    subsidy_max_ratio: Ratio = Field(description="Art. 11: S ≤ ratio × T (R-FUND-RATIO-CAP).")
+    subsidy_cap: Money = Field(description="Art. 11: S ≤ cap per project (R-FUND-ABS-CAP).")
+    tech_breakthrough_max_months: int = Field(ge=1, le=120, description="Art. 16.")
+    achievement_transfer_max_months: int = Field(ge=1, le=120, description="Art. 16.")
+    publicity_working_days: int = Field(ge=1, le=60, description="Art. 9 (7) notice period.")
+    note: str | None = Field(None, max_length=2000)
+
+
+class PolicyVersionOut(ResponseBody):
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {
+                    **EXAMPLE_POLICY,
+                    "id": "8f0c2a4e-7d51-4c3b-9a2e-15ab7c3d0001",
+                    "created_at": "2026-11-28T08:00:00Z",
+                }
+            ]
+        },
+    )
+
+    id: uuid.UUID
+    name: str
+    document_reference: str | None
+    effective_on: date
+    agreement_min_ratio: Ratio
+    subsidy_max_ratio: Ratio
+    subsidy_cap: Money
+    tech_breakthrough_max_months: int
+    achievement_transfer_max_months: int
+    publicity_working_days: int
+    note: str | None
+    created_at: datetime
+
+
+class PolicyVersionList(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": []}]})
+
+    items: list[PolicyVersionOut]

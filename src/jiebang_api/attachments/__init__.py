@@ -1,0 +1,1 @@
+"""Attachments: uploaded files (bytes in a storage backend, metadata in the database)."""

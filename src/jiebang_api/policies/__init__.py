@@ -1,0 +1,1 @@
+"""Versions of the measures' parameters: ratios, caps, durations, publicity length."""
