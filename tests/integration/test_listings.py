@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -389,3 +390,55 @@ async def test_amounts_survive_storage_to_the_cent(
     created = await drafted(client, world, total_rd_investment=amount)
     read = (await client.get(f"{LISTINGS}/{created['id']}", headers=world.member)).json()
     assert read["total_rd_investment"] == amount
+
+
+async def _attachment(sessions: Sessions, owner: User) -> str:
+    from jiebang_api.models import Attachment
+
+    attachment = Attachment(
+        id=uuid.uuid4(),
+        filename="a.pdf",
+        content_type="application/pdf",
+        size=5,
+        sha256="0" * 64,
+        storage_key=uuid.uuid4().hex,
+        uploaded_by=owner.id,
+    )
+    async with sessions() as session:
+        session.add(attachment)
+        await session.commit()
+    return str(attachment.id)
+
+
+async def test_a_listing_links_only_its_own_uploads(
+    client: httpx.AsyncClient, world: World, sessions: Sessions, app: FastAPI
+) -> None:
+    """Linking grants download rights, so nobody may link another's file (or one that
+    does not exist)."""
+    me = (await client.get("/api/v1/me", headers=world.member)).json()["user"]["id"]
+    async with sessions() as session:
+        owner = await session.get(User, uuid.UUID(me))
+    assert owner is not None
+    mine = await _attachment(sessions, owner)
+    theirs = await _attachment(sessions, await create_user(sessions))
+    refused = await client.post(
+        LISTINGS, json=listing_body(world.org_id, attachment_ids=[theirs]), headers=world.member
+    )
+    assert refused.status_code == 422
+    assert theirs in refused.text
+    missing = await client.post(
+        LISTINGS,
+        json=listing_body(world.org_id, attachment_ids=[str(uuid.uuid4())]),
+        headers=world.member,
+    )
+    assert missing.status_code == 422
+    created = await client.post(
+        LISTINGS, json=listing_body(world.org_id, attachment_ids=[mine]), headers=world.member
+    )
+    assert created.status_code == 201
+    edited = await client.patch(
+        f"{LISTINGS}/{created.json()['id']}",
+        json={"attachment_ids": [mine, theirs]},
+        headers=world.member,
+    )
+    assert edited.status_code == 422

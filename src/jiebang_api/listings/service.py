@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiebang_api.attachments import service as attachments_service
 from jiebang_api.audit import repository as audit_repository
 from jiebang_api.audit import service as audit
 from jiebang_api.auth import policy
@@ -179,6 +180,9 @@ async def create(
         if await organizations_repository.get(session, proposer) is None:
             raise InputInvalid(Message("发榜单位不存在。", "The proposer does not exist."))
         policy.require(principal, Permission.ACT_FOR_PROPOSER, proposer)
+    await attachments_service.require_linkable(
+        session, principal=principal, ids=[uuid.UUID(a) for a in data.get("attachment_ids", [])]
+    )
     year = now.astimezone(SHANGHAI).year
     number = await listings_repository.next_number(session, f"JB-{CODE_LETTERS[kind]}", year)
     listing = Listing(
@@ -261,6 +265,13 @@ async def update(
                 extensions={"current_state": status.value},
             )
         raise PermissionDenied()
+    if "attachment_ids" in changes:
+        await attachments_service.require_linkable(
+            session,
+            principal=principal,
+            ids=[uuid.UUID(a) for a in changes["attachment_ids"]],
+            already_linked=listing.attachment_ids,
+        )
     changed = {k: v for k, v in changes.items() if getattr(listing, k) != v}
     for name, value in changed.items():
         setattr(listing, name, value)

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from jiebang_api.api.v1 import (
+    attachments,
     auth,
     listings,
     meta,
@@ -21,6 +22,7 @@ for module in (
     service_clients,
     organizations,
     listings,
+    attachments,
     public,
     policies,
     meta,
