@@ -13,13 +13,15 @@ from jiebang_api import __version__
 from jiebang_api.api import docs, health, openapi, problems
 from jiebang_api.api import v1 as api_v1
 from jiebang_api.api.metrics import Metrics
-from jiebang_api.api.middleware import RequestContextMiddleware
+from jiebang_api.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from jiebang_api.auth.service import Limits
 from jiebang_api.auth.tokens import TokenCodec
 from jiebang_api.kit.clock import Clock, SystemClock
 from jiebang_api.kit.db import make_engine, make_sessionmaker
 from jiebang_api.kit.ratelimit import RateLimiter
 from jiebang_api.settings import Settings, get_settings
+
+MULTIPART_ALLOWANCE = 1024 * 1024  # boundaries and part headers around the largest file
 
 
 @asynccontextmanager
@@ -39,6 +41,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         redoc_url=None,
         debug=settings.debug,
         generate_unique_id_function=lambda route: route.name,
+        # Backstop for bodies that declare no length (chunked); declared lengths are refused
+        # earlier, as problem documents, by BodySizeLimitMiddleware.
+        max_body_size=settings.max_upload_bytes + 2 * MULTIPART_ALLOWANCE,
     )
     engine = make_engine(
         settings.database_url,
@@ -85,5 +90,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             ],
             expose_headers=["ETag", "X-Request-ID", "Retry-After", "Content-Language"],
         )
+    app.add_middleware(
+        BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes + MULTIPART_ALLOWANCE
+    )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import pytest
 from fastapi import FastAPI
@@ -115,3 +117,16 @@ async def test_language_negotiation(
     headers = {"Accept-Language": header} if header else {}
     response = await client.get("/api/v1/nope", headers=headers)
     assert response.json()["title"] == title
+
+
+async def test_a_declared_oversized_body_is_refused_unread(
+    app_factory: Any, database_url: str, client_for: Any
+) -> None:
+    app = app_factory(database_url, max_upload_bytes=64 * 1024)
+    async with client_for(app) as http:
+        response = await http.post(
+            "/api/v1/auth/register",
+            content=b"x" * (3 * 1024 * 1024),
+            headers={"Content-Type": "application/json"},
+        )
+    assert_problem(response, 413, "PAYLOAD_TOO_LARGE")

@@ -8,10 +8,13 @@ import uuid
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiebang_api.api.metrics import Metrics
+from jiebang_api.api.problems import problem_response
 from jiebang_api.kit.context import request_id_var
+from jiebang_api.kit.errors import ErrorCode, PayloadTooLarge
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 log = structlog.get_logger("jiebang_api.access")
@@ -76,3 +79,29 @@ class RequestContextMiddleware:
             )
             structlog.contextvars.unbind_contextvars("request_id")
             request_id_var.reset(token)
+
+
+class BodySizeLimitMiddleware:
+    """Refuse a request whose declared body exceeds the limit before reading any of it (413).
+
+    Bodies without a `Content-Length` (chunked) are cut off by FastAPI's `max_body_size`.
+    """
+
+    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            declared = Headers(scope=scope).get("content-length", "")
+            if declared.isdigit() and int(declared) > self.max_bytes:
+                request = Request(scope, receive)
+                response = problem_response(
+                    request,
+                    status=413,
+                    code=ErrorCode.PAYLOAD_TOO_LARGE,
+                    detail=PayloadTooLarge.default_detail,
+                )
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
