@@ -41,9 +41,6 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         redoc_url=None,
         debug=settings.debug,
         generate_unique_id_function=lambda route: route.name,
-        # Backstop for bodies that declare no length (chunked); declared lengths are refused
-        # earlier, as problem documents, by BodySizeLimitMiddleware.
-        max_body_size=settings.max_upload_bytes + 2 * MULTIPART_ALLOWANCE,
     )
     engine = make_engine(
         settings.database_url,
@@ -91,7 +88,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             expose_headers=["ETag", "X-Request-ID", "Retry-After", "Content-Language"],
         )
     app.add_middleware(
-        BodySizeLimitMiddleware, max_bytes=settings.max_upload_bytes + MULTIPART_ALLOWANCE
+        BodySizeLimitMiddleware,
+        max_bytes=settings.max_upload_bytes + MULTIPART_ALLOWANCE,
+        advertised_bytes=settings.max_upload_bytes,
     )
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
     return app

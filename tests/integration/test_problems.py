@@ -130,3 +130,19 @@ async def test_a_declared_oversized_body_is_refused_unread(
             headers={"Content-Type": "application/json"},
         )
     assert_problem(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+async def test_a_chunked_oversized_body_is_cut_off(
+    app_factory: Any, database_url: str, client_for: Any
+) -> None:
+    app = app_factory(database_url, max_upload_bytes=64 * 1024)
+
+    async def chunks() -> Any:
+        for _ in range(64):
+            yield b"x" * 65536
+
+    async with client_for(app) as http:
+        response = await http.post(
+            "/api/v1/auth/register", content=chunks(), headers={"Content-Type": "application/json"}
+        )
+    assert_problem(response, 413, "PAYLOAD_TOO_LARGE")

@@ -8,6 +8,7 @@ import uuid
 
 import structlog
 from starlette.datastructures import Headers, MutableHeaders
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -82,26 +83,41 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Refuse a request whose declared body exceeds the limit before reading any of it (413).
+    """No request body larger than the limit is read: a declared length over it is refused
+    at once, and a body without one (chunked) is cut off as soon as it passes the limit.
+    Both answer 413 as a problem document."""
 
-    Bodies without a `Content-Length` (chunked) are cut off by FastAPI's `max_body_size`.
-    """
-
-    def __init__(self, app: ASGIApp, max_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, max_bytes: int, advertised_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
+        self.advertised = advertised_bytes  # the file limit clients are told (no framing)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            declared = Headers(scope=scope).get("content-length", "")
-            if declared.isdigit() and int(declared) > self.max_bytes:
-                request = Request(scope, receive)
-                response = problem_response(
-                    request,
-                    status=413,
-                    code=ErrorCode.PAYLOAD_TOO_LARGE,
-                    detail=PayloadTooLarge.default_detail,
-                )
-                await response(scope, receive, send)
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = Headers(scope=scope).get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_bytes:
+            response = problem_response(
+                Request(scope, receive),
+                status=413,
+                code=ErrorCode.PAYLOAD_TOO_LARGE,
+                detail=PayloadTooLarge.default_detail,
+                extensions={"max_bytes": self.advertised},
+            )
+            await response(scope, receive, send)
+            return
+        received = 0
+
+        async def counting_receive() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_bytes:
+                    # FastAPI lets an HTTPException from the body stream through to the
+                    # problem handlers.
+                    raise StarletteHTTPException(status_code=413)
+            return message
+
+        await self.app(scope, counting_receive, send)

@@ -216,14 +216,22 @@ async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     error = cast(StarletteHTTPException, exc)
     code = CODE_OF_STATUS.get(error.status_code, ErrorCode.BAD_REQUEST)
     headers = dict(error.headers or {})
-    detail = None
-    if error.status_code == 404:
+    detail, extensions = None, None
+    if error.status_code == 413:
+        detail = PayloadTooLarge.default_detail
+        extensions = {"max_bytes": request.app.state.settings.max_upload_bytes}
+    elif error.status_code == 404:
         detail = NotFound.default_detail
     elif error.status_code == 405:
         allowed = headers["Allow"] = _allowed_methods(request, headers.get("Allow", ""))
         detail = Message(f"该地址只支持：{allowed}。", f"This resource supports only: {allowed}.")
     return problem_response(
-        request, status=error.status_code, code=code, detail=detail, headers=headers
+        request,
+        status=error.status_code,
+        code=code,
+        detail=detail,
+        headers=headers,
+        extensions=extensions,
     )
 
 
