@@ -108,6 +108,7 @@ def upgrade() -> None:
     with op.batch_alter_table("listing") as batch:
         batch.add_column(sa.Column("search_text", sa.Text(), nullable=False, server_default=""))
     op.create_index("ix_listing_closes_at", "listing", ["application_closes_at"])
+    op.create_index("ix_listing_opens_at", "listing", ["application_opens_at"])
     op.create_index("ix_listing_public_order", "listing", ["published_at", "id"])
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -120,6 +121,7 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP INDEX IF EXISTS ix_listing_search_trgm")
     op.drop_index("ix_listing_public_order", table_name="listing")
+    op.drop_index("ix_listing_opens_at", table_name="listing")
     op.drop_index("ix_listing_closes_at", table_name="listing")
     with op.batch_alter_table("listing") as batch:
         batch.drop_column("search_text")

@@ -9,8 +9,10 @@ both as "other" (both are still exercised).
 
 Listing routes are scoped the same way by the listing's proposer: each case builds a fresh
 listing proposed by A (or by B), in the state its action needs, so a refusal is about who
-asks and never about the state. Listings are hidden from those who may not read them: "other"
-is 404 there, where organisations (visible to everyone signed in) answer 403.
+asks and never about the state. Attachment routes likewise, on a file A's (B's) manager
+uploaded and linked from A's (B's) listing. Listings and attachments are hidden from those
+who may not read them: "other" is 404 there, where organisations (visible to everyone signed
+in) answer 403.
 
 The cases share one app per backend (building an app per case would dominate the runtime);
 its in-memory rate limits allow the few registrations and sign-ins the matrix makes.
@@ -21,13 +23,15 @@ paths, so a new route without an entry (or a stale entry) fails the suite.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import httpx
 import pytest
@@ -44,8 +48,9 @@ from factories import (
     unique,
     valid_uscc,
 )
+from jiebang_api.attachments.storage import LocalStorage, new_key
 from jiebang_api.main import create_app
-from jiebang_api.models import Listing, ListingAssessment, Organization, User
+from jiebang_api.models import Attachment, Listing, ListingAssessment, Organization, User
 from jiebang_api.sandbox import service as sandbox
 from jiebang_api.settings import Environment, Settings
 
@@ -64,8 +69,14 @@ HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "tra
 
 ORG = "/api/v1/organizations/{organization_id}"
 LISTING = "/api/v1/listings/{listing_id}"
+PUBLIC_LISTING = "/api/v1/public/listings/{listing_id}"
+ATTACHMENT = "/api/v1/attachments/{attachment_id}"
 # The path parameter naming the target of each scope.
-SCOPES = {"organization": "{organization_id}", "listing": "{listing_id}"}
+SCOPES = {
+    "organization": "{organization_id}",
+    "listing": "{listing_id}",
+    "attachment": "{attachment_id}",
+}
 
 # --------------------------------------------------------------------------------------------
 # Expectations
@@ -126,25 +137,34 @@ def on_listing(*statuses: Status) -> Expectation:
     return _row("listing", statuses)
 
 
+def on_file(*statuses: Status) -> Expectation:
+    """A route on attachment `{attachment_id}`: for A (or B), one its manager uploaded and
+    linked from a listing A (or B) proposed."""
+    return _row("attachment", statuses)
+
+
 def own(own: int, other: int = 403) -> OwnOther:
     return OwnOther(own, other)
 
 
 def mine(own: int) -> OwnOther:
-    """`own` on a listing proposed by the member's organisation; 404 on the other's (hidden)."""
+    """`own` on a listing (or attachment) of the member's organisation; 404 on the other's:
+    what a caller may not read is hidden."""
     return OwnOther(own, 404)
 
 
 # fmt: off
 # One column per role, in the order of ROLES. `own(x)`: x on the member's own organisation,
-# 403 on the other one. `mine(x)`: x on a listing its own organisation proposed, 404 on the
-# other's. `staff_a` is a plain (non-manager) member of A.
+# 403 on the other one. `mine(x)`: x on a listing (attachment) of the member's own
+# organisation, 404 on the other's. `staff_a` is a plain (non-manager) member of A.
 MATRIX: dict[tuple[str, str], Expectation] = {
     #                                        anonym member_a  member_b  staff_a   expert agency integr admin
     ("GET", "/healthz"):                 route(200,  200,      200,      200,      200,   200,   200,   200),
     ("GET", "/readyz"):                  route(200,  200,      200,      200,      200,   200,   200,   200),
     ("GET", "/metrics"):                 route(200,  200,      200,      200,      200,   200,   200,   200),
     ("GET", "/api/v1/meta/enums"):       route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", "/api/v1/policy-versions"):  route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("POST", "/api/v1/policy-versions"): route(401,  403,      403,      403,      403,   403,   403,   201),
     ("GET", "/api/v1/sandbox/clock"):    route(200,  200,      200,      200,      200,   200,   200,   200),
     ("POST", "/api/v1/sandbox/clock"):   route(401,  403,      403,      403,      403,   403,   403,   200),
     ("POST", "/api/v1/auth/register"):   route(201,  201,      201,      201,      201,   201,   201,   201),
@@ -166,24 +186,34 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("GET", f"{ORG}/history"):          on_org(401,  own(200), own(200), own(200), 403,   403,   403,   200),
     # Listings. Members create for their own organisation (admins only emergency listings);
     # the proposer's members (any member) edit, submit, confirm and withdraw; the department
-    # (admin) reviews. A caller who may not read a listing gets 404.
+    # (admin) reviews and edits, but does not act for the proposer. A caller who may not read
+    # a listing gets 404.
     ("POST", "/api/v1/listings"):        route(401,  201,      201,      201,      403,   403,   403,   403),
     ("GET", "/api/v1/listings"):         route(401,  200,      200,      200,      200,   200,   200,   200),
-    ("GET", LISTING):                   on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 200),
-    ("PATCH", LISTING):                 on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 200),
-    ("GET", f"{LISTING}/assessments"):  on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 200),
-    ("POST", f"{LISTING}/assessments"): on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 201),
-    ("GET", f"{LISTING}/history"):      on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 200),
-    ("POST", f"{LISTING}/submit"):      on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
-    ("POST", f"{LISTING}/screen"):      on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
-    ("POST", f"{LISTING}/approve"):     on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
-    ("POST", f"{LISTING}/reject"):      on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
-    ("POST", f"{LISTING}/return"):      on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
-    ("POST", f"{LISTING}/confirm"):     on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
-    ("POST", f"{LISTING}/publish"):     on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
-    ("POST", f"{LISTING}/close"):       on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
-    ("POST", f"{LISTING}/withdraw"):    on_listing(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
-    ("POST", f"{LISTING}/cancel"):      on_listing(401, mine(403), mine(403), mine(403), 404, 404, 404, 200),
+    #                                            anonym  member_a   member_b   staff_a    expert agency integr admin
+    ("GET", LISTING):                   on_listing(401,  mine(200), mine(200), mine(200), 404,   404,   404,   200),
+    ("PATCH", LISTING):                 on_listing(401,  mine(200), mine(200), mine(200), 404,   404,   404,   200),
+    ("GET", f"{LISTING}/assessments"):  on_listing(401,  mine(200), mine(200), mine(200), 404,   404,   404,   200),
+    ("POST", f"{LISTING}/assessments"): on_listing(401,  mine(403), mine(403), mine(403), 404,   404,   404,   201),
+    ("GET", f"{LISTING}/history"):      on_listing(401,  mine(200), mine(200), mine(200), 404,   404,   404,   200),
+    ("POST", f"{LISTING}/submit"):      on_listing(401,  mine(200), mine(200), mine(200), 404,   404,   404,   403),
+    ("POST", f"{LISTING}/screen"):      on_listing(401,  mine(403), mine(403), mine(403), 404,   404,   404,   200),
+    ("POST", f"{LISTING}/approve"):     on_listing(401,  mine(403), mine(403), mine(403), 404,   404,   404,   200),
+    ("POST", f"{LISTING}/reject"):      on_listing(401,  mine(403), mine(403), mine(403), 404,   404,   404,   200),
+    ("POST", f"{LISTING}/return"):      on_listing(401,  mine(403), mine(403), mine(403), 404,   404,   404,   200),
+    ("POST", f"{LISTING}/confirm"):     on_listing(401,  mine(200), mine(200), mine(200), 404,   404,   404,   403),
+    ("POST", f"{LISTING}/publish"):     on_listing(401,  mine(403), mine(403), mine(403), 404,   404,   404,   200),
+    ("POST", f"{LISTING}/close"):       on_listing(401,  mine(403), mine(403), mine(403), 404,   404,   404,   200),
+    ("POST", f"{LISTING}/withdraw"):    on_listing(401,  mine(200), mine(200), mine(200), 404,   404,   404,   403),
+    ("POST", f"{LISTING}/cancel"):      on_listing(401,  mine(403), mine(403), mine(403), 404,   404,   404,   200),
+    # The public catalogue: a published listing, whoever asks (signed in or not).
+    ("GET", "/api/v1/public/listings"):  route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", PUBLIC_LISTING):            on_listing(200,  200,       200,       200,       200,   200,   200,   200),
+    # Attachments: users upload; the uploader, the department and the readers of a listing
+    # linking the file read it (staff_a through A's listing); anyone else gets 404.
+    ("POST", "/api/v1/attachments"):     route(401,  201,      201,      201,      201,   201,   403,   201),
+    ("GET", ATTACHMENT):                   on_file(401,  mine(200), mine(200), mine(200), 404,   404,   404,   200),
+    ("GET", f"{ATTACHMENT}/content"):      on_file(401,  mine(200), mine(200), mine(200), 404,   404,   404,   200),
 }
 # fmt: on
 
@@ -212,6 +242,7 @@ class Call:
     path: str
     json: Any = None
     data: dict[str, str] | None = None
+    files: dict[str, tuple[str, bytes, str]] | None = None
 
 
 Builder = Callable[[World], Awaitable[Call]]
@@ -266,6 +297,22 @@ async def _remove_member(world: World) -> Call:
     return Call(f"/api/v1/organizations/{world.org_id}/members/{plain.id}")
 
 
+async def _create_policy_version(world: World) -> Call:
+    """One version per effective date: a far-future date no other case or test picks."""
+    effective_on = date(2100, 1, 1) + timedelta(days=uuid.uuid4().int % 300_000)
+    body = {
+        "name": "揭榜挂帅实施办法（修订）",
+        "effective_on": effective_on.isoformat(),
+        "agreement_min_ratio": "0.3",
+        "subsidy_max_ratio": "0.3",
+        "subsidy_cap": "10000000.00",
+        "tech_breakthrough_max_months": 36,
+        "achievement_transfer_max_months": 24,
+        "publicity_working_days": 5,
+    }
+    return Call("/api/v1/policy-versions", body)
+
+
 CREDIT_RECORD = {"kind": "serious_dishonesty", "starts_on": "2026-01-01", "source": "test"}
 
 # Every field R-LIST-FIELDS asks of a technology-breakthrough listing.
@@ -284,44 +331,32 @@ REASON = {"reason": "测试"}
 ASSESSMENT = {"assessor": "张", "conclusion": "support"}
 
 
-async def sandbox_now(app: FastAPI, sessions: Sessions) -> datetime:
+async def sandbox_now(app: FastAPI, session: AsyncSession) -> datetime:
     """The instant the app's rules see (the sandbox clock may have been moved)."""
-    async with sessions() as session:
-        offset = await sandbox.current_offset(session)
     now: datetime = app.state.clock.now()
-    return now + offset
+    return now + await sandbox.current_offset(session)
 
 
-async def publish_window(app: FastAPI, sessions: Sessions) -> dict[str, str]:
-    now = await sandbox_now(app, sessions)
+def publish_window(now: datetime) -> dict[str, str]:
+    """A valid application window (R-LIST-WINDOW): opens tomorrow, closes in a month."""
     opens, closes = now + timedelta(days=1), now + timedelta(days=31)
     return {"application_opens_at": opens.isoformat(), "application_closes_at": closes.isoformat()}
 
 
-async def create_listing(world: World, status: str) -> Listing:
+async def make_listing(
+    world: World, status: str, *, eligible: bool = False, **fields: Any
+) -> tuple[Listing, datetime]:
     """A technology-breakthrough listing proposed by the target, complete, in `status`.
 
     It carries what `status` implies and the next action needs: an assessment opinion when
     under assessment (so `approve` may go on), the confirmation once confirmed, an open
-    window when published; a draft's proposer is made eligible (so `submit` may go on).
+    window when published. `eligible` makes the proposer pass the proposer rules (so `submit`
+    may go on). Returns it with the instant it was made at (as the app's clock reads).
     """
-    now = await sandbox_now(world.app, world.sessions)
-    listing = Listing(
-        id=uuid.uuid4(),
-        code=unique("JB-T-"),
-        kind="tech_breakthrough",
-        proposer_org_id=world.org_id,
-        status=status,
-        total_rd_investment=Decimal("1500000.00"),
-        **LISTING_TEXT,
-    )
-    if status == "confirmed":
-        listing.confirmed_at = now
-    if status == "published":
-        listing.application_opens_at = listing.published_at = now - timedelta(days=1)
-        listing.application_closes_at = now + timedelta(days=30)
     async with world.sessions() as session:
-        if status == "draft":
+        now = await sandbox_now(world.app, session)
+        listing = _listing(world.org_id, status, now, **fields)
+        if eligible:  # R-ELIG-TB-PROPOSER: an in-region enterprise, independent legal person
             proposer = await session.get(Organization, world.org_id)
             assert proposer is not None
             proposer.independent_legal_person = True
@@ -330,39 +365,98 @@ async def create_listing(world: World, status: str) -> Listing:
         if status == "under_assessment":
             session.add(ListingAssessment(id=uuid.uuid4(), listing_id=listing.id, **ASSESSMENT))
         await session.commit()
+    return listing, now
+
+
+def _listing(proposer_id: uuid.UUID, status: str, now: datetime, **fields: Any) -> Listing:
+    listing = Listing(
+        id=uuid.uuid4(),
+        code=unique("JB-T-"),
+        kind="tech_breakthrough",
+        proposer_org_id=proposer_id,
+        status=status,
+        total_rd_investment=Decimal("1500000.00"),
+        **{**LISTING_TEXT, **fields},
+    )
+    if status == "confirmed":
+        listing.confirmed_at = now
+    if status == "published":
+        listing.application_opens_at = listing.published_at = now - timedelta(days=1)
+        listing.application_closes_at = now + timedelta(days=30)
     return listing
 
 
-def listing_in(status: str, action: str = "", json: Any = None) -> Builder:
-    """A request on a fresh listing of the target in `status`, at `LISTING` + `action`."""
+def listing_in(
+    status: str, action: str = "", json: Any = None, *, public: bool = False, eligible: bool = False
+) -> Builder:
+    """A request on a fresh listing of the target in `status`, at `LISTING` + `action` (or
+    at `PUBLIC_LISTING`)."""
+    template = PUBLIC_LISTING if public else LISTING
 
     async def build(world: World) -> Call:
-        listing = await create_listing(world, status)
-        return Call(f"/api/v1/listings/{listing.id}{action}", json)
+        listing, _ = await make_listing(world, status, eligible=eligible)
+        return Call(template.format(listing_id=listing.id) + action, json)
 
     return build
 
 
 async def _publish(world: World) -> Call:
-    listing = await create_listing(world, "confirmed")
-    window = await publish_window(world.app, world.sessions)
-    return Call(f"/api/v1/listings/{listing.id}/publish", window)
+    listing, now = await make_listing(world, "confirmed")
+    return Call(f"/api/v1/listings/{listing.id}/publish", publish_window(now))
+
+
+def new_listing(proposer_id: uuid.UUID) -> Call:
+    body = {
+        "kind": "tech_breakthrough",
+        "proposer_org_id": str(proposer_id),
+        **LISTING_TEXT,
+        "total_rd_investment": "1500000.00",
+    }
+    return Call("/api/v1/listings", body)
+
+
+PDF = b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\ntrailer\n<< /Root 1 0 R >>\n%%EOF\n"
+
+
+async def _upload(world: World) -> Call:
+    return Call("/api/v1/attachments", files={"file": ("需求说明书.pdf", PDF, "application/pdf")})
+
+
+def attachment_of_target(suffix: str = "") -> Builder:
+    """A file the target's manager uploaded, linked from a (draft) listing the target proposed."""
+
+    async def build(world: World) -> Call:
+        uploader = next(world.managers[n] for n, org in world.orgs.items() if org is world.target)
+        key = new_key()
+        await LocalStorage(world.app.state.settings.storage_dir).put(key, PDF)
+        attachment = Attachment(
+            id=uuid.uuid4(),
+            filename="需求说明书.pdf",
+            content_type="application/pdf",
+            size=len(PDF),
+            sha256=hashlib.sha256(PDF).hexdigest(),
+            storage_key=key,
+            uploaded_by=uploader.id,
+        )
+        async with world.sessions() as session:
+            session.add(attachment)
+            await session.commit()
+        await make_listing(world, "draft", attachment_ids=[str(attachment.id)])
+        return Call(ATTACHMENT.format(attachment_id=attachment.id) + suffix)
+
+    return build
 
 
 async def _create_listing(world: World) -> Call:
-    """Members propose for their own organisation; everyone else for a fresh one."""
+    """Members propose for their own organisation (A, or B for `member_b`); every other role
+    for a fresh organisation it does not belong to. Proposing for another organisation is
+    `test_a_member_proposes_only_for_its_own_organisation`."""
     proposer = next(iter(world.orgs.values()), None)
     if proposer is None:
         proposer = await create_organization(
             world.sessions, manager=await create_user(world.sessions)
         )
-    body = {
-        "kind": "tech_breakthrough",
-        "proposer_org_id": str(proposer.id),
-        **LISTING_TEXT,
-        "total_rd_investment": "1500000.00",
-    }
-    return Call("/api/v1/listings", body)
+    return new_listing(proposer.id)
 
 
 REQUESTS: dict[tuple[str, str], Builder] = {
@@ -370,6 +464,8 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/readyz"): fixed("/readyz"),
     ("GET", "/metrics"): fixed("/metrics"),
     ("GET", "/api/v1/meta/enums"): fixed("/api/v1/meta/enums"),
+    ("GET", "/api/v1/policy-versions"): fixed("/api/v1/policy-versions"),
+    ("POST", "/api/v1/policy-versions"): _create_policy_version,
     ("GET", "/api/v1/sandbox/clock"): fixed("/api/v1/sandbox/clock"),
     ("POST", "/api/v1/sandbox/clock"): fixed("/api/v1/sandbox/clock", {"reset": True}),
     ("POST", "/api/v1/auth/register"): _register,
@@ -395,7 +491,7 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", f"{LISTING}/assessments"): listing_in("under_assessment", "/assessments"),
     ("POST", f"{LISTING}/assessments"): listing_in("under_assessment", "/assessments", ASSESSMENT),
     ("GET", f"{LISTING}/history"): listing_in("draft", "/history"),
-    ("POST", f"{LISTING}/submit"): listing_in("draft", "/submit", {}),
+    ("POST", f"{LISTING}/submit"): listing_in("draft", "/submit", {}, eligible=True),
     ("POST", f"{LISTING}/screen"): listing_in("submitted", "/screen", {"passed": True}),
     ("POST", f"{LISTING}/approve"): listing_in("under_assessment", "/approve", {}),
     ("POST", f"{LISTING}/reject"): listing_in("under_assessment", "/reject", REASON),
@@ -405,7 +501,42 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", f"{LISTING}/close"): listing_in("published", "/close", {}),
     ("POST", f"{LISTING}/withdraw"): listing_in("draft", "/withdraw", {}),
     ("POST", f"{LISTING}/cancel"): listing_in("draft", "/cancel", REASON),
+    ("GET", "/api/v1/public/listings"): fixed("/api/v1/public/listings"),
+    ("GET", PUBLIC_LISTING): listing_in("published", public=True),
+    ("POST", "/api/v1/attachments"): _upload,
+    ("GET", ATTACHMENT): attachment_of_target(),
+    ("GET", f"{ATTACHMENT}/content"): attachment_of_target("/content"),
 }
+
+
+class _FlushOnCommit:
+    """A session whose `commit` only flushes, and which its `async with` leaves open."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self._session = session
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._session, name)
+
+    async def commit(self) -> None:
+        await self._session.flush()
+
+    async def __aenter__(self) -> _FlushOnCommit:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+@asynccontextmanager
+async def one_transaction(sessions: Sessions) -> AsyncIterator[Sessions]:
+    """A stand-in sessionmaker for the factories: what they write (each in its own transaction
+    otherwise) goes into one, committed at the end. A world is up to eight rows, and the
+    matrix builds about a thousand worlds."""
+    async with sessions() as session:
+        deferred = _FlushOnCommit(session)
+        yield cast(Sessions, lambda: deferred)
+        await session.commit()
 
 
 async def build_world(
@@ -421,12 +552,14 @@ async def build_world(
     (if the caller is a member), which is all they can see of it.
     """
     names = TARGETS if target else tuple(n for r, n in MEMBER_ROLES.items() if r == role)
-    managers = {name: await create_user(sessions) for name in names}
-    orgs = {name: await create_organization(sessions, manager=managers[name]) for name in names}
+    async with one_transaction(sessions) as batch:
+        managers = {name: await create_user(batch) for name in names}
+        orgs = {name: await create_organization(batch, manager=managers[name]) for name in names}
+        staff = await create_user(batch) if role == STAFF_A else None
+        if staff is not None:
+            await add_member(batch, orgs["A"], staff)
     world = World(app, sessions, orgs, managers, orgs[target] if target else None)
-    if role == STAFF_A:
-        staff = await create_user(sessions)
-        await add_member(sessions, orgs["A"], staff)
+    if staff is not None:
         world.headers = bearer(app, staff)
     elif role in MEMBER_ROLES:
         world.headers = bearer(app, managers[MEMBER_ROLES[role]])
@@ -438,7 +571,9 @@ async def build_world(
 async def perform(
     client: httpx.AsyncClient, method: str, call: Call, headers: dict[str, str]
 ) -> httpx.Response:
-    return await client.request(method, call.path, json=call.json, data=call.data, headers=headers)
+    return await client.request(
+        method, call.path, json=call.json, data=call.data, files=call.files, headers=headers
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -447,10 +582,16 @@ async def perform(
 
 
 @pytest.fixture(scope="module")
-async def matrix_app(database_url: str) -> AsyncIterator[FastAPI]:
+async def matrix_app(
+    database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[FastAPI]:
     """One app per backend for the whole matrix (building an app per case is the slow part)."""
     settings = Settings(  # type: ignore[call-arg]
-        _env_file=None, env=Environment.TEST, database_url=database_url, migrations_dir=MIGRATIONS
+        _env_file=None,
+        env=Environment.TEST,
+        database_url=database_url,
+        migrations_dir=MIGRATIONS,
+        storage_dir=tmp_path_factory.mktemp("matrix-files"),
     )
     application = create_app(settings)
     yield application
@@ -537,8 +678,8 @@ def test_every_route_is_in_the_matrix(matrix_app: FastAPI) -> None:
             assert (parameter in path) == (expectation.scope == scope), (method, path)
 
 
-# Bodies that pass validation, so an unknown organisation or listing is what the answer is
-# about (`publish` also gets a valid window, built at run time).
+# Bodies that pass validation, so an unknown organisation, listing or attachment is what the
+# answer is about (`publish` also gets a valid window, built at run time).
 UNKNOWN_TARGET_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", ORG): {"high_tech": True},
     ("POST", f"{ORG}/verify"): {},
@@ -558,12 +699,13 @@ UNKNOWN_TARGET_BODIES: dict[tuple[str, str], Any] = {
 }
 
 
-async def test_an_unknown_organisation_or_listing_is_404_signed_in_and_401_anonymously(
+async def test_an_unknown_target_is_404_when_signed_in_and_401_anonymously(
     matrix_app: FastAPI,
     matrix_sessions: Sessions,
     matrix_client: httpx.AsyncClient,
     accounts: dict[str, dict[str, str]],
 ) -> None:
+    """Every scoped route; the public catalogue needs no sign-in, so it says 404 to all."""
     world = await build_world(matrix_app, matrix_sessions, accounts, ANONYMOUS, "A")
     signed_in = {
         role: bearer(matrix_app, world.managers[MEMBER_ROLES[role]])
@@ -572,17 +714,60 @@ async def test_an_unknown_organisation_or_listing_is_404_signed_in_and_401_anony
         for role in ROLES
         if role != ANONYMOUS
     }
+    async with matrix_sessions() as session:
+        now = await sandbox_now(matrix_app, session)
     bodies = {
         **UNKNOWN_TARGET_BODIES,
-        ("POST", f"{LISTING}/publish"): await publish_window(matrix_app, matrix_sessions),
+        ("POST", f"{LISTING}/publish"): publish_window(now),
     }
     scoped = [key for key, expectation in MATRIX.items() if expectation.scoped]
     assert {expectation.scope for expectation in MATRIX.values()} >= set(SCOPES)
     for method, template in scoped:
-        ids = {"organization_id": uuid.uuid4(), "user_id": uuid.uuid4(), "listing_id": uuid.uuid4()}
+        ids = {name.strip("{}"): uuid.uuid4() for name in (*SCOPES.values(), "{user_id}")}
         call = Call(template.format(**ids), bodies.get((method, template)))
+        needs_sign_in = MATRIX[(method, template)].status(ANONYMOUS, "A") == 401
         anonymous = await perform(matrix_client, method, call, {})
-        assert anonymous.status_code == 401, (method, template, anonymous.text)
+        expected = 401 if needs_sign_in else 404
+        assert anonymous.status_code == expected, (method, template, anonymous.text)
         for role, headers in signed_in.items():
             response = await perform(matrix_client, method, call, headers)
             assert response.status_code == 404, (method, template, role, response.text)
+
+
+async def test_a_member_proposes_only_for_its_own_organisation(
+    matrix_app: FastAPI,
+    matrix_sessions: Sessions,
+    matrix_client: httpx.AsyncClient,
+    accounts: dict[str, dict[str, str]],
+) -> None:
+    world = await build_world(matrix_app, matrix_sessions, accounts, MEMBER_B, "A")
+    for proposer, expected in (("A", 403), ("B", 201)):
+        call = new_listing(world.orgs[proposer].id)
+        response = await perform(matrix_client, "POST", call, world.headers)
+        assert response.status_code == expected, (proposer, response.text)
+
+
+async def test_the_listing_list_shows_a_listing_to_those_who_may_read_it(
+    matrix_app: FastAPI,
+    matrix_sessions: Sessions,
+    matrix_client: httpx.AsyncClient,
+    accounts: dict[str, dict[str, str]],
+) -> None:
+    """Everyone signed in may list; the list holds what GET of the listing would answer."""
+    world = await build_world(matrix_app, matrix_sessions, accounts, STAFF_A, "A")
+    listing, _ = await make_listing(world, "draft")
+    headers = {
+        **accounts,
+        MEMBER_A: bearer(matrix_app, world.managers["A"]),
+        MEMBER_B: bearer(matrix_app, world.managers["B"]),
+        STAFF_A: world.headers,
+    }
+    for role in ROLES:
+        if role == ANONYMOUS:
+            continue
+        call = Call(f"/api/v1/listings?q={listing.code}")
+        response = await perform(matrix_client, "GET", call, headers[role])
+        assert response.status_code == 200, (role, response.text)
+        listed = [item["id"] for item in response.json()["items"]]
+        readable = MATRIX[("GET", LISTING)].status(role, "A") == 200
+        assert listed == ([str(listing.id)] if readable else []), (role, listed)

@@ -100,6 +100,7 @@ PEOPLE = SIGNED_IN - {"integration"}
 
 # Who may do what to ORG (the organisation `manager` and `member` belong to).
 ALLOWED: dict[Permission, set[str]] = {
+    Permission.USE_API: SIGNED_IN,
     Permission.READ_ME: SIGNED_IN,
     Permission.CREATE_USER: {"admin"},
     Permission.CREATE_SERVICE_CLIENT: {"admin"},
@@ -118,6 +119,7 @@ ALLOWED: dict[Permission, set[str]] = {
     Permission.READ_LISTING: {"admin", "manager", "member"},
     Permission.REVIEW_LISTING: {"admin"},
     Permission.MANAGE_POLICY: {"admin"},
+    Permission.UPLOAD_ATTACHMENT: PEOPLE,
 }
 
 # Permissions about one organisation: without naming it, only an admin passes.

@@ -80,7 +80,7 @@ async def upload(
     now: datetime,
 ) -> Attachment:
     """Keep an uploaded file: users only, at most `max_bytes`, of an accepted type (by content)."""
-    policy.require(principal, Permission.CREATE_ORGANIZATION)  # any signed-in user
+    policy.require(principal, Permission.UPLOAD_ATTACHMENT)
     if principal.user_id is None:  # the permission is for users only
         raise PermissionDenied()
     if len(data) > max_bytes:
@@ -135,7 +135,7 @@ async def get(
     session: AsyncSession, *, principal: Principal, attachment_id: uuid.UUID
 ) -> Attachment:
     """The metadata, when the caller may read the attachment; NotFound otherwise."""
-    policy.require(principal, Permission.READ_ORGANIZATION)  # signed in at all
+    policy.require(principal, Permission.USE_API)
     attachment = await attachments_repository.get(session, attachment_id)
     if attachment is None or not await _may_read(session, principal, attachment):
         raise NotFound()

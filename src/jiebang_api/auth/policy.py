@@ -16,6 +16,7 @@ from jiebang_api.kit.errors import NotFound, PermissionDenied, Unauthenticated
 
 
 class Permission(StrEnum):
+    USE_API = "api.use"
     READ_ME = "me.read"
     CREATE_USER = "user.create"
     CREATE_SERVICE_CLIENT = "service_client.create"
@@ -33,6 +34,7 @@ class Permission(StrEnum):
     ACT_FOR_PROPOSER = "listing.proposer.act"
     READ_LISTING = "listing.read"
     REVIEW_LISTING = "listing.review"
+    UPLOAD_ATTACHMENT = "attachment.upload"
     MANAGE_POLICY = "policy_version.create"
 
 
@@ -64,6 +66,8 @@ def _member_or_admin(p: Principal, org: uuid.UUID | None) -> bool:
 
 
 RULES: dict[Permission, Rule] = {
+    # Signed in at all: what an object-level check then narrows down.
+    Permission.USE_API: _anyone_signed_in,
     Permission.READ_ME: _anyone_signed_in,
     Permission.CREATE_USER: _admin,
     Permission.CREATE_SERVICE_CLIENT: _admin,
@@ -83,6 +87,7 @@ RULES: dict[Permission, Rule] = {
     Permission.READ_LISTING: _member_or_admin,
     # Screen, assess, approve, reject, return, publish, close, cancel (the department).
     Permission.REVIEW_LISTING: _admin,
+    Permission.UPLOAD_ATTACHMENT: _any_user,
     Permission.MANAGE_POLICY: _admin,
 }
 

@@ -107,7 +107,7 @@ async def _load(
     session: AsyncSession, principal: Principal, listing_id: uuid.UUID, *, for_update: bool
 ) -> Listing:
     """The listing when the caller may see it; NotFound otherwise (no existence leaks)."""
-    policy.require(principal, Permission.READ_ORGANIZATION)  # signed in at all
+    policy.require(principal, Permission.USE_API)
     load = listings_repository.get_for_update if for_update else listings_repository.get
     listing = await load(session, listing_id)
     if listing is None or not may_read(principal, listing):
@@ -174,7 +174,7 @@ async def create(
                 )
             )
     else:
-        policy.require(principal, Permission.READ_ORGANIZATION)
+        policy.require(principal, Permission.USE_API)
         if proposer is None:
             raise InputInvalid(Message("请指定发榜单位。", "proposer_org_id is required."))
         if await organizations_repository.get(session, proposer) is None:
@@ -214,7 +214,7 @@ async def list_(
     limit: int,
 ) -> Page[Listing]:
     """Admin: every listing; organisation members: their organisations' listings."""
-    policy.require(principal, Permission.READ_ORGANIZATION)
+    policy.require(principal, Permission.USE_API)
     proposers = None if principal.has(Role.ADMIN) else list(principal.memberships)
     rows = await listings_repository.list_page(
         session,
@@ -601,6 +601,15 @@ async def publish(
 ) -> Listing:
     """Publish with an application window (R-LIST-WINDOW); ordinary listings need the
     proposer's confirmation first (R-WF-PUBLISH-JOINT), emergency ones do not."""
+    listing, before = await _transition(
+        session,
+        principal,
+        listing_id,
+        ListingAction.PUBLISH,
+        Permission.REVIEW_LISTING,
+        expected_version=expected_version,
+        now=now,
+    )
     if closes_at <= opens_at or closes_at <= now:
         raise RuleViolation(
             Message("揭榜期限无效。", "The application window is not valid."),
@@ -615,15 +624,6 @@ async def publish(
                 )
             ],
         )
-    listing, before = await _transition(
-        session,
-        principal,
-        listing_id,
-        ListingAction.PUBLISH,
-        Permission.REVIEW_LISTING,
-        expected_version=expected_version,
-        now=now,
-    )
     listing.application_opens_at, listing.application_closes_at = opens_at, closes_at
     listing.published_at = now
     await session.flush()

@@ -56,6 +56,7 @@ class Listing(Entity, Base):
         Index("ix_listing_industry", "industry"),
         Index("ix_listing_public_order", "published_at", "id"),
         Index("ix_listing_closes_at", "application_closes_at"),
+        Index("ix_listing_opens_at", "application_opens_at"),
     )
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
