@@ -488,30 +488,41 @@ async def approve(
     return listing
 
 
-def _skips(skipped: list[str] | None) -> dict[str, Any] | None:
-    return {"skipped_steps": skipped, "rule": "R-WF-EM-SIMPLIFIED"} if skipped else None
+# Steps that only move the state (with an optional reason), and who may take them.
+STEP_PERMISSIONS: dict[ListingAction, Permission] = {
+    ListingAction.REJECT: Permission.REVIEW_LISTING,
+    ListingAction.RETURN: Permission.REVIEW_LISTING,
+    ListingAction.CLOSE: Permission.REVIEW_LISTING,
+    ListingAction.CANCEL: Permission.REVIEW_LISTING,
+    ListingAction.CONFIRM: Permission.ACT_FOR_PROPOSER,
+    ListingAction.WITHDRAW: Permission.ACT_FOR_PROPOSER,
+}
 
 
-async def _simple(
+async def act(
     session: AsyncSession,
+    *,
     principal: Principal,
     listing_id: uuid.UUID,
     action: ListingAction,
-    permission: Permission,
-    *,
     reason: str | None,
     expected_version: int | None,
     now: datetime,
 ) -> Listing:
+    """Reject, return, close or cancel (the department), confirm or withdraw (the proposer)."""
     listing, before = await _transition(
         session,
         principal,
         listing_id,
         action,
-        permission,
+        STEP_PERMISSIONS[action],
         expected_version=expected_version,
         now=now,
     )
+    if action is ListingAction.CONFIRM:  # R-WF-PUBLISH-JOINT: who confirmed which text, when
+        listing.confirmed_at, listing.confirmed_by = now, principal.user_id
+    elif action is ListingAction.RETURN:
+        listing.confirmed_at = listing.confirmed_by = None
     await session.flush()
     await _record(
         session, principal, listing, action.value, now, from_state=before.value, reason=reason
@@ -519,74 +530,8 @@ async def _simple(
     return listing
 
 
-async def reject(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    listing_id: uuid.UUID,
-    reason: str,
-    expected_version: int | None,
-    now: datetime,
-) -> Listing:
-    """The department rejects the listing (with a reason)."""
-    return await _simple(
-        session,
-        principal,
-        listing_id,
-        ListingAction.REJECT,
-        Permission.REVIEW_LISTING,
-        reason=reason,
-        expected_version=expected_version,
-        now=now,
-    )
-
-
-async def return_for_revision(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    listing_id: uuid.UUID,
-    reason: str,
-    expected_version: int | None,
-    now: datetime,
-) -> Listing:
-    """The department sends the listing back to the proposer for revision (with a reason)."""
-    listing = await _simple(
-        session,
-        principal,
-        listing_id,
-        ListingAction.RETURN,
-        Permission.REVIEW_LISTING,
-        reason=reason,
-        expected_version=expected_version,
-        now=now,
-    )
-    listing.confirmed_at = listing.confirmed_by = None
-    return listing
-
-
-async def confirm(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    listing_id: uuid.UUID,
-    expected_version: int | None,
-    now: datetime,
-) -> Listing:
-    """The proposer confirms the final text (R-WF-PUBLISH-JOINT)."""
-    listing = await _simple(
-        session,
-        principal,
-        listing_id,
-        ListingAction.CONFIRM,
-        Permission.ACT_FOR_PROPOSER,
-        reason=None,
-        expected_version=expected_version,
-        now=now,
-    )
-    listing.confirmed_at, listing.confirmed_by = now, principal.user_id
-    await session.flush()
-    return listing
+def _skips(skipped: list[str] | None) -> dict[str, Any] | None:
+    return {"skipped_steps": skipped, "rule": "R-WF-EM-SIMPLIFIED"} if skipped else None
 
 
 async def publish(
@@ -642,72 +587,6 @@ async def publish(
         },
     )
     return listing
-
-
-async def close(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    listing_id: uuid.UUID,
-    reason: str | None,
-    expected_version: int | None,
-    now: datetime,
-) -> Listing:
-    """Close the application window early (the department)."""
-    return await _simple(
-        session,
-        principal,
-        listing_id,
-        ListingAction.CLOSE,
-        Permission.REVIEW_LISTING,
-        reason=reason,
-        expected_version=expected_version,
-        now=now,
-    )
-
-
-async def withdraw(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    listing_id: uuid.UUID,
-    reason: str | None,
-    expected_version: int | None,
-    now: datetime,
-) -> Listing:
-    """The proposer withdraws its listing before publication."""
-    return await _simple(
-        session,
-        principal,
-        listing_id,
-        ListingAction.WITHDRAW,
-        Permission.ACT_FOR_PROPOSER,
-        reason=reason,
-        expected_version=expected_version,
-        now=now,
-    )
-
-
-async def cancel(
-    session: AsyncSession,
-    *,
-    principal: Principal,
-    listing_id: uuid.UUID,
-    reason: str,
-    expected_version: int | None,
-    now: datetime,
-) -> Listing:
-    """The department cancels the listing (with a reason)."""
-    return await _simple(
-        session,
-        principal,
-        listing_id,
-        ListingAction.CANCEL,
-        Permission.REVIEW_LISTING,
-        reason=reason,
-        expected_version=expected_version,
-        now=now,
-    )
 
 
 async def assessments(

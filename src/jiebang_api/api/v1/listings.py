@@ -5,6 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -32,7 +33,7 @@ from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from jiebang_api.listings import service as listings
 from jiebang_api.listings import workflow
 from jiebang_api.listings.enums import ListingKind
-from jiebang_api.listings.workflow import ListingStatus
+from jiebang_api.listings.workflow import ListingAction, ListingStatus
 from jiebang_api.models import Listing
 
 router = APIRouter(prefix="/listings", tags=["listings"])
@@ -254,6 +255,10 @@ def _screen(session: Any, *, passed: bool, comment: str | None, **kw: Any) -> An
     return listings.screen(session, passed=passed, comment=comment, **kw)
 
 
+def _confirm(session: Any, **kw: Any) -> Any:
+    return listings.act(session, action=ListingAction.CONFIRM, reason=None, **kw)
+
+
 def _publish(
     session: Any, *, application_opens_at: datetime, application_closes_at: datetime, **kw: Any
 ) -> Any:
@@ -292,14 +297,14 @@ _transition(
     ReasonIn,
     "Reject a listing (department)",
     "With a reason, during screening or assessment.",
-    listings.reject,
+    partial(listings.act, action=ListingAction.REJECT),
 )
 _transition(
     "return",
     ReasonIn,
     "Return a listing for revision (department)",
     "Sends it back to the proposer with a reason; the proposer edits and submits again.",
-    listings.return_for_revision,
+    partial(listings.act, action=ListingAction.RETURN),
 )
 _transition(
     "confirm",
@@ -307,7 +312,7 @@ _transition(
     "Confirm the final text (proposer)",
     "The proposer confirms the approved text (R-WF-PUBLISH-JOINT); a later edit clears "
     "the confirmation.",
-    listings.confirm,
+    _confirm,
 )
 _transition(
     "publish",
@@ -322,19 +327,19 @@ _transition(
     OptionalReasonIn,
     "Close the window early (department)",
     "A published listing also reads as closed once its window has ended.",
-    listings.close,
+    partial(listings.act, action=ListingAction.CLOSE),
 )
 _transition(
     "withdraw",
     OptionalReasonIn,
     "Withdraw a listing (proposer)",
     "Before publication.",
-    listings.withdraw,
+    partial(listings.act, action=ListingAction.WITHDRAW),
 )
 _transition(
     "cancel",
     ReasonIn,
     "Cancel a listing (department)",
     "With a reason, at any time before the window closes.",
-    listings.cancel,
+    partial(listings.act, action=ListingAction.CANCEL),
 )
