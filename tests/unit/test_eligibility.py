@@ -1,0 +1,305 @@
+"""The eligibility engine: for every rule a passing and a failing case, citing rule and
+article; and a property over random ownership trees for R-ELIG-NOT-SUBSIDIARY."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jiebang_api.applications.eligibility import (
+    Application,
+    Declarations,
+    Member,
+    Party,
+    Period,
+    Plan,
+    evaluate,
+)
+from jiebang_api.listings.enums import ListingKind
+
+TB, AT, EM = ListingKind.TECH_BREAKTHROUGH, ListingKind.ACHIEVEMENT_TRANSFER, ListingKind.EMERGENCY
+ON = date(2026, 6, 1)
+
+
+def party(name: str, type_: str = "enterprise", **overrides: object) -> Party:
+    values: dict[str, object] = {"in_region": True, "identity_verified": True, **overrides}
+    return Party(org_id=uuid.uuid4(), name=name, type=type_, **values)  # type: ignore[arg-type]
+
+
+PROPOSER = party("发榜企业")
+AT_PROPOSER = party("成果大学", "university")
+GOOD_PLAN = Plan(approach="晶界扩散 + 中试验证", milestones=3, team=5)
+GOOD_DECLARATIONS = Declarations(True, True, True, "区内整车企业渠道")
+
+
+def tb(**overrides: object) -> Application:
+    values: dict[str, object] = {
+        "kind": TB,
+        "proposer": PROPOSER,
+        "lead": party("揭榜大学", "university"),
+        "lead_budget_share": Decimal("60"),
+        "plan": GOOD_PLAN,
+        "on": ON,
+    }
+    return Application(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def at(**overrides: object) -> Application:
+    values: dict[str, object] = {
+        "kind": AT,
+        "proposer": AT_PROPOSER,
+        "lead": party("区内企业"),
+        "lead_budget_share": Decimal("70"),
+        "declarations": GOOD_DECLARATIONS,
+        "on": ON,
+    }
+    return Application(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def member(p: Party, share: str = "20") -> Member:
+    return Member(p, Decimal(share))
+
+
+def cited(findings: tuple[object, ...]) -> set[tuple[str, str]]:
+    return {(f.rule, f.article) for f in findings}  # type: ignore[attr-defined]
+
+
+subsidiary = party("发榜企业子公司", ancestors=(uuid.uuid4(), PROPOSER.org_id))
+GRANDCHILD = party("孙公司", ancestors=(subsidiary.org_id, PROPOSER.org_id))
+
+# rule, article, an application that passes it, one that fails it
+CASES: list[tuple[str, str, Callable[[], Application], Callable[[], Application]]] = [
+    ("R-ELIG-TB-SOLVER-TYPE", "第四条（一）", tb, lambda: tb(lead=party("服务机构", "agency"))),
+    (
+        "R-ELIG-TB-SOLVER-TYPE",
+        "第四条（一）",
+        lambda: tb(members=(member(party("联合体", "consortium")),)),
+        lambda: tb(members=(member(party("其他", "other")),)),
+    ),
+    ("R-ELIG-NOT-SUBSIDIARY", "第四条（一）", tb, lambda: tb(lead=PROPOSER)),
+    ("R-ELIG-NOT-SUBSIDIARY", "第四条（一）", tb, lambda: tb(members=(member(GRANDCHILD),))),
+    (
+        "R-ELIG-NOT-SUBSIDIARY",
+        "第四条（一）",
+        at,
+        lambda: at(lead=party("子公司", ancestors=(AT_PROPOSER.org_id,))),
+    ),  # type: ignore[union-attr]
+    (
+        "R-ELIG-AT-SOLVER-ENTERPRISE",
+        "第四条（二）",
+        at,
+        lambda: at(lead=party("大学", "university")),
+    ),
+    (
+        "R-ELIG-AT-SOLVER-ENTERPRISE",
+        "第四条（二）",
+        at,
+        lambda: at(lead=party("区外企业", in_region=False)),
+    ),
+    ("R-ELIG-TB-PLAN", "第六条（一）", tb, lambda: tb(plan=replace(GOOD_PLAN, approach="  "))),
+    ("R-ELIG-TB-PLAN", "第六条（一）", tb, lambda: tb(plan=replace(GOOD_PLAN, milestones=0))),
+    ("R-ELIG-TB-TEAM", "第六条（二）", tb, lambda: tb(plan=replace(GOOD_PLAN, team=0))),
+    (
+        "R-ELIG-AT-DEMAND-TEAM",
+        "第八条（一）",
+        at,
+        lambda: at(declarations=replace(GOOD_DECLARATIONS, has_transfer_team=False)),
+    ),
+    (
+        "R-ELIG-AT-DEMAND-RESOURCES",
+        "第八条（二）",
+        at,
+        lambda: at(declarations=replace(GOOD_DECLARATIONS, can_provide_funds=False)),
+    ),
+    (
+        "R-ELIG-AT-DEMAND-RESOURCES",
+        "第八条（二）",
+        at,
+        lambda: at(declarations=replace(GOOD_DECLARATIONS, can_provide_site=False)),
+    ),
+    (
+        "R-ELIG-AT-DEMAND-RESOURCES",
+        "第八条（二）",
+        at,
+        lambda: at(declarations=replace(GOOD_DECLARATIONS, market_channels="")),
+    ),
+    (
+        "R-ELIG-NO-DISHONESTY",
+        "第十五条",
+        lambda: tb(
+            lead=party(
+                "已修复信用",
+                "university",
+                dishonesty=(Period(date(2025, 1, 1), date(2026, 5, 31)),),
+            )
+        ),
+        lambda: tb(
+            lead=party("失信大学", "university", dishonesty=(Period(date(2025, 1, 1), None),))
+        ),
+    ),
+    (
+        "R-ELIG-NO-DISHONESTY",
+        "第十五条",
+        lambda: tb(
+            members=(member(party("未来记录", dishonesty=(Period(date(2026, 6, 2), None),))),)
+        ),
+        lambda: tb(
+            members=(
+                member(party("当日有效", dishonesty=(Period(date(2026, 6, 1), date(2026, 6, 1)),))),
+            )
+        ),
+    ),
+    (
+        "R-ELIG-NO-DISHONESTY",
+        "第十五条",
+        tb,
+        lambda: tb(proposer=replace(PROPOSER, dishonesty=(Period(date(2026, 1, 1), None),))),
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("rule", "article", "passing", "failing"),
+    CASES,
+    ids=[f"{c[0]}-{n}" for n, c in enumerate(CASES)],
+)
+def test_each_blocking_rule(
+    rule: str, article: str, passing: Callable[[], Application], failing: Callable[[], Application]
+) -> None:
+    good, bad = evaluate(passing()), evaluate(failing())
+    assert good.eligible, good.violations
+    assert not bad.eligible
+    assert (rule, article) in cited(bad.violations)
+    assert (rule, article) not in cited(good.violations)
+    assert all(f.message_zh and f.message_en and f.org_id for f in bad.violations)
+
+
+def test_emergency_applications_only_check_integrity() -> None:
+    app = tb(kind=EM, proposer=None, lead=party("任何单位", "other"), plan=Plan())
+    assert evaluate(app).eligible
+    dishonest = replace(
+        app, lead=party("失信", "other", dishonesty=(Period(date(2026, 1, 1), None),))
+    )
+    assert cited(evaluate(dishonest).violations) == {("R-ELIG-NO-DISHONESTY", "第十五条")}
+
+
+@pytest.mark.parametrize(("member_share", "warns"), [("20", False), ("30", False), ("31", True)])
+def test_a_research_member_outweighing_the_enterprise_is_a_warning(
+    member_share: str, warns: bool
+) -> None:
+    app = at(
+        lead_budget_share=Decimal("30"),
+        members=(member(party("合作大学", "university"), member_share),),
+    )
+    report = evaluate(app)
+    assert report.eligible, "a warning never blocks"
+    assert (("R-ELIG-AT-ENTERPRISE-LED", "第四条（二）") in cited(report.warnings)) is warns
+
+
+@pytest.mark.parametrize(
+    ("flags", "verified", "priority", "warning"),
+    [
+        ({}, frozenset(), False, False),
+        ({"partner_4_8_n": True}, frozenset({"partner_4_8_n"}), True, False),
+        ({"strategic_agreement": True}, frozenset(), True, True),
+    ],
+)
+def test_priority_and_its_verification(
+    flags: dict[str, bool], verified: frozenset[str], priority: bool, warning: bool
+) -> None:
+    report = evaluate(tb(lead=party("伙伴大学", "university", verified_flags=verified, **flags)))
+    assert report.eligible
+    assert (("R-ELIG-PRIORITY", "第六条（三）") in cited(report.priorities)) is priority
+    assert (("R-ELIG-PRIORITY", "第六条（三）") in cited(report.warnings)) is warning
+
+
+def test_an_unverified_registration_warns_but_does_not_block() -> None:
+    report = evaluate(tb(lead=party("未核验大学", "university", identity_verified=False)))
+    assert report.eligible
+    assert ("R-ELIG-TB-SOLVER-TYPE", "第四条（一）") in cited(report.warnings)
+
+
+def test_all_violations_come_together() -> None:
+    app = tb(lead=PROPOSER, plan=Plan(), members=(member(party("机构", "agency")),))
+    rules = {f.rule for f in evaluate(app).violations}
+    assert rules == {
+        "R-ELIG-NOT-SUBSIDIARY",
+        "R-ELIG-TB-SOLVER-TYPE",
+        "R-ELIG-TB-PLAN",
+        "R-ELIG-TB-TEAM",
+    }
+
+
+# --- property: R-ELIG-NOT-SUBSIDIARY over random ownership forests ------------------------
+
+
+@st.composite
+def forests(draw: st.DrawFn) -> tuple[list[uuid.UUID], dict[uuid.UUID, uuid.UUID | None]]:
+    """Up to 12 organisations; each one's parent (if any) is an earlier one (no cycles)."""
+    count = draw(st.integers(min_value=2, max_value=12))
+    ids = [uuid.UUID(int=n + 1) for n in range(count)]
+    parents: dict[uuid.UUID, uuid.UUID | None] = {ids[0]: None}
+    for n in range(1, count):
+        parents[ids[n]] = draw(st.one_of(st.none(), st.sampled_from(ids[:n])))
+    return ids, parents
+
+
+def ancestors_of(
+    org: uuid.UUID, parents: dict[uuid.UUID, uuid.UUID | None]
+) -> tuple[uuid.UUID, ...]:
+    chain, current = [], parents[org]
+    while current is not None:
+        chain.append(current)
+        current = parents[current]
+    return tuple(chain)
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data(), forest=forests(), kind=st.sampled_from([TB, AT]))
+def test_not_subsidiary_whatever_the_tree(
+    data: st.DataObject,
+    forest: tuple[list[uuid.UUID], dict[uuid.UUID, uuid.UUID | None]],
+    kind: ListingKind,
+) -> None:
+    ids, parents = forest
+    proposer_id = data.draw(st.sampled_from(ids))
+    applicants = data.draw(st.lists(st.sampled_from(ids), min_size=1, max_size=4, unique=True))
+
+    def as_party(org: uuid.UUID) -> Party:
+        return Party(
+            org,
+            f"org{org.int}",
+            "enterprise",
+            in_region=True,
+            identity_verified=True,
+            ancestors=ancestors_of(org, parents),
+        )
+
+    app = Application(
+        kind=kind,
+        proposer=as_party(proposer_id),
+        lead=as_party(applicants[0]),
+        lead_budget_share=Decimal("100"),
+        members=tuple(Member(as_party(o), Decimal("0")) for o in applicants[1:]),
+        plan=GOOD_PLAN,
+        declarations=GOOD_DECLARATIONS,
+        on=ON,
+    )
+    related = any(o == proposer_id or proposer_id in ancestors_of(o, parents) for o in applicants)
+    report = evaluate(app)
+    flagged = {f.org_id for f in report.violations if f.rule == "R-ELIG-NOT-SUBSIDIARY"}
+    if related:
+        assert not report.eligible
+        assert flagged == {
+            o for o in applicants if o == proposer_id or proposer_id in ancestors_of(o, parents)
+        }
+    else:
+        assert flagged == set()
+        assert report.eligible
