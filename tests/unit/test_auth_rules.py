@@ -120,6 +120,7 @@ ALLOWED: dict[Permission, set[str]] = {
     Permission.REVIEW_LISTING: {"admin"},
     Permission.MANAGE_POLICY: {"admin"},
     Permission.UPLOAD_ATTACHMENT: PEOPLE,
+    Permission.ACT_FOR_APPLICANT: {"manager", "member"},
 }
 
 # Permissions about one organisation: without naming it, only an admin passes.

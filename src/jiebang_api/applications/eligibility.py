@@ -323,8 +323,13 @@ BLOCKING = (
 )
 
 
-def evaluate(app: Application) -> EligibilityReport:
-    """Every finding for `app`; none short-circuits another."""
-    violations = tuple(f for rule in BLOCKING for f in rule(app))
+PARTY_RULES = (solver_type, not_subsidiary, enterprise_solver, no_dishonesty)
+
+
+def evaluate(app: Application, *, parties_only: bool = False) -> EligibilityReport:
+    """Every finding for `app`; none short-circuits another. `parties_only` leaves out the
+    rules about the plan and declarations (the dry run, before an application exists)."""
+    rules = PARTY_RULES if parties_only else BLOCKING
+    violations = tuple(f for rule in rules for f in rule(app))
     warnings = tuple(enterprise_led(app)) + tuple(unverified(app))
     return EligibilityReport(violations, warnings, tuple(priority(app)))

@@ -35,6 +35,7 @@ class Permission(StrEnum):
     READ_LISTING = "listing.read"
     REVIEW_LISTING = "listing.review"
     UPLOAD_ATTACHMENT = "attachment.upload"
+    ACT_FOR_APPLICANT = "application.applicant.act"
     MANAGE_POLICY = "policy_version.create"
 
 
@@ -88,6 +89,8 @@ RULES: dict[Permission, Rule] = {
     # Screen, assess, approve, reject, return, publish, close, cancel (the department).
     Permission.REVIEW_LISTING: _admin,
     Permission.UPLOAD_ATTACHMENT: _any_user,
+    # Draft, edit, submit and withdraw an application on behalf of its lead organisation.
+    Permission.ACT_FOR_APPLICANT: _member,
     Permission.MANAGE_POLICY: _admin,
 }
 

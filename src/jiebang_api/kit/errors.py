@@ -38,6 +38,7 @@ from jiebang_api.kit.labels import labelled
         "VALIDATION_FAILED": ("请求数据校验失败", "Validation failed"),
         "RULE_VIOLATION": ("违反办法规定", "Rule violation"),
         "ELIGIBILITY_FAILED": ("资格审查未通过", "Eligibility check failed"),
+        "WINDOW_CLOSED": ("不在揭榜申请期限内", "The application window is not open"),
         "RATE_LIMITED": ("请求过于频繁", "Too many requests"),
         "PAYLOAD_TOO_LARGE": ("请求体过大", "Payload too large"),
         "UNSUPPORTED_MEDIA_TYPE": ("不支持的媒体类型", "Unsupported media type"),
@@ -60,6 +61,7 @@ class ErrorCode(StrEnum):
     VALIDATION_FAILED = "VALIDATION_FAILED"
     RULE_VIOLATION = "RULE_VIOLATION"
     ELIGIBILITY_FAILED = "ELIGIBILITY_FAILED"
+    WINDOW_CLOSED = "WINDOW_CLOSED"
     RATE_LIMITED = "RATE_LIMITED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"

@@ -147,3 +147,17 @@ async def due_to_close(session: AsyncSession, now: datetime, limit: int) -> list
         .with_for_update(skip_locked=True)
     )
     return list((await session.scalars(statement)).all())
+
+
+async def closed_ids_of(
+    session: AsyncSession, proposer_ids: Collection[uuid.UUID], now: datetime
+) -> list[uuid.UUID]:
+    """Listings of these proposers whose application window has ended (reads as closed or
+    later): their proposers may now see the applications."""
+    if not proposer_ids:
+        return []
+    statement = select(Listing.id).where(
+        Listing.proposer_org_id.in_(list(proposer_ids)),
+        or_(_effective_status_is("closed", now), Listing.status.in_(("awarded", "failed"))),
+    )
+    return list((await session.scalars(statement)).all())

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiebang_api.applications import service as applications_service
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.audit import repository as audit_repository
 from jiebang_api.audit import service as audit
@@ -87,6 +88,17 @@ def status_of(listing: Listing, now: datetime) -> ListingStatus:
     """The status a reader sees now (a window that has ended reads as closed)."""
     return workflow.effective_status(
         ListingStatus(listing.status), listing.application_closes_at, now
+    )
+
+
+def window_open(listing: Listing, now: datetime) -> bool:
+    """Whether applications are accepted now (R-LIST-WINDOW)."""
+    opens, closes = listing.application_opens_at, listing.application_closes_at
+    return (
+        status_of(listing, now) is ListingStatus.PUBLISHED
+        and opens is not None
+        and closes is not None
+        and opens <= now < closes
     )
 
 
@@ -523,6 +535,8 @@ async def act(
         listing.confirmed_at, listing.confirmed_by = now, principal.user_id
     elif action is ListingAction.RETURN:
         listing.confirmed_at = listing.confirmed_by = None
+    elif action is ListingAction.CLOSE:
+        await applications_service.to_review(session, listing=listing, principal=principal, now=now)
     await session.flush()
     await _record(
         session, principal, listing, action.value, now, from_state=before.value, reason=reason
@@ -673,6 +687,7 @@ async def close_due(session: AsyncSession, *, now: datetime, limit: int = 100) -
     for listing in due:
         listing.status = ListingStatus.CLOSED.value
         await session.flush()
+        await applications_service.to_review(session, listing=listing, principal=system, now=now)
         await _record(
             session,
             system,

@@ -1,5 +1,6 @@
 """ORM tables, one module per aggregate. Importing this package registers all of them."""
 
+from jiebang_api.models.application import Application
 from jiebang_api.models.attachment import Attachment
 from jiebang_api.models.audit import AuditEntry
 from jiebang_api.models.base import Base, Entity
@@ -11,6 +12,7 @@ from jiebang_api.models.policy_version import PolicyVersion
 from jiebang_api.models.sandbox import SandboxClock
 
 __all__ = [
+    "Application",
     "Attachment",
     "AuditEntry",
     "Base",

@@ -3,6 +3,7 @@
 from fastapi import APIRouter
 
 from jiebang_api.api.v1 import (
+    applications,
     attachments,
     auth,
     listings,
@@ -22,6 +23,7 @@ for module in (
     service_clients,
     organizations,
     listings,
+    applications,
     attachments,
     public,
     policies,

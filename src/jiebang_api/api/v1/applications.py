@@ -1,0 +1,222 @@
+"""Applications (揭榜申请) and the eligibility dry run."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from jiebang_api.api.deps import IfMatchDep, NowDep, PrincipalDep, SessionDep
+from jiebang_api.api.problems import problems
+from jiebang_api.api.v1.schemas.applications import (
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationPage,
+    ApplicationPatch,
+    ApplicationStatusFilter,
+    EligibilityCheckIn,
+    EligibilityReportOut,
+)
+from jiebang_api.api.v1.schemas.base import NO_NUL
+from jiebang_api.api.v1.schemas.listings import EmptyIn
+from jiebang_api.applications import service as applications
+from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from jiebang_api.models import Application, Listing
+
+router = APIRouter(tags=["applications"])
+ETAG = {"ETag": {"description": "The version, for `If-Match`.", "schema": {"type": "string"}}}
+
+
+def application_out(app: Application, listing: Listing, now: datetime) -> ApplicationOut:
+    columns = {c.key: getattr(app, c.key) for c in Application.__table__.columns}
+    columns["status"] = applications.effective_status(app, listing, now)
+    return ApplicationOut.model_validate(columns)
+
+
+def _with_etag(
+    app: Application, listing: Listing, now: datetime, response: Response
+) -> ApplicationOut:
+    response.headers["ETag"] = f'"{app.version}"'
+    return application_out(app, listing, now)
+
+
+@router.post(
+    "/eligibility/check",
+    response_model=EligibilityReportOut,
+    summary="Check eligibility before applying (dry run)",
+    description="Runs the rules about the parties (Art. 4, 15; R-ELIG-TB-SOLVER-TYPE, "
+    "R-ELIG-NOT-SUBSIDIARY, R-ELIG-AT-SOLVER-ENTERPRISE, R-ELIG-NO-DISHONESTY, "
+    "R-ELIG-PRIORITY) for a lead and members against a listing, and says why. Saves nothing "
+    "and reveals nothing about other applicants. Any signed-in caller.",
+    responses=problems(401, 404, 422),
+)
+async def check_eligibility(
+    body: EligibilityCheckIn, session: SessionDep, principal: PrincipalDep, now: NowDep
+) -> EligibilityReportOut:
+    report = await applications.check(
+        session,
+        principal=principal,
+        listing_id=body.listing_id,
+        lead_org_id=body.lead_org_id,
+        member_org_ids=body.member_org_ids,
+        now=now,
+    )
+    return EligibilityReportOut.model_validate(applications.report_as_dict(report))
+
+
+@router.post(
+    "/listings/{listing_id}/applications",
+    response_model=ApplicationOut,
+    status_code=status.HTTP_201_CREATED,
+    summary="Draft an application to a listing",
+    description="A member of the lead organisation drafts it, alone or with consortium members. "
+    "The lead's and members' budget shares add up to 100; members are distinct and the lead is "
+    "not one of them. One live application per lead organisation per listing (409).",
+    responses={201: {"headers": ETAG}, **problems(401, 403, 404, 409, 422)},
+)
+async def create_application(
+    listing_id: uuid.UUID,
+    body: ApplicationIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> ApplicationOut:
+    app, listing = await applications.create(
+        session, principal=principal, listing_id=listing_id, data=body.data(), now=now
+    )
+    return _with_etag(app, listing, now, response)
+
+
+@router.get(
+    "/applications",
+    response_model=ApplicationPage,
+    summary="List applications",
+    description="Admin: all. Others: their organisations' applications, and the applications to "
+    "their organisations' listings once the application window has ended (never before).",
+    responses=problems(401, 422),
+)
+async def list_applications(
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    listing_id: uuid.UUID | None = None,
+    status: ApplicationStatusFilter | None = None,
+    cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+) -> ApplicationPage:
+    page = await applications.list_(
+        session,
+        principal=principal,
+        listing_id=listing_id,
+        status=status,
+        cursor=cursor,
+        limit=limit,
+        now=now,
+    )
+    items = [application_out(app, listing, now) for app, listing in page.items]
+    return ApplicationPage(items=items, next_cursor=page.next_cursor)
+
+
+@router.get(
+    "/applications/{application_id}",
+    response_model=ApplicationOut,
+    summary="Read an application",
+    description="The applicant's members and the department; the proposer's members only after "
+    "the window has ended. Anyone else: 404.",
+    responses={200: {"headers": ETAG}, **problems(401, 404, 422)},
+)
+async def read_application(
+    application_id: uuid.UUID,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> ApplicationOut:
+    app, listing = await applications.get(
+        session, principal=principal, application_id=application_id, now=now
+    )
+    return _with_etag(app, listing, now, response)
+
+
+@router.patch(
+    "/applications/{application_id}",
+    response_model=ApplicationOut,
+    summary="Edit a draft application",
+    description="Only while `draft`, by a member of the lead organisation. Send `If-Match`.",
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
+)
+async def update_application(
+    application_id: uuid.UUID,
+    body: ApplicationPatch,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+    expected_version: IfMatchDep,
+) -> ApplicationOut:
+    app, listing = await applications.update(
+        session,
+        principal=principal,
+        application_id=application_id,
+        changes=body.changes(),
+        expected_version=expected_version,
+        now=now,
+    )
+    return _with_etag(app, listing, now, response)
+
+
+@router.post(
+    "/applications/{application_id}/submit",
+    response_model=ApplicationOut,
+    summary="Submit an application",
+    description="Inside the listing's window only (409 `WINDOW_CLOSED` otherwise, R-LIST-WINDOW). "
+    "Runs the eligibility engine (Art. 4–8, 15): any violation answers 422 "
+    "`ELIGIBILITY_FAILED` listing all of them; the report is kept on the application.",
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
+)
+async def submit_application(
+    application_id: uuid.UUID,
+    body: EmptyIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+    expected_version: IfMatchDep,
+) -> ApplicationOut:
+    app, listing = await applications.submit(
+        session,
+        principal=principal,
+        application_id=application_id,
+        expected_version=expected_version,
+        now=now,
+    )
+    return _with_etag(app, listing, now, response)
+
+
+@router.post(
+    "/applications/{application_id}/withdraw",
+    response_model=ApplicationOut,
+    summary="Withdraw an application",
+    description="Before the listing's window closes.",
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
+)
+async def withdraw_application(
+    application_id: uuid.UUID,
+    body: EmptyIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+    expected_version: IfMatchDep,
+) -> ApplicationOut:
+    app, listing = await applications.withdraw(
+        session,
+        principal=principal,
+        application_id=application_id,
+        expected_version=expected_version,
+        now=now,
+    )
+    return _with_etag(app, listing, now, response)

@@ -1,0 +1,239 @@
+"""Bodies of applications and eligibility reports."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import ConfigDict, Field, PlainSerializer, PlainValidator, StrictBool, WithJsonSchema
+from pydantic.config import JsonDict
+
+from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody, optional
+from jiebang_api.api.v1.schemas.listings import Money
+from jiebang_api.applications.workflow import ApplicationStatus
+
+SHARE_PATTERN = r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$"
+
+
+def _share(value: object) -> Decimal:
+    if isinstance(value, Decimal):
+        return value.quantize(Decimal("0.01"))
+    if isinstance(value, str) and value.replace(".", "", 1).isdigit() and Decimal(value) <= 100:
+        return Decimal(value).quantize(Decimal("0.01"))
+    raise ValueError('a budget share is a percentage string from "0" to "100", e.g. "60.00"')
+
+
+Share = Annotated[
+    Decimal,
+    PlainValidator(_share),
+    PlainSerializer(lambda d: str(d), return_type=str),
+    WithJsonSchema({"type": "string", "pattern": SHARE_PATTERN, "examples": ["40.00"]}),
+]
+
+
+class MemberIn(RequestBody):
+    org_id: uuid.UUID
+    role: str = Field(min_length=1, max_length=100, description="e.g. 技术合作方")
+    budget_share: Share
+
+
+class Milestone(RequestBody):
+    title: str = Field(min_length=1, max_length=200)
+    due_month: int = Field(ge=1, le=120)
+    deliverable: str = Field(min_length=1, max_length=1000)
+
+
+class TeamMember(RequestBody):
+    name: str = Field(min_length=1, max_length=100)
+    title: str = Field(min_length=1, max_length=100)
+    role: str = Field(min_length=1, max_length=200)
+
+
+class PlanIn(RequestBody):
+    approach: str | None = Field(None, max_length=20_000)
+    milestones: list[Milestone] = Field(default_factory=list, max_length=50)
+    budget_total: Money | None = None
+    team: list[TeamMember] = Field(default_factory=list, max_length=100)
+    ip_plan: str | None = Field(None, max_length=5000)
+
+
+class DeclarationsIn(RequestBody):
+    has_transfer_team: StrictBool = False
+    can_provide_funds: StrictBool = False
+    can_provide_site: StrictBool = False
+    market_channels: str | None = Field(None, max_length=2000)
+
+
+EXAMPLE_APPLICATION: JsonDict = {
+    "lead_org_id": "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+    "lead_budget_share": "70.00",
+    "members": [
+        {
+            "org_id": "2c3d4e5f-6071-4b8c-9dae-1f2a3b4c5d6e",
+            "role": "技术合作方",
+            "budget_share": "30.00",
+        }
+    ],
+    "plan": {
+        "approach": "晶界扩散结合中试验证",
+        "milestones": [{"title": "中试", "due_month": 12, "deliverable": "中试报告"}],
+        "budget_total": "15000000.00",
+        "team": [{"name": "王工", "title": "教授", "role": "技术负责人"}],
+        "ip_plan": "新成果双方共有",
+    },
+    "declarations": {
+        "has_transfer_team": True,
+        "can_provide_funds": True,
+        "can_provide_site": True,
+        "market_channels": "区内整车企业",
+    },
+    "attachment_ids": [],
+}
+
+
+class ApplicationIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_APPLICATION]})
+
+    lead_org_id: uuid.UUID
+    lead_budget_share: Share = Field(
+        description="The lead's share; with the members' it adds up to 100."
+    )
+    members: list[MemberIn] = Field(default_factory=list, max_length=20)
+    plan: PlanIn = Field(default_factory=PlanIn)
+    declarations: DeclarationsIn = Field(default_factory=DeclarationsIn)
+    attachment_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
+
+    def data(self) -> dict[str, Any]:
+        values = self.model_dump(mode="json")
+        values["lead_org_id"] = self.lead_org_id
+        values["lead_budget_share"] = self.lead_budget_share
+        return values
+
+
+class ApplicationPatch(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"plan": EXAMPLE_APPLICATION["plan"]}]}
+    )
+
+    lead_budget_share: Share = optional()
+    members: list[MemberIn] = optional(max_length=20)
+    plan: PlanIn = optional()
+    declarations: DeclarationsIn = optional()
+    attachment_ids: list[uuid.UUID] = optional(max_length=50)
+
+    def changes(self) -> dict[str, Any]:
+        values = self.model_dump(mode="json", exclude_unset=True)
+        if "lead_budget_share" in values:
+            values["lead_budget_share"] = self.lead_budget_share
+        return values
+
+
+class FindingOut(ResponseBody):
+    rule: str
+    article: str
+    org_id: uuid.UUID | None
+    field: str | None
+    message_zh: str
+    message_en: str
+
+
+EXAMPLE_REPORT: JsonDict = {
+    "eligible": False,
+    "violations": [
+        {
+            "rule": "R-ELIG-NOT-SUBSIDIARY",
+            "article": "第四条（一）",
+            "org_id": "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+            "field": "lead_org_id",
+            "message_zh": "某某公司是发榜方或其下属单位，不能揭榜本榜单。",
+            "message_en": "某某公司 is the proposer or one of its subsidiaries.",
+        }
+    ],
+    "warnings": [],
+    "priorities": [],
+}
+
+
+class EligibilityReportOut(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_REPORT]})
+
+    eligible: bool
+    violations: list[FindingOut]
+    warnings: list[FindingOut]
+    priorities: list[FindingOut]
+
+
+class EligibilityCheckIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "listing_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+                    "lead_org_id": "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+                    "member_org_ids": [],
+                }
+            ]
+        }
+    )
+
+    listing_id: uuid.UUID
+    lead_org_id: uuid.UUID
+    member_org_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
+
+
+class ApplicationOut(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    **EXAMPLE_APPLICATION,
+                    "id": "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3",
+                    "listing_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+                    "status": "draft",
+                    "eligibility_report": None,
+                    "submitted_at": None,
+                    "version": 1,
+                    "created_at": "2027-01-06T08:00:00Z",
+                    "updated_at": "2027-01-06T08:00:00Z",
+                }
+            ]
+        }
+    )
+
+    id: uuid.UUID
+    listing_id: uuid.UUID
+    lead_org_id: uuid.UUID
+    status: ApplicationStatus = Field(
+        description="As of now: submitted reads as under_review once the window has ended."
+    )
+    lead_budget_share: Share
+    members: list[dict[str, Any]]
+    plan: dict[str, Any]
+    declarations: dict[str, Any]
+    attachment_ids: list[str]
+    eligibility_report: EligibilityReportOut | None
+    submitted_at: datetime | None
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+
+class ApplicationPage(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [], "next_cursor": None}]})
+
+    items: list[ApplicationOut]
+    next_cursor: str | None
+
+
+ApplicationStatusFilter = Literal[
+    "draft",
+    "submitted",
+    "under_review",
+    "recommended",
+    "not_recommended",
+    "selected",
+    "unsuccessful",
+    "withdrawn",
+]

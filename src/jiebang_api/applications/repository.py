@@ -1,0 +1,75 @@
+"""Queries on applications."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiebang_api.kit.pagination import Cursor
+from jiebang_api.kit.querying import after_cursor
+from jiebang_api.models import Application
+
+
+async def get(session: AsyncSession, application_id: uuid.UUID) -> Application | None:
+    return await session.get(Application, application_id)
+
+
+async def get_for_update(session: AsyncSession, application_id: uuid.UUID) -> Application | None:
+    statement = select(Application).where(Application.id == application_id).with_for_update()
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def live_for(
+    session: AsyncSession, listing_id: uuid.UUID, lead_org_id: uuid.UUID
+) -> Application | None:
+    statement = select(Application).where(
+        Application.listing_id == listing_id,
+        Application.lead_org_id == lead_org_id,
+        Application.status != "withdrawn",
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def submitted_to(session: AsyncSession, listing_id: uuid.UUID) -> list[Application]:
+    statement = (
+        select(Application)
+        .where(Application.listing_id == listing_id, Application.status == "submitted")
+        .with_for_update()
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def list_page(
+    session: AsyncSession,
+    *,
+    listing_id: uuid.UUID | None,
+    status: str | None,
+    lead_org_ids: Collection[uuid.UUID] | None,
+    listing_ids: Collection[uuid.UUID] | None,
+    after: Cursor | None,
+    limit: int,
+) -> list[Application]:
+    """Up to `limit + 1` applications in `(created_at, id)` order. `lead_org_ids` and
+    `listing_ids`, when given, restrict to applications of those leads OR to those listings."""
+    statement = select(Application)
+    if lead_org_ids is not None or listing_ids is not None:
+        scope = []
+        if lead_org_ids:
+            scope.append(Application.lead_org_id.in_(list(lead_org_ids)))
+        if listing_ids:
+            scope.append(Application.listing_id.in_(list(listing_ids)))
+        if not scope:
+            return []
+
+        statement = statement.where(or_(*scope))
+    if listing_id is not None:
+        statement = statement.where(Application.listing_id == listing_id)
+    if status:
+        statement = statement.where(Application.status == status)
+    if after is not None:
+        statement = statement.where(after_cursor(Application.created_at, Application.id, after))
+    statement = statement.order_by(Application.created_at, Application.id).limit(limit + 1)
+    return list((await session.scalars(statement)).all())

@@ -1,0 +1,483 @@
+"""Use cases of applications: the dry run, drafting, submission, withdrawal and reads."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiebang_api.applications import eligibility
+from jiebang_api.applications import repository as applications_repository
+from jiebang_api.applications.workflow import MACHINE, ApplicationAction, ApplicationStatus
+from jiebang_api.attachments import service as attachments_service
+from jiebang_api.audit import service as audit
+from jiebang_api.auth import policy
+from jiebang_api.auth.policy import Permission
+from jiebang_api.auth.principal import Principal
+from jiebang_api.auth.roles import Role
+from jiebang_api.kit.errors import (
+    Conflict,
+    ErrorCode,
+    InputInvalid,
+    Message,
+    NotFound,
+    RuleViolation,
+    VersionConflict,
+    Violation,
+)
+from jiebang_api.kit.pagination import Cursor, Page
+from jiebang_api.listings import repository as listings_repository
+from jiebang_api.listings import service as listings_service
+from jiebang_api.listings.enums import ListingKind
+from jiebang_api.listings.workflow import ListingStatus
+from jiebang_api.models import Application, Listing, Organization
+from jiebang_api.organizations import repository as organizations_repository
+from jiebang_api.organizations.credit import CreditRecordKind
+from jiebang_api.outbox import service as outbox
+
+RESOURCE = "application"
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+HUNDRED = Decimal("100")
+WINDOW_CLOSED = Message("不在揭榜申请期限内。", "The listing is not accepting applications now.")
+
+
+def _today(now: datetime) -> date:
+    return now.astimezone(SHANGHAI).date()
+
+
+async def _party(session: AsyncSession, org: Organization) -> eligibility.Party:
+    ancestors = await organizations_repository.ancestors(session, org.id)
+    records = await organizations_repository.credit_records(session, org.id)
+    return eligibility.Party(
+        org_id=org.id,
+        name=org.name,
+        type=org.type,
+        in_region=org.in_region,
+        identity_verified=org.verified,
+        partner_4_8_n=org.partner_4_8_n,
+        strategic_agreement=org.strategic_agreement,
+        verified_flags=frozenset(org.verified_flags),
+        ancestors=tuple(ancestors),
+        dishonesty=tuple(
+            eligibility.Period(r.starts_on, r.ends_on)
+            for r in records
+            if r.kind == CreditRecordKind.SERIOUS_DISHONESTY
+        ),
+    )
+
+
+async def _org(session: AsyncSession, org_id: uuid.UUID, field: str) -> Organization:
+    org = await organizations_repository.get(session, org_id)
+    if org is None:
+        raise InputInvalid(
+            violations=[Violation(Message("单位不存在。", "No such organisation."), field=field)]
+        )
+    return org
+
+
+async def _engine_input(
+    session: AsyncSession,
+    listing: Listing,
+    lead_org_id: uuid.UUID,
+    lead_share: Decimal,
+    members: Sequence[Mapping[str, Any]],
+    plan: Mapping[str, Any],
+    declarations: Mapping[str, Any],
+    now: datetime,
+) -> eligibility.Application:
+    proposer = None
+    if listing.proposer_org_id is not None:
+        proposer = await _party(session, await _org(session, listing.proposer_org_id, "listing"))
+    lead = await _party(session, await _org(session, lead_org_id, "body.lead_org_id"))
+    parties = [
+        eligibility.Member(
+            await _party(
+                session,
+                await _org(session, uuid.UUID(str(m["org_id"])), f"body.members.{n}.org_id"),
+            ),
+            Decimal(str(m["budget_share"])),
+        )
+        for n, m in enumerate(members)
+    ]
+    return eligibility.Application(
+        kind=ListingKind(listing.kind),
+        proposer=proposer,
+        lead=lead,
+        lead_budget_share=lead_share,
+        members=tuple(parties),
+        plan=eligibility.Plan(
+            approach=plan.get("approach"),
+            milestones=len(plan.get("milestones") or []),
+            team=len(plan.get("team") or []),
+        ),
+        declarations=eligibility.Declarations(
+            has_transfer_team=bool(declarations.get("has_transfer_team")),
+            can_provide_funds=bool(declarations.get("can_provide_funds")),
+            can_provide_site=bool(declarations.get("can_provide_site")),
+            market_channels=declarations.get("market_channels"),
+        ),
+        on=_today(now),
+    )
+
+
+def report_as_dict(report: eligibility.EligibilityReport) -> dict[str, Any]:
+    def findings(items: Sequence[eligibility.Finding]) -> list[dict[str, Any]]:
+        return [{**asdict(f), "org_id": str(f.org_id) if f.org_id else None} for f in items]
+
+    return {
+        "eligible": report.eligible,
+        "violations": findings(report.violations),
+        "warnings": findings(report.warnings),
+        "priorities": findings(report.priorities),
+    }
+
+
+async def _open_listing(
+    session: AsyncSession, principal: Principal, listing_id: uuid.UUID
+) -> Listing:
+    """A listing the caller may apply to or check against: public, or its own."""
+    policy.require(principal, Permission.USE_API)
+    listing = await listings_repository.get(session, listing_id)
+    public = listing is not None and listing.status in listings_repository.PUBLIC_STATUSES
+    if listing is None or not (public or listings_service.may_read(principal, listing)):
+        raise NotFound()
+    return listing
+
+
+async def check(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    lead_org_id: uuid.UUID,
+    member_org_ids: Sequence[uuid.UUID],
+    now: datetime,
+) -> eligibility.EligibilityReport:
+    """The dry run: the rules about the parties, before an application exists."""
+    listing = await _open_listing(session, principal, listing_id)
+    members = [{"org_id": m, "budget_share": "0"} for m in member_org_ids]
+    app = await _engine_input(session, listing, lead_org_id, HUNDRED, members, {}, {}, now)
+    return eligibility.evaluate(app, parties_only=True)
+
+
+def _validate_parties(
+    lead_org_id: uuid.UUID, lead_share: Decimal, members: Sequence[Mapping[str, Any]]
+) -> None:
+    problems = []
+    ids = [str(m["org_id"]) for m in members]
+    if str(lead_org_id) in ids:
+        problems.append(
+            Violation(
+                Message("牵头单位不能同时是成员。", "The lead cannot also be a member."),
+                field="body.members",
+            )
+        )
+    if len(set(ids)) != len(ids):
+        problems.append(
+            Violation(Message("成员单位重复。", "Members must be distinct."), field="body.members")
+        )
+    total = lead_share + sum((Decimal(str(m["budget_share"])) for m in members), Decimal(0))
+    if total != HUNDRED:
+        problems.append(
+            Violation(
+                Message(
+                    f"预算份额合计应为 100（现为 {total}）。",
+                    f"Budget shares must add up to 100 (they add up to {total}).",
+                ),
+                field="body.lead_budget_share",
+            )
+        )
+    if problems:
+        raise InputInvalid(violations=problems)
+
+
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    app: Application,
+    action: str,
+    now: datetime,
+    *,
+    from_state: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action=f"application.{action}",
+        resource_type=RESOURCE,
+        resource_id=app.id,
+        now=now,
+        from_state=from_state,
+        to_state=app.status,
+        data=data,
+    )
+    await outbox.add(
+        session,
+        event_type=f"application.{action}",
+        resource_type=RESOURCE,
+        resource_id=app.id,
+        now=now,
+        payload={"listing_id": str(app.listing_id), "status": app.status},
+    )
+
+
+async def create(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    data: Mapping[str, Any],
+    now: datetime,
+) -> tuple[Application, Listing]:
+    """A draft application; the caller acts for the lead organisation."""
+    listing = await _open_listing(session, principal, listing_id)
+    lead_org_id: uuid.UUID = data["lead_org_id"]
+    await _org(session, lead_org_id, "body.lead_org_id")
+    policy.require(principal, Permission.ACT_FOR_APPLICANT, lead_org_id)
+    _validate_parties(lead_org_id, data["lead_budget_share"], data["members"])
+    for n, m in enumerate(data["members"]):
+        await _org(session, uuid.UUID(str(m["org_id"])), f"body.members.{n}.org_id")
+    await attachments_service.require_linkable(
+        session, principal=principal, ids=[uuid.UUID(a) for a in data["attachment_ids"]]
+    )
+    if await applications_repository.live_for(session, listing.id, lead_org_id) is not None:
+        raise Conflict(ALREADY_APPLIED)
+    app = Application(
+        id=uuid.uuid4(),
+        listing_id=listing.id,
+        status=ApplicationStatus.DRAFT.value,
+        created_by=principal.user_id,
+        **data,
+    )
+    session.add(app)
+    try:
+        await session.flush()
+    except IntegrityError:  # a concurrent draft for the same lead and listing won
+        raise Conflict(ALREADY_APPLIED) from None
+    await _record(session, principal, app, "created", now)
+    return app, listing
+
+
+ALREADY_APPLIED = Message(
+    "该牵头单位已有本榜单的申请。",
+    "This lead organisation already has an application to the listing.",
+)
+
+
+def effective_status(app: Application, listing: Listing, now: datetime) -> ApplicationStatus:
+    """A submitted application reads as under review once the listing's window has ended."""
+    status = ApplicationStatus(app.status)
+    if status is ApplicationStatus.SUBMITTED and listings_service.status_of(listing, now) not in (
+        ListingStatus.PUBLISHED,
+    ):
+        return ApplicationStatus.UNDER_REVIEW
+    return status
+
+
+def _may_read(principal: Principal, app: Application, listing: Listing, now: datetime) -> bool:
+    """Admin; the applicant's members; the proposer's members once the window has ended."""
+    if principal.has(Role.ADMIN) or principal.member_of(app.lead_org_id):
+        return True
+    proposer = listing.proposer_org_id
+    window_ended = listings_service.status_of(listing, now) is not ListingStatus.PUBLISHED
+    return proposer is not None and principal.member_of(proposer) and window_ended
+
+
+async def _load(
+    session: AsyncSession,
+    principal: Principal,
+    application_id: uuid.UUID,
+    now: datetime,
+    *,
+    for_update: bool,
+) -> tuple[Application, Listing]:
+    policy.require(principal, Permission.USE_API)
+    load = applications_repository.get_for_update if for_update else applications_repository.get
+    app = await load(session, application_id)
+    listing = await listings_repository.get(session, app.listing_id) if app else None
+    if app is None or listing is None or not _may_read(principal, app, listing, now):
+        raise NotFound()
+    return app, listing
+
+
+async def get(
+    session: AsyncSession, *, principal: Principal, application_id: uuid.UUID, now: datetime
+) -> tuple[Application, Listing]:
+    return await _load(session, principal, application_id, now, for_update=False)
+
+
+def _require_version(app: Application, expected: int | None) -> None:
+    if expected is not None and app.version != expected:
+        raise VersionConflict()
+
+
+async def update(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    changes: Mapping[str, Any],
+    expected_version: int | None,
+    now: datetime,
+) -> tuple[Application, Listing]:
+    """Edit a draft (the applicant)."""
+    app, listing = await _load(session, principal, application_id, now, for_update=True)
+    policy.require(principal, Permission.ACT_FOR_APPLICANT, app.lead_org_id)
+    _require_version(app, expected_version)
+    if app.status != ApplicationStatus.DRAFT:
+        raise Conflict(
+            Message("只有草稿可以修改。", "Only a draft can be edited."),
+            extensions={"current_state": app.status},
+        )
+    members = changes.get("members", app.members)
+    share = changes.get("lead_budget_share", app.lead_budget_share)
+    _validate_parties(app.lead_org_id, share, members)
+    if "attachment_ids" in changes:
+        await attachments_service.require_linkable(
+            session,
+            principal=principal,
+            ids=[uuid.UUID(a) for a in changes["attachment_ids"]],
+            already_linked=app.attachment_ids,
+        )
+    for name, value in changes.items():
+        setattr(app, name, value)
+    await session.flush()
+    await _record(
+        session,
+        principal,
+        app,
+        "updated",
+        now,
+        from_state=app.status,
+        data={"fields": sorted(changes)},
+    )
+    return app, listing
+
+
+async def submit(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    expected_version: int | None,
+    now: datetime,
+) -> tuple[Application, Listing]:
+    """Submit inside the window (R-LIST-WINDOW); every rule is applied and the report kept.
+    Any violation refuses the submission (422 ELIGIBILITY_FAILED, all of them listed)."""
+    app, listing = await _load(session, principal, application_id, now, for_update=True)
+    policy.require(principal, Permission.ACT_FOR_APPLICANT, app.lead_org_id)
+    _require_version(app, expected_version)
+    before = ApplicationStatus(app.status)
+    app.status = MACHINE.next_state(before, ApplicationAction.SUBMIT).value
+    if not listings_service.window_open(listing, now):
+        raise Conflict(
+            WINDOW_CLOSED,
+            code=ErrorCode.WINDOW_CLOSED,
+            violations=[Violation(WINDOW_CLOSED, rule="R-LIST-WINDOW")],
+        )
+    engine_input = await _engine_input(
+        session,
+        listing,
+        app.lead_org_id,
+        app.lead_budget_share,
+        app.members,
+        app.plan,
+        app.declarations,
+        now,
+    )
+    report = eligibility.evaluate(engine_input)
+    if not report.eligible:
+        raise RuleViolation(
+            Message("揭榜资格审查未通过。", "The application does not meet the requirements."),
+            violations=[
+                Violation(
+                    Message(f.message_zh, f.message_en),
+                    rule=f.rule,
+                    article=f.article,
+                    field=f.field,
+                )
+                for f in report.violations
+            ],
+            code=ErrorCode.ELIGIBILITY_FAILED,
+            extensions={"report": report_as_dict(report)},
+        )
+    app.eligibility_report = report_as_dict(report)
+    app.submitted_at = now
+    await session.flush()
+    await _record(session, principal, app, "submitted", now, from_state=before.value)
+    return app, listing
+
+
+async def withdraw(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    expected_version: int | None,
+    now: datetime,
+) -> tuple[Application, Listing]:
+    """Withdraw before the listing's window closes."""
+    app, listing = await _load(session, principal, application_id, now, for_update=True)
+    policy.require(principal, Permission.ACT_FOR_APPLICANT, app.lead_org_id)
+    _require_version(app, expected_version)
+    before = effective_status(app, listing, now)
+    app.status = MACHINE.next_state(before, ApplicationAction.WITHDRAW).value
+    await session.flush()
+    await _record(session, principal, app, "withdrawn", now, from_state=before.value)
+    return app, listing
+
+
+async def list_(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID | None,
+    status: str | None,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+) -> Page[tuple[Application, Listing]]:
+    """Admin: all; others: their organisations' applications, and applications to their
+    organisations' listings once the window has ended."""
+    policy.require(principal, Permission.USE_API)
+    leads = listings = None
+    if not principal.has(Role.ADMIN):
+        leads = list(principal.memberships)
+        listings = await listings_repository.closed_ids_of(session, leads, now)
+    rows = await applications_repository.list_page(
+        session,
+        listing_id=listing_id,
+        status=status,
+        lead_org_ids=leads,
+        listing_ids=listings,
+        after=Cursor.decode(cursor) if cursor else None,
+        limit=limit,
+    )
+    items = rows[:limit]
+    by_id = {}
+    for app in items:
+        if app.listing_id not in by_id:
+            by_id[app.listing_id] = await listings_repository.get(session, app.listing_id)
+    more = len(rows) > limit
+    next_cursor = Cursor(items[-1].created_at, items[-1].id).encode() if more else None
+    return Page([(a, by_id[a.listing_id]) for a in items if by_id[a.listing_id]], next_cursor)  # type: ignore[misc]
+
+
+async def to_review(
+    session: AsyncSession, *, listing: Listing, principal: Principal, now: datetime
+) -> int:
+    """The window has closed: every submitted application goes to review (same transaction)."""
+    moved = await applications_repository.submitted_to(session, listing.id)
+    for app in moved:
+        app.status = MACHINE.next_state(ApplicationStatus.SUBMITTED, ApplicationAction.REVIEW).value
+        await session.flush()
+        await _record(session, principal, app, "under_review", now, from_state="submitted")
+    return len(moved)

@@ -1,0 +1,59 @@
+"""Applications (揭榜申请): a lead organisation, optional consortium members, plan and
+declarations, and the eligibility report kept at submission."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from jiebang_api.kit.db import ExactDecimal
+from jiebang_api.models.base import Base, Entity
+
+APPLICATION_STATUSES = (
+    "draft",
+    "submitted",
+    "under_review",
+    "recommended",
+    "not_recommended",
+    "selected",
+    "unsuccessful",
+    "withdrawn",
+)
+
+
+class Application(Entity, Base):
+    __tablename__ = "application"
+    __table_args__ = (
+        CheckConstraint(
+            "status IN (" + ", ".join(repr(s) for s in APPLICATION_STATUSES) + ")", name="status"
+        ),
+        # One live application per lead organisation per listing.
+        Index(
+            "uq_application_live_lead",
+            "listing_id",
+            "lead_org_id",
+            unique=True,
+            sqlite_where=text("status <> 'withdrawn'"),
+            postgresql_where=text("status <> 'withdrawn'"),
+        ),
+        Index("ix_application_listing_status", "listing_id", "status"),
+    )
+
+    listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listing.id", ondelete="RESTRICT"))
+    lead_org_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organization.id", ondelete="RESTRICT"), index=True
+    )
+    status: Mapped[str] = mapped_column(String(32), default="draft")
+    lead_budget_share: Mapped[Decimal] = mapped_column(ExactDecimal(5, 2))
+    members: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    plan: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    declarations: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    attachment_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    eligibility_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    submitted_at: Mapped[datetime | None]
+    created_by: Mapped[uuid.UUID | None]
