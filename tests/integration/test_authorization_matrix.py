@@ -50,7 +50,14 @@ from factories import (
 )
 from jiebang_api.attachments.storage import LocalStorage, new_key
 from jiebang_api.main import create_app
-from jiebang_api.models import Attachment, Listing, ListingAssessment, Organization, User
+from jiebang_api.models import (
+    Application,
+    Attachment,
+    Listing,
+    ListingAssessment,
+    Organization,
+    User,
+)
 from jiebang_api.sandbox import service as sandbox
 from jiebang_api.settings import Environment, Settings
 
@@ -71,11 +78,13 @@ ORG = "/api/v1/organizations/{organization_id}"
 LISTING = "/api/v1/listings/{listing_id}"
 PUBLIC_LISTING = "/api/v1/public/listings/{listing_id}"
 ATTACHMENT = "/api/v1/attachments/{attachment_id}"
+APPLICATION = "/api/v1/applications/{application_id}"
 # The path parameter naming the target of each scope.
 SCOPES = {
     "organization": "{organization_id}",
     "listing": "{listing_id}",
     "attachment": "{attachment_id}",
+    "application": "{application_id}",
 }
 
 # --------------------------------------------------------------------------------------------
@@ -143,6 +152,12 @@ def on_file(*statuses: Status) -> Expectation:
     return _row("attachment", statuses)
 
 
+def on_application(*statuses: Status) -> Expectation:
+    """A route on application `{application_id}`: one led by A (or B), to a listing of a
+    third organisation."""
+    return _row("application", statuses)
+
+
 def own(own: int, other: int = 403) -> OwnOther:
     return OwnOther(own, other)
 
@@ -163,6 +178,7 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("GET", "/readyz"):                  route(200,  200,      200,      200,      200,   200,   200,   200),
     ("GET", "/metrics"):                 route(200,  200,      200,      200,      200,   200,   200,   200),
     ("GET", "/api/v1/meta/enums"):       route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", "/api/v1/meta/rules"):       route(200,  200,      200,      200,      200,   200,   200,   200),
     ("GET", "/api/v1/policy-versions"):  route(200,  200,      200,      200,      200,   200,   200,   200),
     ("POST", "/api/v1/policy-versions"): route(401,  403,      403,      403,      403,   403,   403,   201),
     ("GET", "/api/v1/sandbox/clock"):    route(200,  200,      200,      200,      200,   200,   200,   200),
@@ -214,6 +230,16 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("POST", "/api/v1/attachments"):     route(401,  201,      201,      201,      201,   201,   403,   201),
     ("GET", ATTACHMENT):                   on_file(401,  mine(200), mine(200), mine(200), 404,   404,   404,   200),
     ("GET", f"{ATTACHMENT}/content"):      on_file(401,  mine(200), mine(200), mine(200), 404,   404,   404,   200),
+    # Applications: the lead organisation's members draft, edit, submit and withdraw (the
+    # department reads but does not act for applicants); anyone else gets 404. Applying to a
+    # published listing is open to any member, for its own organisation.
+    ("POST", "/api/v1/eligibility/check"): route(401, 200,      200,      200,      200,   200,   200,   200),
+    ("GET", "/api/v1/applications"):     route(401,  200,      200,      200,      200,   200,   200,   200),
+    ("POST", f"{LISTING}/applications"): on_listing(401, 201,       201,       201,       403,   403,   403,   403),
+    ("GET", APPLICATION):                on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 200),
+    ("PATCH", APPLICATION):              on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
+    ("POST", f"{APPLICATION}/submit"):   on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
+    ("POST", f"{APPLICATION}/withdraw"): on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
 }
 # fmt: on
 
@@ -230,6 +256,7 @@ class World:
     managers: dict[str, User]
     target: Organization | None
     headers: dict[str, str] = field(default_factory=dict)
+    role: str = ""
 
     @property
     def org_id(self) -> uuid.UUID:
@@ -459,11 +486,78 @@ async def _create_listing(world: World) -> Call:
     return new_listing(proposer.id)
 
 
+PLAN = {
+    "approach": "技术路线",
+    "milestones": [{"title": "中试", "due_month": 12, "deliverable": "报告"}],
+    "team": [{"name": "王工", "title": "教授", "role": "负责人"}],
+}
+
+
+async def third_party_listing(world: World) -> Listing:
+    """A published listing of an organisation outside the matrix (so nobody is its proposer)."""
+    proposer = await create_organization(world.sessions, manager=await create_user(world.sessions))
+    async with world.sessions() as session:
+        now = await sandbox_now(world.app, session)
+        listing = _listing(proposer.id, "published", now)
+        session.add(listing)
+        await session.commit()
+    return listing
+
+
+async def _check_eligibility(world: World) -> Call:
+    listing = await third_party_listing(world)
+    lead = next(iter(world.orgs.values()), None) or await create_organization(world.sessions)
+    return Call(
+        "/api/v1/eligibility/check", {"listing_id": str(listing.id), "lead_org_id": str(lead.id)}
+    )
+
+
+async def _apply(world: World) -> Call:
+    """Members apply to the target's published listing for their own organisation; everyone
+    else for A, to which they do not belong."""
+    listing, _ = await make_listing(world, "published")
+    lead = world.orgs["B"] if world.role == MEMBER_B else world.orgs["A"]
+    body = {"lead_org_id": str(lead.id), "lead_budget_share": "100", "plan": PLAN}
+    return Call(f"/api/v1/listings/{listing.id}/applications", body)
+
+
+def application_of_target(suffix: str = "", json: Any = None) -> Builder:
+    """A draft application led by the target, to a third party's published listing."""
+
+    async def build(world: World) -> Call:
+        listing = await third_party_listing(world)
+        application = Application(
+            id=uuid.uuid4(),
+            listing_id=listing.id,
+            lead_org_id=world.org_id,
+            status="draft",
+            lead_budget_share=Decimal("100"),
+            members=[],
+            plan=PLAN,
+            declarations={},
+            attachment_ids=[],
+        )
+        async with world.sessions() as session:
+            session.add(application)
+            await session.commit()
+        return Call(APPLICATION.format(application_id=application.id) + suffix, json)
+
+    return build
+
+
 REQUESTS: dict[tuple[str, str], Builder] = {
+    ("POST", "/api/v1/eligibility/check"): _check_eligibility,
+    ("GET", "/api/v1/applications"): fixed("/api/v1/applications"),
+    ("POST", f"{LISTING}/applications"): _apply,
+    ("GET", APPLICATION): application_of_target(),
+    ("PATCH", APPLICATION): application_of_target("", {"plan": PLAN}),
+    ("POST", f"{APPLICATION}/submit"): application_of_target("/submit", {}),
+    ("POST", f"{APPLICATION}/withdraw"): application_of_target("/withdraw", {}),
     ("GET", "/healthz"): fixed("/healthz"),
     ("GET", "/readyz"): fixed("/readyz"),
     ("GET", "/metrics"): fixed("/metrics"),
     ("GET", "/api/v1/meta/enums"): fixed("/api/v1/meta/enums"),
+    ("GET", "/api/v1/meta/rules"): fixed("/api/v1/meta/rules"),
     ("GET", "/api/v1/policy-versions"): fixed("/api/v1/policy-versions"),
     ("POST", "/api/v1/policy-versions"): _create_policy_version,
     ("GET", "/api/v1/sandbox/clock"): fixed("/api/v1/sandbox/clock"),
@@ -558,7 +652,7 @@ async def build_world(
         staff = await create_user(batch) if role == STAFF_A else None
         if staff is not None:
             await add_member(batch, orgs["A"], staff)
-    world = World(app, sessions, orgs, managers, orgs[target] if target else None)
+    world = World(app, sessions, orgs, managers, orgs[target] if target else None, role=role)
     if staff is not None:
         world.headers = bearer(app, staff)
     elif role in MEMBER_ROLES:
@@ -696,6 +790,13 @@ UNKNOWN_TARGET_BODIES: dict[tuple[str, str], Any] = {
     ("POST", f"{LISTING}/close"): {},
     ("POST", f"{LISTING}/withdraw"): {},
     ("POST", f"{LISTING}/cancel"): REASON,
+    ("POST", f"{LISTING}/applications"): {
+        "lead_org_id": str(uuid.uuid4()),
+        "lead_budget_share": "100",
+    },
+    ("PATCH", APPLICATION): {},
+    ("POST", f"{APPLICATION}/submit"): {},
+    ("POST", f"{APPLICATION}/withdraw"): {},
 }
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from jiebang_api.api.v1.schemas.meta import EnumerationsOut
+from jiebang_api.api.v1.schemas.meta import EnumerationsOut, RulesOut
 from jiebang_api.meta import service as meta
+from jiebang_api.rules.catalogue import RULES
 
 router = APIRouter(prefix="/meta", tags=["meta"])
 
@@ -20,3 +21,18 @@ async def list_enumerations() -> EnumerationsOut:
     codes, …) with its values and their zh/en labels, so that frontends need not hard-code
     them. Anonymous."""
     return EnumerationsOut.model_validate({"items": meta.enumerations()})
+
+
+@router.get(
+    "/rules",
+    response_model=RulesOut,
+    summary="List every rule of the measures with its article",
+)
+async def list_rules() -> RulesOut:
+    """The rule catalogue: every rule id that errors, eligibility findings and funding
+    figures cite (`R-…`), with its article of the measures (e.g. `第四条（一）`), a one-line
+    summary in Chinese and English, whether it is waivable ("in principle", 原则上: the
+    department may lift it case by case by an audited decision) and its kind (`block`,
+    `warning` shown but never blocking, `priority` flagging an encouraged party). Ordered by
+    article; the service's own rules come last. Anonymous."""
+    return RulesOut.model_validate({"items": RULES})
