@@ -1,8 +1,9 @@
 """What a listing and its proposer must satisfy before the listing is submitted — pure.
 
-Rules: R-LIST-FIELDS (第九条（一）), R-ELIG-AT-LAYOUT (第七条（一）), R-ELIG-TB-PROPOSER and
-R-ELIG-TB-PROPOSER-SCALE (第五条), R-ELIG-AT-PROPOSER-TYPE and R-ELIG-AT-OWN-IP (第七条),
-R-ELIG-NO-DISHONESTY (第十五条). Every rule is evaluated; all findings are returned.
+Rules: R-LIST-FIELDS (第九条（一）), R-ELIG-AT-LAYOUT (第七条（一）), R-ELIG-TB-PROPOSER
+(第五条), R-ELIG-TB-PROPOSER-SCALE (第五条（一）), R-ELIG-AT-PROPOSER-TYPE (第七条),
+R-ELIG-AT-OWN-IP (第七条（二）), R-ELIG-NO-DISHONESTY (第十五条). Every rule is evaluated;
+all findings are returned.
 """
 
 from __future__ import annotations
