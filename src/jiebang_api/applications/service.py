@@ -462,13 +462,10 @@ async def list_(
         limit=limit,
     )
     items = rows[:limit]
-    by_id = {}
-    for app in items:
-        if app.listing_id not in by_id:
-            by_id[app.listing_id] = await listings_repository.get(session, app.listing_id)
+    listings_by_id = await listings_repository.many(session, {a.listing_id for a in items})
     more = len(rows) > limit
     next_cursor = Cursor(items[-1].created_at, items[-1].id).encode() if more else None
-    return Page([(a, by_id[a.listing_id]) for a in items if by_id[a.listing_id]], next_cursor)  # type: ignore[misc]
+    return Page([(a, listings_by_id[a.listing_id]) for a in items], next_cursor)
 
 
 async def to_review(

@@ -161,3 +161,11 @@ async def closed_ids_of(
         or_(_effective_status_is("closed", now), Listing.status.in_(("awarded", "failed"))),
     )
     return list((await session.scalars(statement)).all())
+
+
+async def many(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Listing]:
+    """Listings by id, in one query."""
+    if not ids:
+        return {}
+    statement = select(Listing).where(Listing.id.in_(list(ids)))
+    return {listing.id: listing for listing in (await session.scalars(statement)).all()}
