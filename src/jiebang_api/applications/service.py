@@ -29,10 +29,10 @@ from jiebang_api.kit.errors import (
     Message,
     NotFound,
     RuleViolation,
-    VersionConflict,
     Violation,
+    require_version,
 )
-from jiebang_api.kit.pagination import Cursor, Page
+from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.listings import repository as listings_repository
 from jiebang_api.listings import service as listings_service
 from jiebang_api.listings.enums import ListingKind
@@ -314,11 +314,6 @@ async def get(
     return await _load(session, principal, application_id, now, for_update=False)
 
 
-def _require_version(app: Application, expected: int | None) -> None:
-    if expected is not None and app.version != expected:
-        raise VersionConflict()
-
-
 async def update(
     session: AsyncSession,
     *,
@@ -331,7 +326,7 @@ async def update(
     """Edit a draft (the applicant)."""
     app, listing = await _load(session, principal, application_id, now, for_update=True)
     policy.require(principal, Permission.ACT_FOR_APPLICANT, app.lead_org_id)
-    _require_version(app, expected_version)
+    require_version(app.version, expected_version)
     if app.status != ApplicationStatus.DRAFT:
         raise Conflict(
             Message("只有草稿可以修改。", "Only a draft can be edited."),
@@ -374,7 +369,7 @@ async def submit(
     Any violation refuses the submission (422 ELIGIBILITY_FAILED, all of them listed)."""
     app, listing = await _load(session, principal, application_id, now, for_update=True)
     policy.require(principal, Permission.ACT_FOR_APPLICANT, app.lead_org_id)
-    _require_version(app, expected_version)
+    require_version(app.version, expected_version)
     before = ApplicationStatus(app.status)
     app.status = MACHINE.next_state(before, ApplicationAction.SUBMIT).value
     if not listings_service.window_open(listing, now):
@@ -427,7 +422,7 @@ async def withdraw(
     """Withdraw before the listing's window closes."""
     app, listing = await _load(session, principal, application_id, now, for_update=True)
     policy.require(principal, Permission.ACT_FOR_APPLICANT, app.lead_org_id)
-    _require_version(app, expected_version)
+    require_version(app.version, expected_version)
     before = effective_status(app, listing, now)
     app.status = MACHINE.next_state(before, ApplicationAction.WITHDRAW).value
     await session.flush()
@@ -461,11 +456,9 @@ async def list_(
         after=Cursor.decode(cursor) if cursor else None,
         limit=limit,
     )
-    items = rows[:limit]
-    listings_by_id = await listings_repository.many(session, {a.listing_id for a in items})
-    more = len(rows) > limit
-    next_cursor = Cursor(items[-1].created_at, items[-1].id).encode() if more else None
-    return Page([(a, listings_by_id[a.listing_id]) for a in items], next_cursor)
+    page = page_of(rows, limit, by_creation)
+    listings_by_id = await listings_repository.many(session, {a.listing_id for a in page.items})
+    return Page([(a, listings_by_id[a.listing_id]) for a in page.items], page.next_cursor)
 
 
 async def to_review(

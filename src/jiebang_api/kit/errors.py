@@ -162,6 +162,12 @@ class VersionConflict(DomainError):
     )
 
 
+def require_version(current: int, expected: int | None) -> None:
+    """`If-Match` semantics: no expectation passes; a different version is a VersionConflict."""
+    if expected is not None and current != expected:
+        raise VersionConflict()
+
+
 class RuleViolation(DomainError):
     """One or more cited rules are broken; every violation is listed."""
 

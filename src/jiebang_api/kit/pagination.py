@@ -6,9 +6,10 @@ import base64
 import binascii
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from jiebang_api.kit.errors import InputInvalid, Message, Violation
 
@@ -52,3 +53,21 @@ class Cursor:
 class Page(Generic[T]):
     items: list[T]
     next_cursor: str | None
+
+
+def page_of(
+    rows: list[T], limit: int, key: Callable[[T], tuple[datetime | None, uuid.UUID]]
+) -> Page[T]:
+    """A page from up to `limit + 1` rows (the extra one says there is more); the cursor
+    points after the last row shown, by its `key` (instant, id)."""
+    items = rows[:limit]
+    if len(rows) > limit and items:
+        at, id_ = key(items[-1])
+        if at is not None:
+            return Page(items, Cursor(at, id_).encode())
+    return Page(items, None)
+
+
+def by_creation(row: Any) -> tuple[datetime | None, uuid.UUID]:
+    """The `(created_at, id)` key most lists page by."""
+    return row.created_at, row.id

@@ -28,10 +28,10 @@ from jiebang_api.kit.errors import (
     NotFound,
     PermissionDenied,
     RuleViolation,
-    VersionConflict,
     Violation,
+    require_version,
 )
-from jiebang_api.kit.pagination import Cursor, Page
+from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.listings import repository as listings_repository
 from jiebang_api.listings import rules, search, workflow
 from jiebang_api.listings.enums import ListingKind
@@ -131,11 +131,6 @@ def _index(listing: Listing) -> None:
     listing.search_text = search.search_text(
         listing.title, listing.background, listing.key_technologies or []
     )
-
-
-def _require_version(listing: Listing, expected_version: int | None) -> None:
-    if expected_version is not None and listing.version != expected_version:
-        raise VersionConflict()
 
 
 async def _record(
@@ -238,9 +233,7 @@ async def list_(
         after=Cursor.decode(cursor) if cursor else None,
         limit=limit,
     )
-    items = rows[:limit]
-    more = len(rows) > limit
-    return Page(items, Cursor(items[-1].created_at, items[-1].id).encode() if more else None)
+    return page_of(rows, limit, by_creation)
 
 
 def _can_edit(principal: Principal, listing: Listing, status: ListingStatus) -> bool:
@@ -265,7 +258,7 @@ async def update(
     """Edit the text: the proposer while draft or returned, the department until publication.
     Editing confirmed text clears the confirmation (R-WF-PUBLISH-JOINT)."""
     listing = await _load(session, principal, listing_id, for_update=True)
-    _require_version(listing, expected_version)
+    require_version(listing.version, expected_version)
     status = status_of(listing, now)
     if not _can_edit(principal, listing, status):
         if principal.has(Role.ADMIN) or status not in workflow.EDITABLE_BY_PROPOSER:
@@ -340,7 +333,7 @@ async def _transition(
         policy.require(principal, Permission.REVIEW_LISTING)  # emergency: the department acts
     else:
         policy.require(principal, permission, org)
-    _require_version(listing, expected_version)
+    require_version(listing.version, expected_version)
     before = status_of(listing, now)
     listing.status = workflow.machine(_kind(listing)).next_state(before, action).value
     return listing, before
@@ -649,20 +642,15 @@ async def public_catalogue(
         after=Cursor.decode(cursor) if cursor else None,
         limit=limit,
     )
-    items = rows[:limit]
-    proposers = {x.proposer_org_id for x in items if x.proposer_org_id}
+    page = page_of(rows, limit, lambda x: (x.published_at, x.id))
+    proposers = {x.proposer_org_id for x in page.items if x.proposer_org_id}
     names = await organizations_repository.names(session, proposers)
-    more = len(rows) > limit
-    last = items[-1] if items else None
-    next_cursor = (
-        Cursor(last.published_at, last.id).encode() if more and last and last.published_at else None
-    )
     return Page(
         [
             PublicListing(x, names.get(x.proposer_org_id) if x.proposer_org_id else None)
-            for x in items
+            for x in page.items
         ],
-        next_cursor,
+        page.next_cursor,
     )
 
 

@@ -22,9 +22,9 @@ from jiebang_api.kit.errors import (
     Message,
     NotFound,
     PermissionDenied,
-    VersionConflict,
+    require_version,
 )
-from jiebang_api.kit.pagination import Cursor, Page
+from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.models import AuditEntry, CreditRecord, Membership, Organization, User
 from jiebang_api.organizations import credit, flags, uscc
 from jiebang_api.organizations import repository as organizations_repository
@@ -146,15 +146,7 @@ async def list_(
     rows = await organizations_repository.list_page(
         session, q=q, type_=type_, verified=verified, after=after, limit=limit
     )
-    more = len(rows) > limit
-    items = rows[:limit]
-    next_cursor = Cursor(items[-1].created_at, items[-1].id).encode() if more else None
-    return Page(items, next_cursor)
-
-
-def _require_version(org: Organization, expected_version: int | None) -> None:
-    if expected_version is not None and org.version != expected_version:
-        raise VersionConflict()
+    return page_of(rows, limit, by_creation)
 
 
 async def update(
@@ -174,7 +166,7 @@ async def update(
     org = await organizations_repository.get_for_update(session, org_id)
     if org is None:
         raise NotFound()
-    _require_version(org, expected_version)
+    require_version(org.version, expected_version)
     changes = dict(changes)
     if "uscc" in changes:
         code = uscc.parse(changes["uscc"])
