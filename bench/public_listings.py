@@ -23,7 +23,7 @@ from sqlalchemy.engine import make_url
 
 from jiebang_api.kit.db import make_engine, make_sessionmaker
 from jiebang_api.kit.migrations import upgrade
-from jiebang_api.listings import service as listings
+from jiebang_api.listings import service as listings_service
 
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 INDUSTRIES = ["新材料", "现代煤化工", "新能源", "生物医药", "稀土功能材料", "现代农牧业"]
@@ -115,7 +115,7 @@ async def _time_pages(url: str, industry: str, keyword: str, target: int) -> dic
             cursors: dict[int, str | None] = {}
             for page in range(1, target + 1):
                 cursors[page] = cursor
-                result = await listings.public_catalogue(
+                result = await listings_service.public_catalogue(
                     session,
                     now=now,
                     kind=None,
@@ -134,7 +134,7 @@ async def _time_pages(url: str, industry: str, keyword: str, target: int) -> dic
             for page in (1, target):
                 async with sessions() as session:
                     started = time.perf_counter()
-                    await listings.public_catalogue(
+                    await listings_service.public_catalogue(
                         session,
                         now=now,
                         kind=None,

@@ -193,5 +193,6 @@ async def create_published_listing(
         published_at=overrides.pop("published_at", now),
         application_opens_at=min(now, closes) - timedelta(days=1),
         application_closes_at=closes,
+        next_check_at=closes,  # the window's end is its deadline (listings/deadlines.py)
         **overrides,
     )

@@ -102,7 +102,7 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="One sweep, then exit.")] = False,
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between sweeps.")] = 30.0,
 ) -> None:
-    """Run the background sweeps (closing listings whose application window has ended)."""
+    """Run the deadline sweep (e.g. closing listings whose application window has ended)."""
     from jiebang_api import worker as sweeps
     from jiebang_api.kit.clock import SystemClock
     from jiebang_api.kit.db import make_engine, make_sessionmaker

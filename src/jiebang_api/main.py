@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
-from jiebang_api import __version__
+from jiebang_api import __version__, wiring
 from jiebang_api.api import docs, health, openapi, problems
 from jiebang_api.api import v1 as api_v1
 from jiebang_api.api.metrics import Metrics
@@ -33,6 +33,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
     """Build the ASGI app: engine, routers, error mapping, middleware and documentation."""
     settings = settings or get_settings()
+    wiring.wire()
     app = FastAPI(
         title=openapi.TITLE,
         version=openapi.API_VERSION,

@@ -1,5 +1,6 @@
-"""Background sweeps run by `jiebang-api worker`: each in its own transaction, safe to run in
-several processes at once (rows are claimed with SKIP LOCKED on PostgreSQL)."""
+"""Background work run by `jiebang-api worker`: the one deadline sweep (`kit.sweep`), in its
+own transaction, safe to run in several processes at once (rows are claimed with SKIP LOCKED
+on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from datetime import timedelta
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jiebang_api import wiring
+from jiebang_api.kit import sweep
 from jiebang_api.kit.clock import Clock
-from jiebang_api.listings import service as listings
 from jiebang_api.sandbox import service as sandbox
 
 log = structlog.get_logger("jiebang_api.worker")
@@ -19,14 +21,15 @@ log = structlog.get_logger("jiebang_api.worker")
 async def sweep_once(
     sessions: async_sessionmaker[AsyncSession], *, clock: Clock, sandbox_enabled: bool
 ) -> dict[str, int]:
-    """One pass over every time-driven change; returns what it did."""
+    """One pass over every due deadline; returns how many rows of each aggregate it handled."""
+    wiring.wire()
     async with sessions() as session:
         offset = await sandbox.current_offset(session) if sandbox_enabled else timedelta(0)
-        closed = await listings.close_due(session, now=clock.now() + offset)
+        handled = await sweep.sweep(session, now=clock.now() + offset)
         await session.commit()
-    if closed:
-        log.info("listings_closed", count=closed)
-    return {"listings_closed": closed}
+    if any(handled.values()):
+        log.info("deadlines_handled", **handled)
+    return handled
 
 
 async def run(

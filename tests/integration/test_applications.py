@@ -187,7 +187,7 @@ async def test_concurrent_submits_give_one_submission_and_one_audit_entry(
             .select_from(AuditEntry)
             .where(
                 AuditEntry.resource_id == created["id"],
-                AuditEntry.action == "application.submitted",
+                AuditEntry.action == "application.submit",
             )
         )
     assert entries == 1

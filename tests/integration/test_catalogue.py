@@ -130,7 +130,7 @@ async def test_the_worker_persists_closes_with_audit_and_event(sessions: Session
     ended = await create_published_listing(sessions, org, days_open=-1)
     running = await create_published_listing(sessions, org)
     done = await sweep_once(sessions, clock=FixedClock(datetime.now(UTC)), sandbox_enabled=False)
-    assert done["listings_closed"] >= 1
+    assert done["listing"] >= 1
     async with sessions() as session:
         assert (await session.get(Listing, ended.id)).status == "closed"  # type: ignore[union-attr]
         assert (await session.get(Listing, running.id)).status == "published"  # type: ignore[union-attr]
@@ -151,7 +151,7 @@ async def test_the_worker_persists_closes_with_audit_and_event(sessions: Session
             ).all()
         )
     assert count == 1, "a second sweep closes nothing twice"
-    assert again["listings_closed"] >= 0
+    assert again["listing"] >= 0
 
 
 async def test_worker_once_from_the_command_line(database_url: str) -> None:
@@ -171,7 +171,7 @@ async def test_worker_once_from_the_command_line(database_url: str) -> None:
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    assert "listings_closed:" in result.stdout
+    assert "listing:" in result.stdout
 
 
 async def test_policy_versions(

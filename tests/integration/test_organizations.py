@@ -22,7 +22,7 @@ from factories import (
 )
 from jiebang_api.models import Organization, User
 from jiebang_api.organizations import repository as organizations_repository
-from jiebang_api.organizations import service as organizations
+from jiebang_api.organizations import service as organizations_service
 
 ORGS = "/api/v1/organizations"
 
@@ -226,9 +226,15 @@ async def test_credit_records_and_active_dishonesty(
     listed = (await client.get(url, headers=admin_headers)).json()["items"]
     assert [(r["starts_on"], r["ends_on"]) for r in listed] == [("2026-01-01", "2026-12-31")]
     async with sessions() as session:
-        assert await organizations.has_active_dishonesty(session, org.id, date(2026, 12, 31))
-        assert not await organizations.has_active_dishonesty(session, org.id, date(2027, 1, 1))
-        assert not await organizations.has_active_dishonesty(session, org.id, date(2025, 12, 31))
+        assert await organizations_service.has_active_dishonesty(
+            session, org.id, date(2026, 12, 31)
+        )
+        assert not await organizations_service.has_active_dishonesty(
+            session, org.id, date(2027, 1, 1)
+        )
+        assert not await organizations_service.has_active_dishonesty(
+            session, org.id, date(2025, 12, 31)
+        )
 
 
 async def build_chain(sessions: Sessions, depth: int) -> list[Organization]:

@@ -9,7 +9,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.kit.pagination import Cursor
-from jiebang_api.kit.querying import after_cursor
+from jiebang_api.kit.querying import after_cursor, mentions
 from jiebang_api.models import Application
 
 
@@ -33,13 +33,23 @@ async def live_for(
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def submitted_to(session: AsyncSession, listing_id: uuid.UUID) -> list[Application]:
+async def of_listing_for_update(session: AsyncSession, listing_id: uuid.UUID) -> list[Application]:
+    """Every application to the listing, locked, in a stable order (no deadlocks)."""
     statement = (
         select(Application)
-        .where(Application.listing_id == listing_id, Application.status == "submitted")
+        .where(Application.listing_id == listing_id)
+        .order_by(Application.id)
         .with_for_update()
     )
     return list((await session.scalars(statement)).all())
+
+
+async def linking_attachment(session: AsyncSession, attachment_id: uuid.UUID) -> list[Application]:
+    """Applications whose `attachment_ids` name the attachment."""
+    key = str(attachment_id)
+    statement = select(Application).where(mentions(Application.attachment_ids, key))
+    rows = (await session.scalars(statement)).all()
+    return [app for app in rows if key in (app.attachment_ids or [])]
 
 
 async def list_page(

@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.applications import eligibility
+from jiebang_api.applications import events as applications_events
 from jiebang_api.applications import repository as applications_repository
 from jiebang_api.applications.workflow import MACHINE, ApplicationAction, ApplicationStatus
 from jiebang_api.attachments import service as attachments_service
@@ -22,6 +23,8 @@ from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
 from jiebang_api.auth.principal import Principal
 from jiebang_api.auth.roles import Role
+from jiebang_api.events import bus as events
+from jiebang_api.kit.actor import Actor
 from jiebang_api.kit.errors import (
     Conflict,
     ErrorCode,
@@ -33,14 +36,13 @@ from jiebang_api.kit.errors import (
     require_version,
 )
 from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
+from jiebang_api.listings import access as listings_access
 from jiebang_api.listings import repository as listings_repository
-from jiebang_api.listings import service as listings_service
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.workflow import ListingStatus
 from jiebang_api.models import Application, Listing, Organization
 from jiebang_api.organizations import repository as organizations_repository
 from jiebang_api.organizations.credit import CreditRecordKind
-from jiebang_api.outbox import service as outbox
 
 RESOURCE = "application"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -145,8 +147,9 @@ async def _open_listing(
     """A listing the caller may apply to or check against: public, or its own."""
     policy.require(principal, Permission.USE_API)
     listing = await listings_repository.get(session, listing_id)
-    public = listing is not None and listing.status in listings_repository.PUBLIC_STATUSES
-    if listing is None or not (public or listings_service.may_read(principal, listing)):
+    if listing is None or not (
+        listings_access.is_public(listing) or listings_access.may_read(principal, listing)
+    ):
         raise NotFound()
     return listing
 
@@ -202,12 +205,17 @@ async def _record(
     session: AsyncSession,
     principal: Principal,
     app: Application,
-    action: str,
+    action: ApplicationAction | str,
+    event_class: type[applications_events.ApplicationEvent],
     now: datetime,
     *,
     from_state: str | None = None,
+    reason: str | None = None,
     data: dict[str, Any] | None = None,
+    **fields: Any,
 ) -> None:
+    """The audit entry of a use case (a verb), then its event (past tense), whose reactions
+    run in this transaction."""
     await audit.record(
         session,
         actor=principal.actor,
@@ -217,16 +225,19 @@ async def _record(
         now=now,
         from_state=from_state,
         to_state=app.status,
+        reason=reason,
         data=data,
     )
-    await outbox.add(
-        session,
-        event_type=f"application.{action}",
-        resource_type=RESOURCE,
-        resource_id=app.id,
-        now=now,
-        payload={"listing_id": str(app.listing_id), "status": app.status},
+    event = event_class(
+        occurred_at=now,
+        application_id=app.id,
+        listing_id=app.listing_id,
+        lead_org_id=app.lead_org_id,
+        status=app.status,
+        from_status=from_state,
+        **fields,
     )
+    await events.publish(session, event)
 
 
 async def create(
@@ -262,7 +273,7 @@ async def create(
         await session.flush()
     except IntegrityError:  # a concurrent draft for the same lead and listing won
         raise Conflict(ALREADY_APPLIED) from None
-    await _record(session, principal, app, "created", now)
+    await _record(session, principal, app, "create", applications_events.ApplicationCreated, now)
     return app, listing
 
 
@@ -275,8 +286,9 @@ ALREADY_APPLIED = Message(
 def effective_status(app: Application, listing: Listing, now: datetime) -> ApplicationStatus:
     """A submitted application reads as under review once the listing's window has ended."""
     status = ApplicationStatus(app.status)
-    if status is ApplicationStatus.SUBMITTED and listings_service.status_of(listing, now) not in (
-        ListingStatus.PUBLISHED,
+    if (
+        status is ApplicationStatus.SUBMITTED
+        and listings_access.status_of(listing, now) is not ListingStatus.PUBLISHED
     ):
         return ApplicationStatus.UNDER_REVIEW
     return status
@@ -287,7 +299,7 @@ def _may_read(principal: Principal, app: Application, listing: Listing, now: dat
     if principal.has(Role.ADMIN) or principal.member_of(app.lead_org_id):
         return True
     proposer = listing.proposer_org_id
-    window_ended = listings_service.status_of(listing, now) is not ListingStatus.PUBLISHED
+    window_ended = listings_access.status_of(listing, now) is not ListingStatus.PUBLISHED
     return proposer is not None and principal.member_of(proposer) and window_ended
 
 
@@ -349,10 +361,12 @@ async def update(
         session,
         principal,
         app,
-        "updated",
+        "update",
+        applications_events.ApplicationUpdated,
         now,
         from_state=app.status,
         data={"fields": sorted(changes)},
+        fields=sorted(changes),
     )
     return app, listing
 
@@ -372,7 +386,7 @@ async def submit(
     require_version(app.version, expected_version)
     before = ApplicationStatus(app.status)
     app.status = MACHINE.next_state(before, ApplicationAction.SUBMIT).value
-    if not listings_service.window_open(listing, now):
+    if not listings_access.window_open(listing, now):
         raise Conflict(
             WINDOW_CLOSED,
             code=ErrorCode.WINDOW_CLOSED,
@@ -407,7 +421,15 @@ async def submit(
     app.eligibility_report = report_as_dict(report)
     app.submitted_at = now
     await session.flush()
-    await _record(session, principal, app, "submitted", now, from_state=before.value)
+    await _record(
+        session,
+        principal,
+        app,
+        ApplicationAction.SUBMIT,
+        applications_events.ApplicationSubmitted,
+        now,
+        from_state=before.value,
+    )
     return app, listing
 
 
@@ -426,7 +448,15 @@ async def withdraw(
     before = effective_status(app, listing, now)
     app.status = MACHINE.next_state(before, ApplicationAction.WITHDRAW).value
     await session.flush()
-    await _record(session, principal, app, "withdrawn", now, from_state=before.value)
+    await _record(
+        session,
+        principal,
+        app,
+        ApplicationAction.WITHDRAW,
+        applications_events.ApplicationWithdrawn,
+        now,
+        from_state=before.value,
+    )
     return app, listing
 
 
@@ -461,13 +491,50 @@ async def list_(
     return Page([(a, listings_by_id[a.listing_id]) for a in page.items], page.next_cursor)
 
 
-async def to_review(
-    session: AsyncSession, *, listing: Listing, principal: Principal, now: datetime
+SYSTEM = Principal(Actor.system())
+# What a change of the listing does to its applications, and the event each move publishes.
+_FOLLOW_LISTING = {
+    ApplicationAction.START_REVIEW: applications_events.ApplicationReviewStarted,
+    ApplicationAction.CANCEL: applications_events.ApplicationCancelled,
+}
+
+
+async def follow_listing(
+    session: AsyncSession,
+    *,
+    listing_id: uuid.UUID,
+    action: ApplicationAction,
+    reason: str,
+    now: datetime,
 ) -> int:
-    """The window has closed: every submitted application goes to review (same transaction)."""
-    moved = await applications_repository.submitted_to(session, listing.id)
-    for app in moved:
-        app.status = MACHINE.next_state(ApplicationStatus.SUBMITTED, ApplicationAction.REVIEW).value
+    """Apply `action` (start_review or cancel) to every application of the listing that the
+    state machine lets it move, by the system, with audit entries and events. Returns how
+    many moved."""
+    moved = 0
+    for app in await applications_repository.of_listing_for_update(session, listing_id):
+        before = ApplicationStatus(app.status)
+        if not MACHINE.can(before, action):
+            continue
+        app.status = MACHINE.next_state(before, action).value
         await session.flush()
-        await _record(session, principal, app, "under_review", now, from_state="submitted")
-    return len(moved)
+        await _record(
+            session,
+            SYSTEM,
+            app,
+            action,
+            _FOLLOW_LISTING[action],
+            now,
+            from_state=before.value,
+            reason=reason,
+        )
+        moved += 1
+    return moved
+
+
+async def may_read_attachment(
+    session: AsyncSession, principal: Principal, attachment_id: uuid.UUID, now: datetime
+) -> bool:
+    """Whoever may read an application that links the attachment may read the attachment."""
+    linking = await applications_repository.linking_attachment(session, attachment_id)
+    listings_by_id = await listings_repository.many(session, {a.listing_id for a in linking})
+    return any(_may_read(principal, app, listings_by_id[app.listing_id], now) for app in linking)

@@ -18,6 +18,7 @@ from jiebang_api.kit.statemachine import StateMachine
         "selected": ("揭榜成功", "Selected"),
         "unsuccessful": ("未成功", "Unsuccessful"),
         "withdrawn": ("已撤回", "Withdrawn"),
+        "cancelled": ("榜单已取消", "Cancelled with its listing"),
     }
 )
 class ApplicationStatus(StrEnum):
@@ -29,12 +30,14 @@ class ApplicationStatus(StrEnum):
     SELECTED = "selected"
     UNSUCCESSFUL = "unsuccessful"
     WITHDRAWN = "withdrawn"
+    CANCELLED = "cancelled"
 
 
 class ApplicationAction(StrEnum):
     SUBMIT = "submit"
     WITHDRAW = "withdraw"
-    REVIEW = "review"  # the listing's window closed: submitted applications go to review
+    START_REVIEW = "start_review"  # the listing closed: submitted applications go to review
+    CANCEL = "cancel"  # the listing was cancelled
 
 
 S, A = ApplicationStatus, ApplicationAction
@@ -45,8 +48,8 @@ MACHINE: StateMachine[ApplicationStatus, ApplicationAction] = StateMachine(
         (S.DRAFT, A.SUBMIT): S.SUBMITTED,
         (S.DRAFT, A.WITHDRAW): S.WITHDRAWN,
         (S.SUBMITTED, A.WITHDRAW): S.WITHDRAWN,
-        (S.SUBMITTED, A.REVIEW): S.UNDER_REVIEW,
+        (S.SUBMITTED, A.START_REVIEW): S.UNDER_REVIEW,
+        (S.DRAFT, A.CANCEL): S.CANCELLED,
+        (S.SUBMITTED, A.CANCEL): S.CANCELLED,
     },
 )
-
-LIVE = frozenset(set(S) - {S.WITHDRAWN})

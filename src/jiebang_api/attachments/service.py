@@ -1,7 +1,8 @@
 """Use cases of attachments: upload, read the metadata, download, and check links to them.
 
 Who may read an attachment: its uploader, the department (admin), and whoever may read a
-listing that links it. Everyone else is told it does not exist (no existence leaks).
+resource that links it (a listing, an application, …: see `attachments.readers`). Everyone
+else is told it does not exist (no existence leaks).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiebang_api.attachments import readers as attachments_readers
 from jiebang_api.attachments import repository as attachments_repository
 from jiebang_api.attachments.sniff import FileType, sniff
 from jiebang_api.attachments.storage import Storage, new_key
@@ -31,7 +33,6 @@ from jiebang_api.kit.errors import (
     UnsupportedMediaType,
     Violation,
 )
-from jiebang_api.listings import service as listings_service
 from jiebang_api.models import Attachment
 
 RESOURCE = "attachment"
@@ -124,29 +125,35 @@ async def upload(
     return attachment
 
 
-async def _may_read(session: AsyncSession, principal: Principal, attachment: Attachment) -> bool:
+async def _may_read(
+    session: AsyncSession, principal: Principal, attachment: Attachment, now: datetime
+) -> bool:
     if principal.has(Role.ADMIN) or attachment.uploaded_by == principal.user_id:
         return True
-    linking = await attachments_repository.listings_linking(session, attachment.id)
-    return any(listings_service.may_read(principal, listing) for listing in linking)
+    return await attachments_readers.any_may_read(session, principal, attachment.id, now)
 
 
 async def get(
-    session: AsyncSession, *, principal: Principal, attachment_id: uuid.UUID
+    session: AsyncSession, *, principal: Principal, attachment_id: uuid.UUID, now: datetime
 ) -> Attachment:
     """The metadata, when the caller may read the attachment; NotFound otherwise."""
     policy.require(principal, Permission.USE_API)
     attachment = await attachments_repository.get(session, attachment_id)
-    if attachment is None or not await _may_read(session, principal, attachment):
+    if attachment is None or not await _may_read(session, principal, attachment, now):
         raise NotFound()
     return attachment
 
 
 async def content(
-    session: AsyncSession, *, principal: Principal, storage: Storage, attachment_id: uuid.UUID
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    storage: Storage,
+    attachment_id: uuid.UUID,
+    now: datetime,
 ) -> tuple[Attachment, bytes]:
     """The metadata and the bytes, under the same rule as `get`."""
-    attachment = await get(session, principal=principal, attachment_id=attachment_id)
+    attachment = await get(session, principal=principal, attachment_id=attachment_id, now=now)
     return attachment, await storage.get(attachment.storage_key)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, literal, tuple_
+from sqlalchemy import ColumnElement, String, cast, literal, tuple_
 
 from jiebang_api.kit.pagination import Cursor
 
@@ -29,3 +29,9 @@ def after_cursor(at: Any, id_: Any, cursor: Cursor) -> ColumnElement[bool]:
 def before_cursor(at: Any, id_: Any, cursor: Cursor) -> ColumnElement[bool]:
     """Rows after `cursor` in descending `(at, id)` order (newest first)."""
     return tuple_(at, id_) < tuple_(literal(cursor.at, at.type), literal(cursor.id, id_.type))
+
+
+def mentions(json_list: Any, value: str) -> ColumnElement[bool]:
+    """Rows whose JSON list column mentions `value` as text (alike on SQLite and PostgreSQL).
+    A coarse filter: callers check list membership exactly on the rows it returns."""
+    return cast(json_list, String).contains(value, autoescape=True)

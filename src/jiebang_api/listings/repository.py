@@ -12,7 +12,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.kit.pagination import Cursor
-from jiebang_api.kit.querying import LIKE_ESCAPE, after_cursor, before_cursor, contains_pattern
+from jiebang_api.kit.querying import (
+    LIKE_ESCAPE,
+    after_cursor,
+    before_cursor,
+    contains_pattern,
+    mentions,
+)
+from jiebang_api.listings.workflow import PUBLIC
 from jiebang_api.models import CodeCounter, Listing, ListingAssessment
 
 
@@ -83,9 +90,6 @@ async def list_page(
     return list((await session.scalars(statement)).all())
 
 
-PUBLIC_STATUSES = ("published", "closed", "awarded", "failed")
-
-
 def _effective_status_is(status: str, now: datetime) -> ColumnElement[bool]:
     """The stored status that reads as `status` now (an ended window reads as closed)."""
     ended = and_(Listing.status == "published", Listing.application_closes_at <= now)
@@ -110,7 +114,7 @@ async def public_page(
     limit: int,
 ) -> list[Listing]:
     """Up to `limit + 1` public listings, newest publication first (stable `(published_at, id)`)."""
-    statement = select(Listing).where(Listing.status.in_(PUBLIC_STATUSES))
+    statement = select(Listing).where(Listing.status.in_(sorted(PUBLIC)))
     if status:
         statement = statement.where(_effective_status_is(status, now))
     if kind:
@@ -132,7 +136,7 @@ async def public_page(
 
 
 async def public_one(session: AsyncSession, listing_id: uuid.UUID) -> Listing | None:
-    statement = select(Listing).where(Listing.id == listing_id, Listing.status.in_(PUBLIC_STATUSES))
+    statement = select(Listing).where(Listing.id == listing_id, Listing.status.in_(sorted(PUBLIC)))
     return (await session.execute(statement)).scalar_one_or_none()
 
 
@@ -169,3 +173,11 @@ async def many(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.U
         return {}
     statement = select(Listing).where(Listing.id.in_(list(ids)))
     return {listing.id: listing for listing in (await session.scalars(statement)).all()}
+
+
+async def linking_attachment(session: AsyncSession, attachment_id: uuid.UUID) -> list[Listing]:
+    """Listings whose `attachment_ids` name the attachment."""
+    key = str(attachment_id)
+    statement = select(Listing).where(mentions(Listing.attachment_ids, key))
+    rows = (await session.scalars(statement)).all()
+    return [listing for listing in rows if key in (listing.attachment_ids or [])]

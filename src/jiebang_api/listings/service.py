@@ -11,7 +11,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiebang_api.applications import service as applications_service
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.audit import repository as audit_repository
 from jiebang_api.audit import service as audit
@@ -19,6 +18,8 @@ from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
 from jiebang_api.auth.principal import Principal
 from jiebang_api.auth.roles import Role
+from jiebang_api.events import bus as events
+from jiebang_api.kit import deadlines
 from jiebang_api.kit.actor import Actor
 from jiebang_api.kit.errors import (
     Conflict,
@@ -32,6 +33,9 @@ from jiebang_api.kit.errors import (
     require_version,
 )
 from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
+from jiebang_api.listings import access as listings_access
+from jiebang_api.listings import deadlines as listings_deadlines
+from jiebang_api.listings import events as listings_events
 from jiebang_api.listings import repository as listings_repository
 from jiebang_api.listings import rules, search, workflow
 from jiebang_api.listings.enums import ListingKind
@@ -39,7 +43,6 @@ from jiebang_api.listings.workflow import ListingAction, ListingStatus
 from jiebang_api.models import AuditEntry, Listing, ListingAssessment
 from jiebang_api.organizations import repository as organizations_repository
 from jiebang_api.organizations import service as organizations_service
-from jiebang_api.outbox import service as outbox
 
 RESOURCE = "listing"
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -47,22 +50,6 @@ CODE_LETTERS = {
     ListingKind.TECH_BREAKTHROUGH: "TB",
     ListingKind.ACHIEVEMENT_TRANSFER: "AT",
     ListingKind.EMERGENCY: "EM",
-}
-EVENT_NAMES = {
-    "create": "created",
-    "update": "updated",
-    "submit": "submitted",
-    "screen_pass": "screened",
-    "screen_fail": "rejected",
-    "assess": "assessed",
-    "approve": "approved",
-    "reject": "rejected",
-    "return": "returned",
-    "confirm": "confirmed",
-    "publish": "published",
-    "close": "closed",
-    "withdraw": "withdrawn",
-    "cancel": "cancelled",
 }
 EDITABLE_FIELDS = frozenset(
     {
@@ -84,35 +71,12 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
-def status_of(listing: Listing, now: datetime) -> ListingStatus:
-    """The status a reader sees now (a window that has ended reads as closed)."""
-    return workflow.effective_status(
-        ListingStatus(listing.status), listing.application_closes_at, now
-    )
-
-
-def window_open(listing: Listing, now: datetime) -> bool:
-    """Whether applications are accepted now (R-LIST-WINDOW)."""
-    opens, closes = listing.application_opens_at, listing.application_closes_at
-    return (
-        status_of(listing, now) is ListingStatus.PUBLISHED
-        and opens is not None
-        and closes is not None
-        and opens <= now < closes
-    )
+SYSTEM = Principal(Actor.system())
+WINDOW_ENDED = "申请期限届满 / application window ended"
 
 
 def _kind(listing: Listing) -> ListingKind:
     return ListingKind(listing.kind)
-
-
-def may_read(principal: Principal, listing: Listing) -> bool:
-    """The department and the proposer's members may see a listing before it is public."""
-    if principal.has(Role.ADMIN):
-        return True
-    return listing.proposer_org_id is not None and policy.can(
-        principal, Permission.READ_LISTING, listing.proposer_org_id
-    )
 
 
 async def _load(
@@ -122,7 +86,7 @@ async def _load(
     policy.require(principal, Permission.USE_API)
     load = listings_repository.get_for_update if for_update else listings_repository.get
     listing = await load(session, listing_id)
-    if listing is None or not may_read(principal, listing):
+    if listing is None or not listings_access.may_read(principal, listing):
         raise NotFound()
     return listing
 
@@ -138,31 +102,42 @@ async def _record(
     principal: Principal,
     listing: Listing,
     action: str,
-    now: datetime,
+    event: listings_events.ListingEvent,
     *,
-    from_state: str | None = None,
     reason: str | None = None,
     data: dict[str, Any] | None = None,
 ) -> None:
+    """The audit entry of a use case, then its event (whose reactions run in this transaction)."""
     await audit.record(
         session,
         actor=principal.actor,
         action=f"listing.{action}",
         resource_type=RESOURCE,
         resource_id=listing.id,
-        now=now,
-        from_state=from_state,
+        now=event.occurred_at,
+        from_state=event.from_status,
         to_state=listing.status,
         reason=reason,
         data=data,
     )
-    await outbox.add(
-        session,
-        event_type=f"listing.{EVENT_NAMES.get(action, action)}",
-        resource_type=RESOURCE,
-        resource_id=listing.id,
-        now=now,
-        payload={"code": listing.code, "status": listing.status, "kind": listing.kind},
+    await events.publish(session, event)
+
+
+def _event(
+    event_class: type[listings_events.ListingEvent],
+    listing: Listing,
+    now: datetime,
+    from_state: str | None,
+    **fields: Any,
+) -> Any:
+    return event_class(
+        occurred_at=now,
+        listing_id=listing.id,
+        code=listing.code,
+        kind=listing.kind,
+        status=listing.status,
+        from_status=from_state,
+        **fields,
     )
 
 
@@ -201,7 +176,14 @@ async def create(
     _index(listing)
     session.add(listing)
     await session.flush()
-    await _record(session, principal, listing, "create", now, data={"code": listing.code})
+    await _record(
+        session,
+        principal,
+        listing,
+        "create",
+        _event(listings_events.ListingCreated, listing, now, None),
+        data={"code": listing.code},
+    )
     return listing
 
 
@@ -259,7 +241,7 @@ async def update(
     Editing confirmed text clears the confirmation (R-WF-PUBLISH-JOINT)."""
     listing = await _load(session, principal, listing_id, for_update=True)
     require_version(listing.version, expected_version)
-    status = status_of(listing, now)
+    status = listings_access.status_of(listing, now)
     if not _can_edit(principal, listing, status):
         if principal.has(Role.ADMIN) or status not in workflow.EDITABLE_BY_PROPOSER:
             raise Conflict(
@@ -291,8 +273,7 @@ async def update(
         principal,
         listing,
         "update",
-        now,
-        from_state=status.value,
+        _event(listings_events.ListingUpdated, listing, now, status.value, fields=sorted(changed)),
         data={"fields": sorted(changed), "confirmation_cleared": new_status is not status},
     )
     return listing
@@ -334,7 +315,8 @@ async def _transition(
     else:
         policy.require(principal, permission, org)
     require_version(listing.version, expected_version)
-    before = status_of(listing, now)
+    await run_deadlines(session, listing, now)  # a window that has ended closes first
+    before = ListingStatus(listing.status)
     listing.status = workflow.machine(_kind(listing)).next_state(before, action).value
     return listing, before
 
@@ -375,7 +357,7 @@ async def submit(
         )
     listing.eligibility_warnings = [_finding(w) for w in report.warnings]
     await session.flush()
-    await _record(session, principal, listing, "submit", now, from_state=before.value)
+    await _step_recorded(session, principal, listing, ListingAction.SUBMIT, before, now)
     return listing
 
 
@@ -400,10 +382,7 @@ async def screen(
         expected_version=expected_version,
         now=now,
     )
-    await session.flush()
-    await _record(
-        session, principal, listing, action.value, now, from_state=before.value, reason=comment
-    )
+    await _step_recorded(session, principal, listing, action, before, now, reason=comment)
     return listing
 
 
@@ -442,8 +421,7 @@ async def add_assessment(
         principal,
         listing,
         "assess",
-        now,
-        from_state=before.value,
+        _event(listings_events.ListingAssessed, listing, now, before.value, conclusion=conclusion),
         data={"assessor": assessor, "conclusion": conclusion},
     )
     return opinion
@@ -480,15 +458,8 @@ async def approve(
                 )
             ],
         )
-    await session.flush()
-    await _record(
-        session,
-        principal,
-        listing,
-        "approve",
-        now,
-        from_state=before.value,
-        data=_skips(skipped),
+    await _step_recorded(
+        session, principal, listing, ListingAction.APPROVE, before, now, data=_skips(skipped)
     )
     return listing
 
@@ -528,13 +499,26 @@ async def act(
         listing.confirmed_at, listing.confirmed_by = now, principal.user_id
     elif action is ListingAction.RETURN:
         listing.confirmed_at = listing.confirmed_by = None
-    elif action is ListingAction.CLOSE:
-        await applications_service.to_review(session, listing=listing, principal=principal, now=now)
-    await session.flush()
-    await _record(
-        session, principal, listing, action.value, now, from_state=before.value, reason=reason
-    )
+    await _step_recorded(session, principal, listing, action, before, now, reason=reason)
     return listing
+
+
+async def _step_recorded(
+    session: AsyncSession,
+    principal: Principal,
+    listing: Listing,
+    action: ListingAction,
+    before: ListingStatus,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """After a plain workflow step: reschedule the deadline, audit, publish its event."""
+    listing.next_check_at = deadlines.due_at(listings_deadlines.next_deadline(listing))
+    await session.flush()
+    event = _event(listings_events.BY_ACTION[action], listing, now, before.value)
+    await _record(session, principal, listing, action.value, event, reason=reason, data=data)
 
 
 def _skips(skipped: list[str] | None) -> dict[str, Any] | None:
@@ -578,6 +562,7 @@ async def publish(
         )
     listing.application_opens_at, listing.application_closes_at = opens_at, closes_at
     listing.published_at = now
+    listing.next_check_at = deadlines.due_at(listings_deadlines.next_deadline(listing))
     await session.flush()
     skipped = workflow.SKIPPED_BY_SHORTCUT.get((before, ListingAction.PUBLISH))
     await _record(
@@ -585,8 +570,14 @@ async def publish(
         principal,
         listing,
         "publish",
-        now,
-        from_state=before.value,
+        _event(
+            listings_events.ListingPublished,
+            listing,
+            now,
+            before.value,
+            opens_at=opens_at,
+            closes_at=closes_at,
+        ),
         data={
             "opens_at": opens_at.isoformat(),
             "closes_at": closes_at.isoformat(),
@@ -608,6 +599,14 @@ async def history(
 ) -> list[AuditEntry]:
     await _load(session, principal, listing_id, for_update=False)
     return await audit_repository.list_for(session, RESOURCE, str(listing_id))
+
+
+async def may_read_attachment(
+    session: AsyncSession, principal: Principal, attachment_id: uuid.UUID, now: datetime
+) -> bool:
+    """Whoever may read a listing that links the attachment may read the attachment."""
+    linking = await listings_repository.linking_attachment(session, attachment_id)
+    return any(listings_access.may_read(principal, listing) for listing in linking)
 
 
 @dataclass(frozen=True)
@@ -667,22 +666,12 @@ async def public_listing(session: AsyncSession, *, listing_id: uuid.UUID) -> Pub
     )
 
 
-async def close_due(session: AsyncSession, *, now: datetime, limit: int = 100) -> int:
-    """The worker's sweep: persist the close of every listing whose window has ended, with
-    its audit entry and `listing.closed` event. Returns how many it closed."""
-    due = await listings_repository.due_to_close(session, now, limit)
-    system = Principal(Actor.system())
-    for listing in due:
-        listing.status = ListingStatus.CLOSED.value
-        await session.flush()
-        await applications_service.to_review(session, listing=listing, principal=system, now=now)
-        await _record(
-            session,
-            system,
-            listing,
-            "close",
-            now,
-            from_state=ListingStatus.PUBLISHED.value,
-            reason="申请期限届满 / application window ended",
-        )
-    return len(due)
+async def run_deadlines(session: AsyncSession, listing: Listing, now: datetime) -> None:
+    """Take every time-driven step that is due (the worker's sweep calls this on a locked
+    row): a published listing whose window has ended closes, by the system, through the
+    same step an administrator's close takes (audit entry, `listing.closed`, reactions)."""
+    while (due := listings_deadlines.next_deadline(listing)) and due.due_at <= now:
+        before = ListingStatus(listing.status)
+        listing.status = workflow.machine(_kind(listing)).next_state(before, due.action).value
+        await _step_recorded(session, SYSTEM, listing, due.action, before, now, reason=WINDOW_ENDED)
+    listing.next_check_at = deadlines.due_at(listings_deadlines.next_deadline(listing))

@@ -23,6 +23,7 @@ APPLICATION_STATUSES = (
     "selected",
     "unsuccessful",
     "withdrawn",
+    "cancelled",
 )
 
 

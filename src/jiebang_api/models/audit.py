@@ -32,6 +32,8 @@ class AuditEntry(Base):
     reason: Mapped[str | None] = mapped_column(Text)
     request_id: Mapped[str | None] = mapped_column(String(128))
     data: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Changed fields with their old and new values, taken from the ORM's history.
+    changes: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     occurred_at: Mapped[datetime]
     prev_hash: Mapped[str | None] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))

@@ -57,6 +57,7 @@ class Listing(Entity, Base):
         Index("ix_listing_public_order", "published_at", "id"),
         Index("ix_listing_closes_at", "application_closes_at"),
         Index("ix_listing_opens_at", "application_opens_at"),
+        Index("ix_listing_next_check_at", "next_check_at"),
     )
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -84,6 +85,9 @@ class Listing(Entity, Base):
     application_opens_at: Mapped[datetime | None]
     application_closes_at: Mapped[datetime | None]
     published_at: Mapped[datetime | None]
+    # When a time-driven transition falls due next (listings/deadlines.py); the worker's
+    # sweep claims rows whose moment has come.
+    next_check_at: Mapped[datetime | None]
     eligibility_warnings: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     # Title, background and key technologies in one column, for keyword search; on PostgreSQL
     # a pg_trgm index (made by migration 20261128_0004, not declared here) serves it.

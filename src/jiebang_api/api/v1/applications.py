@@ -21,7 +21,7 @@ from jiebang_api.api.v1.schemas.applications import (
 )
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.listings import EmptyIn
-from jiebang_api.applications import service as applications
+from jiebang_api.applications import service as applications_service
 from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from jiebang_api.models import Application, Listing
 
@@ -31,7 +31,7 @@ ETAG = {"ETag": {"description": "The version, for `If-Match`.", "schema": {"type
 
 def application_out(app: Application, listing: Listing, now: datetime) -> ApplicationOut:
     columns = {c.key: getattr(app, c.key) for c in Application.__table__.columns}
-    columns["status"] = applications.effective_status(app, listing, now)
+    columns["status"] = applications_service.effective_status(app, listing, now)
     return ApplicationOut.model_validate(columns)
 
 
@@ -55,7 +55,7 @@ def _with_etag(
 async def check_eligibility(
     body: EligibilityCheckIn, session: SessionDep, principal: PrincipalDep, now: NowDep
 ) -> EligibilityReportOut:
-    report = await applications.check(
+    report = await applications_service.check(
         session,
         principal=principal,
         listing_id=body.listing_id,
@@ -63,7 +63,7 @@ async def check_eligibility(
         member_org_ids=body.member_org_ids,
         now=now,
     )
-    return EligibilityReportOut.model_validate(applications.report_as_dict(report))
+    return EligibilityReportOut.model_validate(applications_service.report_as_dict(report))
 
 
 @router.post(
@@ -84,7 +84,7 @@ async def create_application(
     now: NowDep,
     response: Response,
 ) -> ApplicationOut:
-    app, listing = await applications.create(
+    app, listing = await applications_service.create(
         session, principal=principal, listing_id=listing_id, data=body.data(), now=now
     )
     return _with_etag(app, listing, now, response)
@@ -107,7 +107,7 @@ async def list_applications(
     cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> ApplicationPage:
-    page = await applications.list_(
+    page = await applications_service.list_(
         session,
         principal=principal,
         listing_id=listing_id,
@@ -135,7 +135,7 @@ async def read_application(
     now: NowDep,
     response: Response,
 ) -> ApplicationOut:
-    app, listing = await applications.get(
+    app, listing = await applications_service.get(
         session, principal=principal, application_id=application_id, now=now
     )
     return _with_etag(app, listing, now, response)
@@ -157,7 +157,7 @@ async def update_application(
     response: Response,
     expected_version: IfMatchDep,
 ) -> ApplicationOut:
-    app, listing = await applications.update(
+    app, listing = await applications_service.update(
         session,
         principal=principal,
         application_id=application_id,
@@ -186,7 +186,7 @@ async def submit_application(
     response: Response,
     expected_version: IfMatchDep,
 ) -> ApplicationOut:
-    app, listing = await applications.submit(
+    app, listing = await applications_service.submit(
         session,
         principal=principal,
         application_id=application_id,
@@ -212,7 +212,7 @@ async def withdraw_application(
     response: Response,
     expected_version: IfMatchDep,
 ) -> ApplicationOut:
-    app, listing = await applications.withdraw(
+    app, listing = await applications_service.withdraw(
         session,
         principal=principal,
         application_id=application_id,

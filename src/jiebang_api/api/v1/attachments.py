@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, sta
 from jiebang_api.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.v1.schemas.attachments import AttachmentOut
-from jiebang_api.attachments import service as attachments
+from jiebang_api.attachments import service as attachments_service
 from jiebang_api.attachments.sniff import ALLOWED
 from jiebang_api.attachments.storage import LocalStorage, Storage
 
@@ -98,7 +98,7 @@ async def upload_attachment(
 ) -> AttachmentOut:
     limit = settings.max_upload_bytes
     data = await file.read(limit + 1)  # one byte more than allowed tells an oversized file
-    attachment = await attachments.upload(
+    attachment = await attachments_service.upload(
         session,
         principal=principal,
         storage=storage,
@@ -115,13 +115,16 @@ async def upload_attachment(
     response_model=AttachmentOut,
     summary="Read an attachment's metadata",
     description="For its uploader, the department (admin), and whoever may read a listing "
-    "that links it; anyone else is answered 404, as for an id that does not exist.",
+    "or an application that links it; anyone else is answered 404, as for an id that does "
+    "not exist.",
     responses=problems(401, 404, 422),
 )
 async def read_attachment(
-    attachment_id: AttachmentId, session: SessionDep, principal: PrincipalDep
+    attachment_id: AttachmentId, session: SessionDep, principal: PrincipalDep, now: NowDep
 ) -> AttachmentOut:
-    attachment = await attachments.get(session, principal=principal, attachment_id=attachment_id)
+    attachment = await attachments_service.get(
+        session, principal=principal, attachment_id=attachment_id, now=now
+    )
     return AttachmentOut.model_validate(attachment)
 
 
@@ -142,10 +145,14 @@ async def read_attachment(
     },
 )
 async def download_attachment(
-    attachment_id: AttachmentId, session: SessionDep, principal: PrincipalDep, storage: StorageDep
+    attachment_id: AttachmentId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    storage: StorageDep,
+    now: NowDep,
 ) -> Response:
-    attachment, data = await attachments.content(
-        session, principal=principal, storage=storage, attachment_id=attachment_id
+    attachment, data = await attachments_service.content(
+        session, principal=principal, storage=storage, attachment_id=attachment_id, now=now
     )
     return Response(
         data,

@@ -30,7 +30,8 @@ from jiebang_api.api.v1.schemas.listings import (
 )
 from jiebang_api.api.v1.schemas.organizations import AuditEntryOut, HistoryOut
 from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from jiebang_api.listings import service as listings
+from jiebang_api.listings import access as listings_access
+from jiebang_api.listings import service as listings_service
 from jiebang_api.listings import workflow
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.workflow import ListingAction, ListingStatus
@@ -42,7 +43,7 @@ ETAG = {"ETag": {"description": "The version, for `If-Match`.", "schema": {"type
 
 def listing_out(listing: Listing, now: datetime) -> ListingOut:
     """The listing as a reader sees it now, with the actions its state allows."""
-    current = listings.status_of(listing, now)
+    current = listings_access.status_of(listing, now)
     machine = workflow.machine(ListingKind(listing.kind))
     columns = {c.key: getattr(listing, c.key) for c in Listing.__table__.columns}
     return ListingOut.model_validate(
@@ -74,7 +75,7 @@ def _with_etag(listing: Listing, now: datetime, response: Response) -> ListingOu
 async def create_listing(
     body: ListingIn, session: SessionDep, principal: PrincipalDep, now: NowDep, response: Response
 ) -> ListingOut:
-    listing = await listings.create(session, principal=principal, data=body.data(), now=now)
+    listing = await listings_service.create(session, principal=principal, data=body.data(), now=now)
     return _with_etag(listing, now, response)
 
 
@@ -98,7 +99,7 @@ async def list_listings(
     cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> ListingPage:
-    page = await listings.list_(
+    page = await listings_service.list_(
         session,
         principal=principal,
         kind=kind,
@@ -127,7 +128,7 @@ async def read_listing(
     now: NowDep,
     response: Response,
 ) -> ListingOut:
-    listing = await listings.get(session, principal=principal, listing_id=listing_id)
+    listing = await listings_service.get(session, principal=principal, listing_id=listing_id)
     return _with_etag(listing, now, response)
 
 
@@ -149,7 +150,7 @@ async def update_listing(
     response: Response,
     expected_version: IfMatchDep,
 ) -> ListingOut:
-    listing = await listings.update(
+    listing = await listings_service.update(
         session,
         principal=principal,
         listing_id=listing_id,
@@ -176,7 +177,7 @@ async def add_assessment(
     principal: PrincipalDep,
     now: NowDep,
 ) -> AssessmentOut:
-    opinion = await listings.add_assessment(
+    opinion = await listings_service.add_assessment(
         session, principal=principal, listing_id=listing_id, now=now, **body.model_dump()
     )
     return AssessmentOut.model_validate(opinion)
@@ -192,7 +193,7 @@ async def add_assessment(
 async def list_assessments(
     listing_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> AssessmentList:
-    found = await listings.assessments(session, principal=principal, listing_id=listing_id)
+    found = await listings_service.assessments(session, principal=principal, listing_id=listing_id)
     return AssessmentList(items=[AssessmentOut.model_validate(a) for a in found])
 
 
@@ -206,7 +207,7 @@ async def list_assessments(
 async def listing_history(
     listing_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
 ) -> HistoryOut:
-    entries = await listings.history(session, principal=principal, listing_id=listing_id)
+    entries = await listings_service.history(session, principal=principal, listing_id=listing_id)
     return HistoryOut(items=[AuditEntryOut.model_validate(e) for e in entries])
 
 
@@ -252,17 +253,17 @@ def _transition(
 
 
 def _screen(session: Any, *, passed: bool, comment: str | None, **kw: Any) -> Any:
-    return listings.screen(session, passed=passed, comment=comment, **kw)
+    return listings_service.screen(session, passed=passed, comment=comment, **kw)
 
 
 def _confirm(session: Any, **kw: Any) -> Any:
-    return listings.act(session, action=ListingAction.CONFIRM, reason=None, **kw)
+    return listings_service.act(session, action=ListingAction.CONFIRM, reason=None, **kw)
 
 
 def _publish(
     session: Any, *, application_opens_at: datetime, application_closes_at: datetime, **kw: Any
 ) -> Any:
-    return listings.publish(
+    return listings_service.publish(
         session, opens_at=application_opens_at, closes_at=application_closes_at, **kw
     )
 
@@ -274,7 +275,7 @@ _transition(
     "Checks the required fields (R-LIST-FIELDS) and the proposer (R-ELIG-TB-PROPOSER, "
     "R-ELIG-AT-PROPOSER-TYPE, R-ELIG-AT-OWN-IP, R-ELIG-NO-DISHONESTY); every violation "
     "is listed in a 422 `ELIGIBILITY_FAILED`. Warnings are kept on the listing.",
-    listings.submit,
+    listings_service.submit,
 )
 _transition(
     "screen",
@@ -290,21 +291,21 @@ _transition(
     "Approve a listing (department)",
     "After at least one assessment opinion. An emergency draft may be approved "
     "directly (R-WF-EM-SIMPLIFIED; the skipped steps are recorded).",
-    listings.approve,
+    listings_service.approve,
 )
 _transition(
     "reject",
     ReasonIn,
     "Reject a listing (department)",
     "With a reason, during screening or assessment.",
-    partial(listings.act, action=ListingAction.REJECT),
+    partial(listings_service.act, action=ListingAction.REJECT),
 )
 _transition(
     "return",
     ReasonIn,
     "Return a listing for revision (department)",
     "Sends it back to the proposer with a reason; the proposer edits and submits again.",
-    partial(listings.act, action=ListingAction.RETURN),
+    partial(listings_service.act, action=ListingAction.RETURN),
 )
 _transition(
     "confirm",
@@ -327,19 +328,19 @@ _transition(
     OptionalReasonIn,
     "Close the window early (department)",
     "A published listing also reads as closed once its window has ended.",
-    partial(listings.act, action=ListingAction.CLOSE),
+    partial(listings_service.act, action=ListingAction.CLOSE),
 )
 _transition(
     "withdraw",
     OptionalReasonIn,
     "Withdraw a listing (proposer)",
     "Before publication.",
-    partial(listings.act, action=ListingAction.WITHDRAW),
+    partial(listings_service.act, action=ListingAction.WITHDRAW),
 )
 _transition(
     "cancel",
     ReasonIn,
     "Cancel a listing (department)",
     "With a reason, at any time before the window closes.",
-    partial(listings.act, action=ListingAction.CANCEL),
+    partial(listings_service.act, action=ListingAction.CANCEL),
 )

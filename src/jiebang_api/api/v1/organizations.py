@@ -27,7 +27,7 @@ from jiebang_api.api.v1.schemas.organizations import (
 )
 from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from jiebang_api.models import Organization
-from jiebang_api.organizations import service as organizations
+from jiebang_api.organizations import service as organizations_service
 from jiebang_api.organizations.enums import OrganizationType
 from jiebang_api.organizations.service import Member
 
@@ -69,7 +69,9 @@ async def create_organization(
     now: NowDep,
     response: Response,
 ) -> OrganizationOut:
-    org = await organizations.create(session, principal=principal, data=body.model_dump(), now=now)
+    org = await organizations_service.create(
+        session, principal=principal, data=body.model_dump(), now=now
+    )
     return _out(org, response)
 
 
@@ -90,7 +92,7 @@ async def list_organizations(
     cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> OrganizationPage:
-    page = await organizations.list_(
+    page = await organizations_service.list_(
         session, principal=principal, q=q, type_=type, verified=verified, cursor=cursor, limit=limit
     )
     return OrganizationPage(
@@ -108,7 +110,7 @@ async def list_organizations(
 async def read_organization(
     organization_id: OrgId, session: SessionDep, principal: PrincipalDep, response: Response
 ) -> OrganizationOut:
-    org = await organizations.get(session, principal=principal, org_id=organization_id)
+    org = await organizations_service.get(session, principal=principal, org_id=organization_id)
     return _out(org, response)
 
 
@@ -131,7 +133,7 @@ async def update_organization(
     response: Response,
     expected_version: IfMatchDep,
 ) -> OrganizationOut:
-    org = await organizations.update(
+    org = await organizations_service.update(
         session,
         principal=principal,
         org_id=organization_id,
@@ -158,7 +160,7 @@ async def verify_organization(
     now: NowDep,
     response: Response,
 ) -> OrganizationOut:
-    org = await organizations.verify(
+    org = await organizations_service.verify(
         session, principal=principal, org_id=organization_id, only=body.flags, now=now
     )
     return _out(org, response)
@@ -174,7 +176,9 @@ async def verify_organization(
 async def list_members(
     organization_id: OrgId, session: SessionDep, principal: PrincipalDep
 ) -> MemberList:
-    found = await organizations.members(session, principal=principal, org_id=organization_id)
+    found = await organizations_service.members(
+        session, principal=principal, org_id=organization_id
+    )
     return MemberList(items=[_member(m) for m in found])
 
 
@@ -193,7 +197,7 @@ async def add_member(
     principal: PrincipalDep,
     now: NowDep,
 ) -> MemberOut:
-    member = await organizations.add_member(
+    member = await organizations_service.add_member(
         session,
         principal=principal,
         org_id=organization_id,
@@ -218,7 +222,7 @@ async def remove_member(
     principal: PrincipalDep,
     now: NowDep,
 ) -> Response:
-    await organizations.remove_member(
+    await organizations_service.remove_member(
         session, principal=principal, org_id=organization_id, user_id=user_id, now=now
     )
     return Response(status_code=status.HTTP_204_NO_CONTENT)
@@ -241,7 +245,7 @@ async def add_credit_record(
     principal: PrincipalDep,
     now: NowDep,
 ) -> CreditRecordOut:
-    record = await organizations.add_credit_record(
+    record = await organizations_service.add_credit_record(
         session, principal=principal, org_id=organization_id, data=body.model_dump(), now=now
     )
     return CreditRecordOut.model_validate(record)
@@ -257,7 +261,7 @@ async def add_credit_record(
 async def list_credit_records(
     organization_id: OrgId, session: SessionDep, principal: PrincipalDep
 ) -> CreditRecordList:
-    records = await organizations.credit_records(
+    records = await organizations_service.credit_records(
         session, principal=principal, org_id=organization_id
     )
     return CreditRecordList(items=[CreditRecordOut.model_validate(r) for r in records])
@@ -273,5 +277,7 @@ async def list_credit_records(
 async def organization_history(
     organization_id: OrgId, session: SessionDep, principal: PrincipalDep
 ) -> HistoryOut:
-    entries = await organizations.history(session, principal=principal, org_id=organization_id)
+    entries = await organizations_service.history(
+        session, principal=principal, org_id=organization_id
+    )
     return HistoryOut(items=[AuditEntryOut.model_validate(e) for e in entries])

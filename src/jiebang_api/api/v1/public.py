@@ -13,7 +13,8 @@ from jiebang_api.api.problems import problems
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.listings import PublicListingOut, PublicListingPage, PublicProposer
 from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
-from jiebang_api.listings import service as listings
+from jiebang_api.listings import access as listings_access
+from jiebang_api.listings import service as listings_service
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.service import PublicListing
 
@@ -30,7 +31,7 @@ def public_out(item: PublicListing, now: datetime) -> PublicListingOut:
         else None
     )
     return PublicListingOut.model_validate(
-        {**columns, "status": listings.status_of(listing, now), "proposer": proposer}
+        {**columns, "status": listings_access.status_of(listing, now), "proposer": proposer}
     )
 
 
@@ -57,7 +58,7 @@ async def public_listings(
     cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
 ) -> PublicListingPage:
-    page = await listings.public_catalogue(
+    page = await listings_service.public_catalogue(
         session,
         now=now,
         kind=kind,
@@ -85,4 +86,4 @@ async def public_listings(
 async def public_listing(
     listing_id: uuid.UUID, session: SessionDep, now: NowDep
 ) -> PublicListingOut:
-    return public_out(await listings.public_listing(session, listing_id=listing_id), now)
+    return public_out(await listings_service.public_listing(session, listing_id=listing_id), now)

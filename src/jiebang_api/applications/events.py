@@ -1,0 +1,64 @@
+"""The facts applications publish (pure). Past tense, one class per fact."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import ClassVar
+
+from jiebang_api.events.base import DomainEvent
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationEvent(DomainEvent):
+    """What every application event carries: the application, its listing and lead, and the
+    state it left and entered."""
+
+    resource_type: ClassVar[str] = "application"
+
+    application_id: uuid.UUID
+    listing_id: uuid.UUID
+    lead_org_id: uuid.UUID
+    status: str
+    from_status: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationCreated(ApplicationEvent):
+    type: ClassVar[str] = "application.created"
+    summary = ("揭榜申请草稿已创建。", "A draft application was created.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationUpdated(ApplicationEvent):
+    type: ClassVar[str] = "application.updated"
+    summary = ("揭榜申请草稿已修改。", "The draft application was edited.")
+
+    fields: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationSubmitted(ApplicationEvent):
+    type: ClassVar[str] = "application.submitted"
+    summary = ("揭榜申请已提交（资格审查通过）。", "The application was submitted (eligible).")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationWithdrawn(ApplicationEvent):
+    type: ClassVar[str] = "application.withdrawn"
+    summary = ("揭榜申请已撤回。", "The application was withdrawn.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationReviewStarted(ApplicationEvent):
+    type: ClassVar[str] = "application.review_started"
+    summary = ("榜单截止，申请进入评审。", "The listing closed; the application is under review.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationCancelled(ApplicationEvent):
+    type: ClassVar[str] = "application.cancelled"
+    summary = (
+        "榜单已取消，申请随之取消。",
+        "The listing was cancelled, and the application with it.",
+    )

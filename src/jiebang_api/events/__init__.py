@@ -1,0 +1,1 @@
+"""Typed domain events: what a domain tells the domains above it (DESIGN §1)."""

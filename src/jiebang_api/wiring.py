@@ -1,0 +1,36 @@
+"""The one module that sees every domain: it connects them without their knowing.
+
+It registers the reactions to domain events, the attachment readers and the deadline
+sources. `wire()` is idempotent; the app, the worker and the CLI call it at start-up.
+"""
+
+from __future__ import annotations
+
+from jiebang_api.applications import events as applications_events
+from jiebang_api.applications import reactions as applications_reactions
+from jiebang_api.applications import service as applications_service
+from jiebang_api.attachments import readers as attachments_readers
+from jiebang_api.events import bus as events
+from jiebang_api.events.base import DomainEvent
+from jiebang_api.events.base import known as known_events
+from jiebang_api.kit import sweep
+from jiebang_api.listings import events as listings_events
+from jiebang_api.listings import service as listings_service
+from jiebang_api.models import Listing
+
+# Every module that declares events, so that `event_types()` knows them all.
+EVENT_MODULES = (listings_events, applications_events)
+
+
+def wire() -> None:
+    """Register every cross-domain connection (safe to call more than once)."""
+    events.subscribe(listings_events.ListingClosed, applications_reactions.on_listing_closed)
+    events.subscribe(listings_events.ListingCancelled, applications_reactions.on_listing_cancelled)
+    attachments_readers.register("listing", listings_service.may_read_attachment)
+    attachments_readers.register("application", applications_service.may_read_attachment)
+    sweep.register(sweep.DeadlineSource("listing", Listing, listings_service.run_deadlines))
+
+
+def event_types() -> list[type[DomainEvent]]:
+    """Every domain event of the service, sorted by type (for the contract's webhooks)."""
+    return known_events()
