@@ -155,7 +155,7 @@ async def test_history_shows_every_change_with_actor(
     history = (await client.get(f"{ORGS}/{created['id']}/history", headers=headers)).json()
     assert [e["action"] for e in history["items"]] == ["organization.create", "organization.update"]
     assert {e["actor_id"] for e in history["items"]} == {str(user.id)}
-    assert history["items"][1]["data"]["changed"] == {"high_tech": [False, True]}
+    assert history["items"][1]["changes"] == {"high_tech": {"old": False, "new": True}}
 
 
 async def test_list_filters_and_pages(

@@ -332,3 +332,95 @@ def test_property_any_single_change_breaks_at_that_entry(
     else:
         assert broken.resource_seq == index + 1
         assert broken.reason == HASH_REASON
+
+
+# --- changed fields -------------------------------------------------------------------------
+
+CHANGES = {
+    "title": {"old": "稀土永磁材料", "new": "稀土永磁材料（修订）"},
+    "total_rd_investment": {"old": "15000000.00", "new": "1500000.50"},
+}
+
+
+def _hash_before_changes_existed(entry: dict[str, Any], prev_hash: str | None) -> str:
+    """The hash as computed before `changes` was hashed: only the original fields."""
+    body = {name: entry[name] for name in HASHED_FIELDS}
+    body["id"] = str(body["id"])
+    body["occurred_at"] = body["occurred_at"].astimezone(UTC).isoformat(timespec="microseconds")
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(canonical.encode() + (prev_hash or "").encode()).hexdigest()
+
+
+def test_an_entry_without_changes_hashes_as_before() -> None:
+    chain = build_chain()
+    for entry in chain:
+        expected = _hash_before_changes_existed(entry, entry["prev_hash"])
+        assert entry["hash"] == expected
+        assert entry_hash({**entry, "changes": None}, entry["prev_hash"]) == expected
+        assert b"changes" not in canonical_bytes({**entry, "changes": None})
+    assert first_broken_link([{**e, "changes": None} for e in chain]) is None
+
+
+def test_changes_are_hashed() -> None:
+    entry = build_chain(1)[0]
+    with_changes = {**entry, "changes": CHANGES}
+    assert entry_hash(with_changes, None) != entry_hash(entry, None)
+    assert json.loads(canonical_bytes(with_changes))["changes"] == CHANGES
+
+
+@pytest.mark.parametrize(
+    "altered",
+    [
+        {**CHANGES, "title": {"old": "稀土永磁材料", "new": "别的名称"}},
+        {**CHANGES, "total_rd_investment": {"old": "15000000.00", "new": "1500000.51"}},
+        {**CHANGES, "total_rd_investment": {"old": None, "new": "1500000.50"}},
+        {"title": CHANGES["title"]},
+        {**CHANGES, "status": {"old": "draft", "new": "published"}},
+        {},
+    ],
+    ids=["new-text", "new-amount", "old-value", "field-dropped", "field-added", "emptied"],
+)
+def test_a_different_change_hashes_differently(altered: dict[str, Any]) -> None:
+    entry = build_chain(1)[0]
+    assert entry_hash({**entry, "changes": altered}, None) != entry_hash(
+        {**entry, "changes": CHANGES}, None
+    )
+
+
+def test_hash_ignores_key_order_of_changes() -> None:
+    entry = build_chain(1)[0]
+    reordered = {k: dict(reversed(v.items())) for k, v in reversed(CHANGES.items())}
+    assert entry_hash({**entry, "changes": reordered}, "p") == entry_hash(
+        {**entry, "changes": CHANGES}, "p"
+    )
+
+
+def relinked_with(chain: list[dict[str, Any]], changes: dict[str, Any]) -> list[dict[str, Any]]:
+    """The chain with `changes` on every entry, hashed and linked anew."""
+    previous: str | None = None
+    for entry in chain:
+        entry["changes"], entry["prev_hash"] = changes, previous
+        entry["hash"] = previous = entry_hash(entry, previous)
+    return chain
+
+
+@pytest.mark.parametrize("index", [0, 2, 4])
+def test_altered_changes_break_that_entry(index: int) -> None:
+    chain = relinked_with(build_chain(), CHANGES)
+    assert first_broken_link(chain) is None
+    chain[index]["changes"] = {**CHANGES, "title": {"old": "稀土永磁材料", "new": "伪造"}}
+    broken = first_broken_link(chain)
+    assert broken is not None
+    assert (broken.entry_id, broken.resource_seq, broken.reason) == (
+        str(chain[index]["id"]),
+        index + 1,
+        HASH_REASON,
+    )
+
+
+def test_dropping_the_changes_breaks_that_entry() -> None:
+    chain = relinked_with(build_chain(3), CHANGES)
+    chain[1]["changes"] = None
+    broken = first_broken_link(chain)
+    assert broken is not None
+    assert (broken.resource_seq, broken.reason) == (2, HASH_REASON)

@@ -139,3 +139,6 @@ def get_if_match(
 
 
 IfMatchDep = Annotated[int | None, Depends(get_if_match)]
+
+# The `ETag` response header of every resource that `If-Match` guards (its row version).
+ETAG = {"ETag": {"description": "The version, for `If-Match`.", "schema": {"type": "string"}}}

@@ -11,8 +11,11 @@ from typing import Any
 import yaml
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
+from pydantic import TypeAdapter
 
+from jiebang_api import wiring
 from jiebang_api.api.problems import PROBLEM_MEDIA_TYPE, Problem, problems
+from jiebang_api.events.base import DomainEvent
 
 API_VERSION = "1.0.0"
 TITLE = "jiebang-api"
@@ -42,6 +45,11 @@ TAGS: list[dict[str, str]] = [
         "description": "公开榜单目录（无需登录）/ The public catalogue (anonymous).",
     },
     {"name": "operations", "description": "健康检查与监控 / Health, readiness and metrics."},
+    {
+        "name": "events",
+        "description": "领域事件（变更推送与订阅的载荷）/ Domain events: the payloads of the "
+        "change feed and webhooks.",
+    },
     {"name": "meta", "description": "枚举与参考数据 / Enumerations and reference data."},
     {
         "name": "sandbox",
@@ -80,6 +88,55 @@ def _document_common_errors(document: dict[str, Any]) -> None:
                 responses.setdefault(str(status), response)
 
 
+def event_schema_name(event_class: type[DomainEvent]) -> str:
+    """The component name of an event's payload: `listing.closed` → `ListingClosedEvent`."""
+    return f"{event_class.__name__}Event"
+
+
+def _event_schema(event_class: type[DomainEvent]) -> dict[str, Any]:
+    schema = TypeAdapter(event_class).json_schema(
+        ref_template="#/components/schemas/{model}", mode="serialization"
+    )
+    zh, en = event_class.summary
+    schema["title"] = event_schema_name(event_class)
+    schema["description"] = f"`{event_class.type}`: {zh} / {en}"
+    return schema
+
+
+def _webhook(event_class: type[DomainEvent]) -> dict[str, Any]:
+    zh, en = event_class.summary
+    name = event_schema_name(event_class)
+    return {
+        "post": {
+            "tags": ["events"],
+            "operationId": "event_" + event_class.type.replace(".", "_"),
+            "summary": f"{event_class.type}: {en}",
+            "description": f"{zh}\n\n{en} The payload of every `{event_class.type}` event, "
+            f"as written to the outbox with the change (resource `{event_class.resource_type}`).",
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
+                },
+            },
+            "responses": {"200": {"description": "收到 / Received."}},
+        }
+    }
+
+
+def _document_events(document: dict[str, Any]) -> None:
+    """Every domain event's payload schema, each referenced from one `webhooks` entry."""
+    schemas = document.setdefault("components", {}).setdefault("schemas", {})
+    webhooks = document.setdefault("webhooks", {})
+    for event_class in wiring.event_types():
+        schema = _event_schema(event_class)
+        for name, definition in schema.pop("$defs", {}).items():
+            if schemas.setdefault(name, definition) != definition:
+                raise ValueError(f"two different schemas are named {name}")
+        schemas[event_schema_name(event_class)] = schema
+        webhooks[event_class.type] = _webhook(event_class)
+
+
 def build(app: FastAPI) -> dict[str, Any]:
     """The finished document (cached on the app)."""
     if app.openapi_schema:
@@ -96,6 +153,7 @@ def build(app: FastAPI) -> dict[str, Any]:
     document.setdefault("components", {}).setdefault("schemas", {}).update(_problem_schemas())
     _replace_default_422(document)
     _document_common_errors(document)
+    _document_events(document)
     app.openapi_schema = document
     return document
 

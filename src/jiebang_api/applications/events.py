@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 from typing import ClassVar
 
+from jiebang_api.applications.workflow import ApplicationStatus
 from jiebang_api.events.base import DomainEvent
 
 
@@ -19,8 +20,8 @@ class ApplicationEvent(DomainEvent):
     application_id: uuid.UUID
     listing_id: uuid.UUID
     lead_org_id: uuid.UUID
-    status: str
-    from_status: str | None = None
+    status: ApplicationStatus
+    from_status: ApplicationStatus | None
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -8,7 +8,6 @@ from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,10 +20,10 @@ from jiebang_api.attachments import service as attachments_service
 from jiebang_api.audit import service as audit
 from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
-from jiebang_api.auth.principal import Principal
+from jiebang_api.auth.principal import SYSTEM, Principal
 from jiebang_api.auth.roles import Role
 from jiebang_api.events import bus as events
-from jiebang_api.kit.actor import Actor
+from jiebang_api.kit.clock import SHANGHAI
 from jiebang_api.kit.errors import (
     Conflict,
     ErrorCode,
@@ -45,7 +44,6 @@ from jiebang_api.organizations import repository as organizations_repository
 from jiebang_api.organizations.credit import CreditRecordKind
 
 RESOURCE = "application"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HUNDRED = Decimal("100")
 WINDOW_CLOSED = Message("不在揭榜申请期限内。", "The listing is not accepting applications now.")
 
@@ -233,8 +231,8 @@ async def _record(
         application_id=app.id,
         listing_id=app.listing_id,
         lead_org_id=app.lead_org_id,
-        status=app.status,
-        from_status=from_state,
+        status=ApplicationStatus(app.status),
+        from_status=ApplicationStatus(from_state) if from_state else None,
         **fields,
     )
     await events.publish(session, event)
@@ -491,7 +489,6 @@ async def list_(
     return Page([(a, listings_by_id[a.listing_id]) for a in page.items], page.next_cursor)
 
 
-SYSTEM = Principal(Actor.system())
 # What a change of the listing does to its applications, and the event each move publishes.
 _FOLLOW_LISTING = {
     ApplicationAction.START_REVIEW: applications_events.ApplicationReviewStarted,

@@ -26,6 +26,8 @@ HASHED_FIELDS = (
     "data",
     "occurred_at",
 )
+# Hashed too, but only when not None: entries written before these existed keep their hash.
+HASHED_WHEN_SET = ("changes",)
 
 
 def _canonical_value(value: Any) -> Any:
@@ -39,6 +41,9 @@ def _canonical_value(value: Any) -> Any:
 def canonical_bytes(entry: Mapping[str, Any]) -> bytes:
     """The entry's hashed fields as canonical JSON (sorted keys, no spaces, UTF-8)."""
     body = {name: _canonical_value(entry.get(name)) for name in HASHED_FIELDS}
+    for name in HASHED_WHEN_SET:
+        if entry.get(name) is not None:
+            body[name] = _canonical_value(entry[name])
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 

@@ -11,6 +11,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.audit import chain
+from jiebang_api.audit import changes as audit_changes
 from jiebang_api.audit import repository as audit_repository
 from jiebang_api.kit.actor import Actor
 from jiebang_api.kit.context import current_request_id
@@ -29,8 +30,16 @@ async def record(
     to_state: str | None = None,
     reason: str | None = None,
     data: dict[str, Any] | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> AuditEntry:
-    """Append an entry to the resource's chain, in the caller's transaction."""
+    """Append an entry to the resource's chain, in the caller's transaction.
+
+    The entry carries the resource's changed fields with their old and new values, as the
+    session saw them flushed (see `audit.changes`); `changes`, when given, is used instead.
+    """
+    await session.flush()  # pending edits reach the listener that notes them
+    noted = audit_changes.take(session.sync_session, resource_id)
+    chosen = changes if changes is not None else noted
     resource_key = str(resource_id)
     previous = await audit_repository.last_for(session, resource_type, resource_key)
     fields: dict[str, Any] = {
@@ -49,6 +58,8 @@ async def record(
         "data": json.loads(json.dumps(data or {}, default=str)),
         "occurred_at": now,
     }
+    if chosen:  # else left out: SQL NULL, as on entries written before the column existed
+        fields["changes"] = json.loads(json.dumps(chosen, default=str))
     prev_hash = previous.hash if previous else None
     entry = AuditEntry(**fields, prev_hash=prev_hash, hash=chain.entry_hash(fields, prev_hash))
     session.add(entry)
@@ -68,7 +79,7 @@ class VerifyReport:
 
 
 def _as_mapping(entry: AuditEntry) -> dict[str, Any]:
-    names = (*chain.HASHED_FIELDS, "prev_hash", "hash")
+    names = (*chain.HASHED_FIELDS, *chain.HASHED_WHEN_SET, "prev_hash", "hash")
     return {name: getattr(entry, name) for name in names}
 
 

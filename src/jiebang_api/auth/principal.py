@@ -47,3 +47,5 @@ class Principal:
 
 
 ANONYMOUS = Principal(Actor.anonymous())
+# The service itself: time-driven steps and reactions to events act as this principal.
+SYSTEM = Principal(Actor.system())

@@ -5,6 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
+from zoneinfo import ZoneInfo
+
+# Deadlines are entered and shown, and calendar dates counted, in the region's time zone.
+SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 
 class Clock(Protocol):

@@ -8,7 +8,8 @@ from datetime import datetime
 from typing import ClassVar
 
 from jiebang_api.events.base import DomainEvent
-from jiebang_api.listings.workflow import ListingAction
+from jiebang_api.listings.enums import ListingKind
+from jiebang_api.listings.workflow import ListingAction, ListingStatus
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -19,9 +20,9 @@ class ListingEvent(DomainEvent):
 
     listing_id: uuid.UUID
     code: str
-    kind: str
-    status: str
-    from_status: str | None = None
+    kind: ListingKind
+    status: ListingStatus
+    from_status: ListingStatus | None
 
 
 @dataclass(frozen=True, kw_only=True)

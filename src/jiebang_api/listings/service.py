@@ -7,7 +7,6 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -16,11 +15,11 @@ from jiebang_api.audit import repository as audit_repository
 from jiebang_api.audit import service as audit
 from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
-from jiebang_api.auth.principal import Principal
+from jiebang_api.auth.principal import SYSTEM, Principal
 from jiebang_api.auth.roles import Role
 from jiebang_api.events import bus as events
 from jiebang_api.kit import deadlines
-from jiebang_api.kit.actor import Actor
+from jiebang_api.kit.clock import SHANGHAI
 from jiebang_api.kit.errors import (
     Conflict,
     ErrorCode,
@@ -45,7 +44,6 @@ from jiebang_api.organizations import repository as organizations_repository
 from jiebang_api.organizations import service as organizations_service
 
 RESOURCE = "listing"
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 CODE_LETTERS = {
     ListingKind.TECH_BREAKTHROUGH: "TB",
     ListingKind.ACHIEVEMENT_TRANSFER: "AT",
@@ -71,7 +69,6 @@ EDITABLE_FIELDS = frozenset(
 )
 
 
-SYSTEM = Principal(Actor.system())
 WINDOW_ENDED = "申请期限届满 / application window ended"
 
 
@@ -129,14 +126,14 @@ def _event(
     now: datetime,
     from_state: str | None,
     **fields: Any,
-) -> Any:
+) -> listings_events.ListingEvent:
     return event_class(
         occurred_at=now,
         listing_id=listing.id,
         code=listing.code,
-        kind=listing.kind,
-        status=listing.status,
-        from_status=from_state,
+        kind=ListingKind(listing.kind),
+        status=ListingStatus(listing.status),
+        from_status=ListingStatus(from_state) if from_state else None,
         **fields,
     )
 

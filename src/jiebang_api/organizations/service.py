@@ -123,7 +123,7 @@ async def create(
         Membership(user_id=principal.user_id, organization_id=org.id, role=MembershipRole.MANAGER)
     )
     await session.flush()
-    await _record(session, principal, "create", org.id, now, _snapshot(org))
+    await _record(session, principal, "create", org.id, now, {})  # values: from the ORM
     return org
 
 
@@ -183,16 +183,7 @@ async def update(
         org.verified = False
     for name, value in changes.items():
         setattr(org, name, value)
-    await session.flush()
-    after = _snapshot(org)
-    await _record(
-        session,
-        principal,
-        "update",
-        org.id,
-        now,
-        {"changed": {k: [before[k], after[k]] for k in after if before[k] != after[k]}},
-    )
+    await _record(session, principal, "update", org.id, now, {})  # changes: from the ORM
     return org
 
 

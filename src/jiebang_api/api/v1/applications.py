@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from jiebang_api.api.deps import IfMatchDep, NowDep, PrincipalDep, SessionDep
+from jiebang_api.api.deps import ETAG, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.v1.schemas.applications import (
     ApplicationIn,
@@ -26,7 +26,6 @@ from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
 from jiebang_api.models import Application, Listing
 
 router = APIRouter(tags=["applications"])
-ETAG = {"ETag": {"description": "The version, for `If-Match`.", "schema": {"type": "string"}}}
 
 
 def application_out(app: Application, listing: Listing, now: datetime) -> ApplicationOut:

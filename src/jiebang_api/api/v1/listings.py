@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from jiebang_api.api.deps import IfMatchDep, NowDep, PrincipalDep, SessionDep
+from jiebang_api.api.deps import ETAG, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.listings import (
@@ -38,7 +38,6 @@ from jiebang_api.listings.workflow import ListingAction, ListingStatus
 from jiebang_api.models import Listing
 
 router = APIRouter(prefix="/listings", tags=["listings"])
-ETAG = {"ETag": {"description": "The version, for `If-Match`.", "schema": {"type": "string"}}}
 
 
 def listing_out(listing: Listing, now: datetime) -> ListingOut:

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from jiebang_api.api.deps import IfMatchDep, NowDep, PrincipalDep, SessionDep
+from jiebang_api.api.deps import ETAG, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.organizations import (
@@ -33,7 +33,6 @@ from jiebang_api.organizations.service import Member
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
 OrgId = Annotated[uuid.UUID, "organization id"]
-ETAG = {"ETag": {"description": "The version, for `If-Match`.", "schema": {"type": "string"}}}
 
 
 def _out(org: Organization, response: Response) -> OrganizationOut:

@@ -65,6 +65,19 @@ EXAMPLE_CREDIT_OUT: JsonDict = {
     "note": None,
     "created_at": "2026-11-28T08:00:00Z",
 }
+EXAMPLE_FIELD_CHANGE: JsonDict = {"old": False, "new": True}
+# A creation's changes: every field set, each new (nulls are left out).
+EXAMPLE_CREATED_CHANGES: JsonDict = {
+    name: {"old": None, "new": value}
+    for name, value in {
+        **EXAMPLE_ORG,
+        "region_code": "150000",
+        "in_region": True,
+        "verified": False,
+        "verified_flags": [],
+    }.items()
+    if value is not None
+}
 
 
 class OrganizationIn(RequestBody):
@@ -233,6 +246,18 @@ class CreditRecordList(ResponseBody):
     items: list[CreditRecordOut]
 
 
+class FieldChange(ResponseBody):
+    """One changed field of the audited resource: its value before and after.
+
+    Values are plain JSON: money is a decimal string, instants are ISO 8601 in UTC, ids are
+    strings. `old` is null when the resource was created."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_FIELD_CHANGE]})
+
+    old: Any = Field(description="The value before the change; null on creation.")
+    new: Any = Field(description="The value after the change.")
+
+
 class AuditEntryOut(ResponseBody):
     model_config = ConfigDict(from_attributes=True)
 
@@ -246,6 +271,10 @@ class AuditEntryOut(ResponseBody):
     reason: str | None
     request_id: str | None
     data: dict[str, Any]
+    changes: dict[str, FieldChange] | None = Field(
+        description="The resource's changed fields by name (bookkeeping such as `version` and "
+        "credentials left out); null when the entry changed none, or predates this record."
+    )
     occurred_at: datetime
 
 
@@ -265,9 +294,30 @@ class HistoryOut(ResponseBody):
                             "to_state": None,
                             "reason": None,
                             "request_id": "7f1c0e9a2b3d4c5e",
-                            "data": {"name": "内蒙古某某稀土新材料有限公司"},
+                            "data": {},
+                            "changes": EXAMPLE_CREATED_CHANGES,
                             "occurred_at": "2026-11-28T08:00:00Z",
-                        }
+                        },
+                        {
+                            "id": "2d3e4f5a-6b7c-4d8e-9fa0-1b2c3d4e5f6a",
+                            "resource_seq": 2,
+                            "action": "organization.update",
+                            "actor_type": "user",
+                            "actor_id": "4f8e1c8a-7a55-4d5b-9a43-2f0d8e1b6c11",
+                            "from_state": None,
+                            "to_state": None,
+                            "reason": None,
+                            "request_id": "8a2d1f0b3c4e5d6f",
+                            "data": {},
+                            "changes": {
+                                "name": {
+                                    "old": "内蒙古某某稀土新材料有限公司",
+                                    "new": "内蒙古某某新材料有限公司",
+                                },
+                                "partner_4_8_n": EXAMPLE_FIELD_CHANGE,
+                            },
+                            "occurred_at": "2026-11-29T09:30:00Z",
+                        },
                     ]
                 }
             ]
