@@ -16,6 +16,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import structlog
 from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -51,8 +52,21 @@ async def _postgres_execute(statement: str) -> None:
         await connection.close()
 
 
+def _plain_tracebacks() -> None:
+    """structlog's default console renderer prints every frame's locals through rich: about
+    a minute for one logged 500 with a request's stack. Tests log plain tracebacks."""
+    processors = [
+        structlog.dev.ConsoleRenderer(exception_formatter=structlog.dev.plain_traceback)
+        if isinstance(p, structlog.dev.ConsoleRenderer)
+        else p
+        for p in structlog.get_config()["processors"]
+    ]
+    structlog.configure(processors=processors)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     global _postgres_problem
+    _plain_tracebacks()
     try:
         asyncio.run(_postgres_execute("SELECT 1"))
     except Exception as error:  # any failure to connect means "not available"

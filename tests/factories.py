@@ -196,3 +196,38 @@ async def create_published_listing(
         next_check_at=closes,  # the window's end is its deadline (listings/deadlines.py)
         **overrides,
     )
+
+
+def application_body(lead: Organization, **overrides: Any) -> dict[str, Any]:
+    """The body of `POST /listings/{id}/applications`: `lead` alone, with a plan and
+    declarations that pass the eligibility engine for a verified university lead."""
+    return {
+        "lead_org_id": str(lead.id),
+        "lead_budget_share": "100",
+        "plan": {
+            "approach": "晶界扩散结合中试验证",
+            "milestones": [{"title": "中试", "due_month": 12, "deliverable": "中试报告"}],
+            "budget_total": "15000000.00",
+            "team": [{"name": "王工", "title": "教授", "role": "技术负责人"}],
+        },
+        "declarations": {
+            "has_transfer_team": True,
+            "can_provide_funds": True,
+            "can_provide_site": True,
+            "market_channels": "区内整车企业",
+        },
+        **overrides,
+    }
+
+
+async def end_window(
+    sessions: Sessions, listing_id: uuid.UUID, *, ago: timedelta = timedelta(hours=1)
+) -> Listing:
+    """Move a published listing's window end, and its deadline (`next_check_at`), `ago` into
+    the past, as if time had passed; the stored status is left as it is."""
+    async with sessions() as session:
+        listing = await session.get(Listing, listing_id)
+        assert listing is not None
+        listing.application_closes_at = listing.next_check_at = datetime.now(UTC) - ago
+        await session.commit()
+    return listing

@@ -44,7 +44,14 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("application") as batch:
         batch.drop_constraint(op.f("ck_application_status"), type_="check")
-        batch.create_check_constraint(op.f("ck_application_status"), _status_check((*STATUSES, "cancelled")))
+        batch.create_check_constraint(
+            op.f("ck_application_status"), _status_check((*STATUSES, "cancelled"))
+        )
+    # Applications of listings cancelled before this revision follow their listing now.
+    op.execute(
+        "UPDATE application SET status = 'cancelled' WHERE status IN ('draft', 'submitted') "
+        "AND listing_id IN (SELECT id FROM listing WHERE status = 'cancelled')"
+    )
 
 
 def downgrade() -> None:

@@ -21,11 +21,14 @@ from sqlalchemy import select
 from conftest import AppFactory
 from factories import (
     Sessions,
+    application_body,
     bearer,
     create_listing,
     create_organization,
+    create_published_listing,
     create_service_client,
     create_user,
+    end_window,
 )
 from factories import add_member as add_org_member
 from jiebang_api.attachments import service as attachments_service
@@ -258,6 +261,62 @@ async def test_readers_of_a_linking_listing_may_download(files: Files, uploader:
     assert download.content == PDF_BYTES
     outsider = bearer(files.app, await create_user(files.sessions))
     assert (await files.http.get(path, headers=outsider)).status_code == 404
+
+
+async def test_readers_of_a_linking_application_may_download(files: Files, uploader: User) -> None:
+    """The applicant's members read what a colleague linked; the proposer only once the
+    window has ended; anyone else is told it does not exist."""
+    proposer = await create_organization(files.sessions)
+    proposer_member = await create_user(files.sessions)
+    await add_org_member(files.sessions, proposer, proposer_member)
+    listing = await create_published_listing(files.sessions, proposer)
+    lead = await create_organization(
+        files.sessions, manager=uploader, type="university", verified=True
+    )
+    colleague = await create_user(files.sessions)
+    await add_org_member(files.sessions, lead, colleague)
+    uploader_headers = bearer(files.app, uploader)
+    body = await files.upload(uploader_headers)
+    created = await files.http.post(
+        f"/api/v1/listings/{listing.id}/applications",
+        json=application_body(lead, attachment_ids=[body["id"]]),
+        headers=uploader_headers,
+    )
+    assert created.status_code == 201, created.text
+    assert created.json()["attachment_ids"] == [body["id"]]
+    submitted = await files.http.post(
+        f"/api/v1/applications/{created.json()['id']}/submit", json={}, headers=uploader_headers
+    )
+    assert submitted.status_code == 200, submitted.text
+    meta_path, content_path = f"{ATTACHMENTS}/{body['id']}", f"{ATTACHMENTS}/{body['id']}/content"
+
+    colleague_headers = bearer(files.app, colleague)
+    meta = await files.http.get(meta_path, headers=colleague_headers)
+    assert meta.status_code == 200, meta.text
+    assert meta.json() == body
+    download = await files.http.get(content_path, headers=colleague_headers)
+    assert download.status_code == 200, download.text
+    assert download.content == PDF_BYTES
+
+    stranger = bearer(files.app, await create_user(files.sessions))
+    proposer_headers = bearer(files.app, proposer_member)
+    for headers in (stranger, proposer_headers):
+        for path in (meta_path, content_path):
+            response = await files.http.get(path, headers=headers)
+            assert response.status_code == 404, path
+            assert response.json()["code"] == "NOT_FOUND"
+
+    await end_window(files.sessions, listing.id)
+    meta = await files.http.get(meta_path, headers=proposer_headers)
+    assert meta.status_code == 200, meta.text
+    assert meta.json()["sha256"] == body["sha256"]
+    download = await files.http.get(content_path, headers=proposer_headers)
+    assert download.status_code == 200, download.text
+    assert download.content == PDF_BYTES
+    for path in (meta_path, content_path):
+        response = await files.http.get(path, headers=stranger)
+        assert response.status_code == 404, path
+        assert response.json()["code"] == "NOT_FOUND"
 
 
 # --- linking from listings -------------------------------------------------------------------
