@@ -4,8 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# The JavaScript contract checks: an npm project in contract/ (Node 20, npm).
+OPENAPI ?= openapi/openapi.yaml
+NODE_DIR := contract
+NODE_BIN := $(NODE_DIR)/node_modules/.bin
+NODE_GEN := $(NODE_DIR)/generated
 
-.PHONY: run test lint typecheck layers contract pytest openapi clean
+.PHONY: run test lint typecheck layers contract pytest openapi clean \
+        contract-lint contract-redocly contract-spectral contract-types
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -38,10 +44,38 @@ contract: $(VENV)/.installed-dev
 pytest: $(VENV)/.installed-dev
 	$(BIN)/pytest
 
-test: lint typecheck layers contract pytest  ## everything CI runs
+test: lint typecheck layers contract contract-lint pytest  ## everything CI runs
+
+# Exactly the versions in contract/package-lock.json; npm ci empties node_modules first, so
+# the stamp inside it goes too. --ignore-scripts: no install script ever runs (the only one
+# in the tree is @scarf/scarf's telemetry postinstall); the tools need none.
+$(NODE_DIR)/node_modules/.installed: $(NODE_DIR)/package.json $(NODE_DIR)/package-lock.json
+	cd $(NODE_DIR) && npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
+
+contract-lint: contract-redocly contract-spectral contract-types  ## the JS checks of the contract
+
+# Redocly exits 1 on errors only; its summary line "You have N warnings." fails it too.
+contract-redocly: $(NODE_DIR)/node_modules/.installed
+	mkdir -p $(NODE_GEN)
+	REDOCLY_TELEMETRY=off $(NODE_BIN)/redocly lint --format=stylish --max-problems=1000 \
+	    $(OPENAPI) >$(NODE_GEN)/redocly.log 2>&1; status=$$?; cat $(NODE_GEN)/redocly.log; \
+	  if [ $$status -ne 0 ] || grep -q '^You have [0-9]* warning' $(NODE_GEN)/redocly.log; then \
+	    echo 'redocly: errors or warnings (see above)'; exit 1; fi
+
+contract-spectral: $(NODE_DIR)/node_modules/.installed
+	$(NODE_BIN)/spectral lint --ruleset .spectral.yaml --fail-severity=warn $(OPENAPI)
+
+# Run from contract/, away from ./redocly.yaml: openapi-typescript would lint with it and refuse
+# to generate on any lint error; without it, it applies Redocly's lenient `minimal` rules.
+contract-types: $(NODE_DIR)/node_modules/.installed  ## generated types + contract/usage.ts, tsc --strict
+	cd $(NODE_DIR) && node_modules/.bin/openapi-typescript $(abspath $(OPENAPI)) \
+	    --output generated/openapi.d.ts
+	$(NODE_BIN)/tsc -p $(NODE_DIR)/tsconfig.json
 
 openapi: $(VENV)/.installed-dev  ## regenerate the committed contract from the code
 	$(BIN)/jiebang-api export-openapi
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis jiebang.db*
+	rm -rf $(NODE_DIR)/node_modules $(NODE_GEN)

@@ -21,6 +21,7 @@ from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+import contract_guard
 from factories import bearer, create_user
 from jiebang_api.kit.migrations import upgrade
 from jiebang_api.main import create_app
@@ -196,9 +197,32 @@ async def app(settings: Settings) -> AsyncIterator[FastAPI]:
     await application.state.engine.dispose()
 
 
+_contract_breaks: list[str] = []
+
+
+async def _hold_to_the_contract(response: httpx.Response) -> None:
+    await response.aread()
+    _contract_breaks.extend(contract_guard.check(response))
+
+
 def _client_for(application: FastAPI) -> httpx.AsyncClient:
     transport = httpx.ASGITransport(app=application, raise_app_exceptions=False)
-    return httpx.AsyncClient(transport=transport, base_url="http://testserver")
+    return httpx.AsyncClient(
+        transport=transport,
+        base_url="http://testserver",
+        event_hooks={"response": [_hold_to_the_contract]},
+    )
+
+
+@pytest.fixture(autouse=True)
+def _responses_keep_the_contract() -> Iterator[None]:
+    """Every response a test's HTTP client received keeps the committed contract
+    (`tests/contract_guard.py`); the test that received one that does not fails."""
+    _contract_breaks.clear()
+    yield
+    broken = sorted(set(_contract_breaks))
+    _contract_breaks.clear()
+    assert not broken, "responses that break the contract:\n" + "\n".join(broken)
 
 
 @pytest.fixture

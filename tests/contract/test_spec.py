@@ -92,6 +92,24 @@ def test_every_operation_is_documented_for_testers(document: dict[str, Any]) -> 
     assert problems == []
 
 
+def test_every_parameter_enum_and_security_is_spelled_out(document: dict[str, Any]) -> None:
+    undescribed = [
+        f"{method} {path} {parameter['name']}"
+        for method, path, operation in operations(document)
+        for parameter in operation.get("parameters", [])
+        if not parameter.get("description")
+    ]
+    assert undescribed == []
+    anonymous = {f"{m} {p}" for m, p, op in operations(document) if op["security"] == []}
+    assert {"GET /api/v1/public/listings", "POST /api/v1/auth/token", "GET /healthz"} <= anonymous
+    assert "POST /api/v1/listings" not in anonymous
+    flows = document["components"]["securitySchemes"]["OAuth2"]["flows"]
+    assert set(flows) == {"password", "clientCredentials"}
+    for name in ("ListingStatus", "ApplicationStatus", "OrganizationType", "ErrorCode"):
+        schema = document["components"]["schemas"][name]
+        assert all(f"`{value}`" in schema["description"] for value in schema["enum"]), name
+
+
 async def test_served_documents_equal_the_committed_one(client: httpx.AsyncClient) -> None:
     committed = yaml.safe_load(COMMITTED.read_text(encoding="utf-8"))
     assert (await client.get("/openapi.json")).json() == committed

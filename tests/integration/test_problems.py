@@ -146,3 +146,22 @@ async def test_a_chunked_oversized_body_is_cut_off(
             "/api/v1/auth/register", content=chunks(), headers={"Content-Type": "application/json"}
         )
     assert_problem(response, 413, "PAYLOAD_TOO_LARGE")
+
+
+async def test_a_json_body_on_a_form_endpoint_is_told_to_send_a_form(
+    client: httpx.AsyncClient,
+) -> None:
+    sent_json = await client.post(
+        "/api/v1/auth/token",
+        json={"grant_type": "password", "username": "u", "password": "p"},
+        headers={"Accept-Language": "en"},
+    )
+    assert sent_json.status_code == 422
+    problem = sent_json.json()
+    assert problem["code"] == "VALIDATION_FAILED"
+    assert "application/x-www-form-urlencoded" in problem["detail"]
+    incomplete_form = await client.post(
+        "/api/v1/auth/token", data={"grant_type": "password"}, headers={"Accept-Language": "en"}
+    )
+    assert incomplete_form.status_code == 422
+    assert "form" not in incomplete_form.json()["detail"]

@@ -71,6 +71,7 @@ NowDep = Annotated[datetime, Depends(get_now)]
 
 bearer = OAuth2PasswordBearer(
     tokenUrl="/api/v1/auth/token",
+    scheme_name="OAuth2",
     auto_error=False,
     description="Sign in with a username and password (users) or, for the plan management "
     "system, client credentials sent to the same token endpoint.",
@@ -142,3 +143,10 @@ IfMatchDep = Annotated[int | None, Depends(get_if_match)]
 
 # The `ETag` response header of every resource that `If-Match` guards (its row version).
 ETAG = {"ETag": {"description": "The version, for `If-Match`.", "schema": {"type": "string"}}}
+# The `Location` response header of a create: where the new resource is read.
+LOCATION = {
+    "Location": {
+        "description": "Where the new resource is read (a path on this service).",
+        "schema": {"type": "string", "format": "uri-reference"},
+    }
+}

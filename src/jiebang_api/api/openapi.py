@@ -15,7 +15,9 @@ from pydantic import TypeAdapter
 
 from jiebang_api import wiring
 from jiebang_api.api.problems import PROBLEM_MEDIA_TYPE, Problem, problems
+from jiebang_api.api.v1.schemas import declared_examples
 from jiebang_api.events.base import DomainEvent
+from jiebang_api.kit.labels import registered
 
 API_VERSION = "1.0.0"
 TITLE = "jiebang-api"
@@ -41,6 +43,14 @@ TAGS: list[dict[str, str]] = [
         "description": "榜单征集、论证、确认与发布 / Listings: collection to publication.",
     },
     {
+        "name": "applications",
+        "description": "揭榜申请与资格审查 / Applications and the eligibility engine.",
+    },
+    {
+        "name": "attachments",
+        "description": "附件上传与下载 / Uploaded files: upload, metadata, download.",
+    },
+    {
         "name": "public",
         "description": "公开榜单目录（无需登录）/ The public catalogue (anonymous).",
     },
@@ -63,6 +73,8 @@ _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 def _problem_schemas() -> dict[str, Any]:
     schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     definitions: dict[str, Any] = schema.pop("$defs", {})
+    report = schema["properties"]["report"]
+    report["anyOf"] = [{"$ref": "#/components/schemas/EligibilityReportOut"}, {"type": "null"}]
     return {"Problem": schema, **definitions}
 
 
@@ -78,14 +90,64 @@ def _replace_default_422(document: dict[str, Any]) -> None:
         document.get("components", {}).get("schemas", {}).pop(name, None)
 
 
+def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [op for item in document.get("paths", {}).values() for op in item.values()]
+
+
 def _document_common_errors(document: dict[str, Any]) -> None:
-    """Errors any operation may give: a body that cannot be read (400), an unexpected failure."""
-    for path_item in document.get("paths", {}).values():
-        for operation in path_item.values():
-            statuses = (400, 500) if "requestBody" in operation else (500,)
-            responses = operation.setdefault("responses", {})
-            for status, response in problems(*statuses).items():
-                responses.setdefault(str(status), response)
+    """Errors any operation may give: a body that cannot be read (400), a declared body over
+    the size limit, refused unread by the middleware whatever the route (413), an unexpected
+    failure (500)."""
+    for operation in _operations(document):
+        statuses = (400, 413, 500) if "requestBody" in operation else (413, 500)
+        responses = operation.setdefault("responses", {})
+        for status, response in problems(*statuses).items():
+            responses.setdefault(str(status), response)
+
+
+HEADERS: dict[str, dict[str, Any]] = {
+    "X-Request-ID": {
+        "description": "The request's id: the caller's own `X-Request-ID` when it is safe "
+        "(1–128 of `A-Z a-z 0-9 . _ : -`), else one the service made. It is in the logs, "
+        "on problem documents, audit entries and events.",
+        "schema": {"type": "string", "maxLength": 128, "examples": ["7f1c0e9a2b3d4c5e"]},
+    },
+    "Retry-After": {
+        "description": "Seconds until the next attempt may succeed.",
+        "schema": {"type": "integer", "minimum": 0, "examples": [900]},
+    },
+    "WWW-Authenticate": {
+        "description": "The authentication scheme the service expects: `Bearer`.",
+        "schema": {"type": "string", "examples": ["Bearer"]},
+    },
+}
+# Headers that only some responses carry, by status.
+HEADERS_BY_STATUS = {"401": "WWW-Authenticate", "429": "Retry-After"}
+
+
+def _header_ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/headers/{name}"}
+
+
+def _document_headers(document: dict[str, Any]) -> None:
+    """`X-Request-ID` on every response; `WWW-Authenticate` on 401, `Retry-After` on 429."""
+    document.setdefault("components", {})["headers"] = HEADERS
+    for operation in _operations(document):
+        for status, response in operation.get("responses", {}).items():
+            headers = response.setdefault("headers", {})
+            headers["X-Request-ID"] = _header_ref("X-Request-ID")
+            if name := HEADERS_BY_STATUS.get(str(status)):
+                headers[name] = _header_ref(name)
+
+
+def _document_security(document: dict[str, Any]) -> None:
+    """Both OAuth 2.0 grants of the token endpoint, and `security: []` on anonymous
+    operations (those FastAPI gave no security requirement)."""
+    scheme = document["components"]["securitySchemes"]["OAuth2"]
+    token_url = scheme["flows"]["password"]["tokenUrl"]
+    scheme["flows"]["clientCredentials"] = {"tokenUrl": token_url, "scopes": {}}
+    for operation in _operations(document):
+        operation.setdefault("security", [])
 
 
 def event_schema_name(event_class: type[DomainEvent]) -> str:
@@ -120,6 +182,8 @@ def _webhook(event_class: type[DomainEvent]) -> dict[str, Any]:
                 },
             },
             "responses": {"200": {"description": "收到 / Received."}},
+            # Deliveries are not signed yet: the change feed and signed webhooks come later.
+            "security": [],
         }
     }
 
@@ -137,6 +201,26 @@ def _document_events(document: dict[str, Any]) -> None:
         webhooks[event_class.type] = _webhook(event_class)
 
 
+def _describe_enums(document: dict[str, Any]) -> None:
+    """Each labelled enumeration's component says what its values mean, in zh and en."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for name, (_enum, labels) in registered().items():
+        schema = schemas.get(name)
+        if schema is None or "enum" not in schema:
+            continue
+        lines = [f"- `{value}`: {label.zh} / {label.en}" for value, label in labels.items()]
+        intro = schema.get("description", "取值 / Values:")
+        schema["description"] = intro + "\n\n" + "\n".join(lines)
+
+
+def _restore_example_nulls(document: dict[str, Any]) -> None:
+    """`get_openapi` drops every null (fastapi#5559); examples get their declared nulls back."""
+    schemas = document.get("components", {}).get("schemas", {})
+    for name, examples in declared_examples().items():
+        if name in schemas:
+            schemas[name]["examples"] = examples
+
+
 def build(app: FastAPI) -> dict[str, Any]:
     """The finished document (cached on the app)."""
     if app.openapi_schema:
@@ -150,10 +234,16 @@ def build(app: FastAPI) -> dict[str, Any]:
         tags=TAGS,
     )
     document["info"]["contact"] = {"name": "内蒙古自治区科学技术厅 / Inner Mongolia S&T Department"}
+    document["info"]["license"] = {"name": "Proprietary", "identifier": "LicenseRef-Proprietary"}
+    document["servers"] = [{"url": "/", "description": "本服务 / This service (same origin)."}]
+    _restore_example_nulls(document)
     document.setdefault("components", {}).setdefault("schemas", {}).update(_problem_schemas())
     _replace_default_422(document)
     _document_common_errors(document)
+    _document_headers(document)
+    _document_security(document)
     _document_events(document)
+    _describe_enums(document)
     app.openapi_schema = document
     return document
 

@@ -8,9 +8,10 @@ from http import HTTPStatus
 from typing import Any, cast
 
 import structlog
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, params
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -115,6 +116,34 @@ class Problem(BaseModel):
     code: ErrorCode = Field(description="Stable machine-readable code.")
     violations: list[ProblemViolation] = Field(default_factory=list)
     request_id: str | None = Field(None, description="The `X-Request-ID` of the request.")
+    # Members that only some problems carry (RFC 9457 extension members).
+    current_state: str | None = Field(
+        None,
+        description="`INVALID_TRANSITION` and state conflicts: the resource's state now.",
+    )
+    allowed_actions: list[str] | None = Field(
+        None,
+        description="`INVALID_TRANSITION`: the actions the current state allows.",
+    )
+    error: str | None = Field(
+        None,
+        description="The token endpoint's 401: the OAuth 2.0 error code (RFC 6749 §5.2), "
+        "`invalid_grant` or `invalid_client`.",
+    )
+    retry_after: int | None = Field(
+        None, description="`RATE_LIMITED`: seconds to wait, as in the `Retry-After` header."
+    )
+    max_bytes: int | None = Field(
+        None, description="`PAYLOAD_TOO_LARGE`: the largest accepted upload, in bytes."
+    )
+    attachment_ids: list[str] | None = Field(
+        None, description="The attachment ids refused (not found, or not the caller's)."
+    )
+    # Typed as `EligibilityReportOut` in the document (api/openapi.py): the schema module
+    # cannot be imported here without a cycle through the routers.
+    report: dict[str, Any] | None = Field(
+        None, description="`ELIGIBILITY_FAILED`: the whole eligibility report."
+    )
 
 
 def request_id_of(request: Request) -> str | None:
@@ -185,15 +214,38 @@ async def _domain_error(request: Request, exc: Exception) -> JSONResponse:
     )
 
 
+def _form_media_type(request: Request) -> str | None:
+    """The form encoding the route takes, when the request was sent as something else."""
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return None
+    infos = [param.field_info for param in route.dependant.body_params]
+    if not any(isinstance(info, params.Form) for info in infos):
+        return None
+    expected = (
+        "multipart/form-data"
+        if any(isinstance(info, params.File) for info in infos)
+        else "application/x-www-form-urlencoded"
+    )
+    sent = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    return expected if sent != expected else None
+
+
 async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     error = cast(RequestValidationError, exc)
+    detail = Message(
+        "请求数据校验失败，请检查各字段。", "The request is invalid; see the violations."
+    )
+    if form := _form_media_type(request):
+        detail = Message(
+            f"该接口只接受表单数据（{form}），请勿发送 JSON。",
+            f"This endpoint takes a form ({form}), not JSON or another body.",
+        )
     return problem_response(
         request,
         status=422,
         code=ErrorCode.VALIDATION_FAILED,
-        detail=Message(
-            "请求数据校验失败，请检查各字段。", "The request is invalid; see the violations."
-        ),
+        detail=detail,
         violations=violations_from_pydantic(error.errors()),
     )
 

@@ -8,8 +8,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from jiebang_api.api.deps import ETAG, IfMatchDep, NowDep, PrincipalDep, SessionDep
+from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.v1.params import ApplicationId, Cursor, Limit, ListingId
 from jiebang_api.api.v1.schemas.applications import (
     ApplicationIn,
     ApplicationOut,
@@ -19,10 +20,9 @@ from jiebang_api.api.v1.schemas.applications import (
     EligibilityCheckIn,
     EligibilityReportOut,
 )
-from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.listings import EmptyIn
 from jiebang_api.applications import service as applications_service
-from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.models import Application, Listing
 
 router = APIRouter(tags=["applications"])
@@ -73,10 +73,10 @@ async def check_eligibility(
     description="A member of the lead organisation drafts it, alone or with consortium members. "
     "The lead's and members' budget shares add up to 100; members are distinct and the lead is "
     "not one of them. One live application per lead organisation per listing (409).",
-    responses={201: {"headers": ETAG}, **problems(401, 403, 404, 409, 422)},
+    responses={201: {"headers": {**ETAG, **LOCATION}}, **problems(401, 403, 404, 409, 422)},
 )
 async def create_application(
-    listing_id: uuid.UUID,
+    listing_id: ListingId,
     body: ApplicationIn,
     session: SessionDep,
     principal: PrincipalDep,
@@ -86,6 +86,7 @@ async def create_application(
     app, listing = await applications_service.create(
         session, principal=principal, listing_id=listing_id, data=body.data(), now=now
     )
+    response.headers["Location"] = f"/api/v1/applications/{app.id}"
     return _with_etag(app, listing, now, response)
 
 
@@ -101,10 +102,14 @@ async def list_applications(
     session: SessionDep,
     principal: PrincipalDep,
     now: NowDep,
-    listing_id: uuid.UUID | None = None,
-    status: ApplicationStatusFilter | None = None,
-    cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    listing_id: Annotated[
+        uuid.UUID | None, Query(description="Only applications to this listing.")
+    ] = None,
+    status: Annotated[
+        ApplicationStatusFilter | None, Query(description="Only this status (as of now).")
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> ApplicationPage:
     page = await applications_service.list_(
         session,
@@ -128,7 +133,7 @@ async def list_applications(
     responses={200: {"headers": ETAG}, **problems(401, 404, 422)},
 )
 async def read_application(
-    application_id: uuid.UUID,
+    application_id: ApplicationId,
     session: SessionDep,
     principal: PrincipalDep,
     now: NowDep,
@@ -148,7 +153,7 @@ async def read_application(
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
 )
 async def update_application(
-    application_id: uuid.UUID,
+    application_id: ApplicationId,
     body: ApplicationPatch,
     session: SessionDep,
     principal: PrincipalDep,
@@ -177,7 +182,7 @@ async def update_application(
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
 )
 async def submit_application(
-    application_id: uuid.UUID,
+    application_id: ApplicationId,
     body: EmptyIn,
     session: SessionDep,
     principal: PrincipalDep,
@@ -203,7 +208,7 @@ async def submit_application(
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
 )
 async def withdraw_application(
-    application_id: uuid.UUID,
+    application_id: ApplicationId,
     body: EmptyIn,
     session: SessionDep,
     principal: PrincipalDep,

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
 
-from jiebang_api.api.deps import NowDep, PrincipalDep, SessionDep, SettingsDep
+from jiebang_api.api.deps import LOCATION, NowDep, PrincipalDep, SessionDep, SettingsDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.v1.params import AttachmentId
 from jiebang_api.api.v1.schemas.attachments import AttachmentOut
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.attachments.sniff import ALLOWED
 from jiebang_api.attachments.storage import LocalStorage, Storage
 
 router = APIRouter(prefix="/attachments", tags=["attachments"])
-AttachmentId = Annotated[uuid.UUID, "attachment id"]
 ACCEPTED = ", ".join(sorted(ALLOWED))
 ACCEPTED_NAMES = "PDF, PNG, JPEG, Word (docx), Excel (xlsx), OFD"
 
@@ -85,7 +84,7 @@ DOWNLOAD_CONTENT: dict[str, Any] = {
     "(20 MiB by default) answers 413; an empty file 422. The name is kept without its path "
     "or control characters (at most 255 characters) and gets the extension of the real type "
     "when it has another. Link the returned `id` from a listing's `attachment_ids`.",
-    responses=problems(401, 403, 413, 415, 422),
+    responses={201: {"headers": LOCATION}, **problems(401, 403, 413, 415, 422)},
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_attachment(
@@ -95,6 +94,7 @@ async def upload_attachment(
     now: NowDep,
     settings: SettingsDep,
     storage: StorageDep,
+    response: Response,
 ) -> AttachmentOut:
     limit = settings.max_upload_bytes
     data = await file.read(limit + 1)  # one byte more than allowed tells an oversized file
@@ -107,6 +107,7 @@ async def upload_attachment(
         max_bytes=limit,
         now=now,
     )
+    response.headers["Location"] = f"/api/v1/attachments/{attachment.id}"
     return AttachmentOut.model_validate(attachment)
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import partial
@@ -10,15 +9,16 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from jiebang_api.api.deps import ETAG, IfMatchDep, NowDep, PrincipalDep, SessionDep
+from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.v1.params import Cursor, Industry, Limit, ListingId
 from jiebang_api.api.v1.schemas.base import NO_NUL
+from jiebang_api.api.v1.schemas.findings import Finding
 from jiebang_api.api.v1.schemas.listings import (
     AssessmentIn,
     AssessmentList,
     AssessmentOut,
     EmptyIn,
-    FindingOut,
     ListingIn,
     ListingOut,
     ListingPage,
@@ -29,7 +29,7 @@ from jiebang_api.api.v1.schemas.listings import (
     ScreenIn,
 )
 from jiebang_api.api.v1.schemas.organizations import AuditEntryOut, HistoryOut
-from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.listings import access as listings_access
 from jiebang_api.listings import service as listings_service
 from jiebang_api.listings import workflow
@@ -50,7 +50,7 @@ def listing_out(listing: Listing, now: datetime) -> ListingOut:
             **columns,
             "status": current,
             "allowed_actions": [a.value for a in machine.allowed_actions(current)],
-            "eligibility_warnings": [FindingOut(**w) for w in listing.eligibility_warnings],
+            "eligibility_warnings": [Finding(**w) for w in listing.eligibility_warnings],
         }
     )
 
@@ -69,12 +69,13 @@ def _with_etag(listing: Listing, now: datetime, response: Response) -> ListingOu
     "achievement-transfer listing; the department drafts emergency listings (no proposer). "
     "Each listing gets a code `JB-{year}-{TB|AT|EM}-{seq}`. Nothing is checked against the "
     "measures until `submit`.",
-    responses={201: {"headers": ETAG}, **problems(401, 403, 422)},
+    responses={201: {"headers": {**ETAG, **LOCATION}}, **problems(401, 403, 422)},
 )
 async def create_listing(
     body: ListingIn, session: SessionDep, principal: PrincipalDep, now: NowDep, response: Response
 ) -> ListingOut:
     listing = await listings_service.create(session, principal=principal, data=body.data(), now=now)
+    response.headers["Location"] = f"/api/v1/listings/{listing.id}"
     return _with_etag(listing, now, response)
 
 
@@ -91,12 +92,15 @@ async def list_listings(
     session: SessionDep,
     principal: PrincipalDep,
     now: NowDep,
-    kind: ListingKind | None = None,
-    status: ListingStatus | None = None,
-    industry: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
-    q: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
-    cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    kind: Annotated[ListingKind | None, Query(description="Only this kind.")] = None,
+    status: Annotated[ListingStatus | None, Query(description="Only this stored status.")] = None,
+    industry: Industry = None,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, pattern=NO_NUL, description="Words in the title or the code."),
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> ListingPage:
     page = await listings_service.list_(
         session,
@@ -121,7 +125,7 @@ async def list_listings(
     responses={200: {"headers": ETAG}, **problems(401, 404, 422)},
 )
 async def read_listing(
-    listing_id: uuid.UUID,
+    listing_id: ListingId,
     session: SessionDep,
     principal: PrincipalDep,
     now: NowDep,
@@ -141,7 +145,7 @@ async def read_listing(
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
 )
 async def update_listing(
-    listing_id: uuid.UUID,
+    listing_id: ListingId,
     body: ListingPatch,
     session: SessionDep,
     principal: PrincipalDep,
@@ -170,7 +174,7 @@ async def update_listing(
     responses=problems(401, 403, 404, 409, 422),
 )
 async def add_assessment(
-    listing_id: uuid.UUID,
+    listing_id: ListingId,
     body: AssessmentIn,
     session: SessionDep,
     principal: PrincipalDep,
@@ -190,7 +194,7 @@ async def add_assessment(
     responses=problems(401, 404, 422),
 )
 async def list_assessments(
-    listing_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+    listing_id: ListingId, session: SessionDep, principal: PrincipalDep
 ) -> AssessmentList:
     found = await listings_service.assessments(session, principal=principal, listing_id=listing_id)
     return AssessmentList(items=[AssessmentOut.model_validate(a) for a in found])
@@ -204,7 +208,7 @@ async def list_assessments(
     responses=problems(401, 404, 422),
 )
 async def listing_history(
-    listing_id: uuid.UUID, session: SessionDep, principal: PrincipalDep
+    listing_id: ListingId, session: SessionDep, principal: PrincipalDep
 ) -> HistoryOut:
     entries = await listings_service.history(session, principal=principal, listing_id=listing_id)
     return HistoryOut(items=[AuditEntryOut.model_validate(e) for e in entries])
@@ -219,7 +223,7 @@ def _transition(
     """Register `POST /listings/{id}/{action}`: one workflow step, returning the listing."""
 
     async def endpoint(
-        listing_id: uuid.UUID,
+        listing_id: ListingId,
         body: Any,
         session: SessionDep,
         principal: PrincipalDep,

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response, status
 
-from jiebang_api.api.deps import ETAG, IfMatchDep, NowDep, PrincipalDep, SessionDep
+from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.v1.params import Cursor, Limit, OrganizationId, UserId
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.organizations import (
     AuditEntryOut,
@@ -16,23 +16,22 @@ from jiebang_api.api.v1.schemas.organizations import (
     CreditRecordList,
     CreditRecordOut,
     HistoryOut,
-    MemberIn,
     MemberList,
     MemberOut,
     OrganizationIn,
+    OrganizationMemberIn,
     OrganizationOut,
     OrganizationPage,
     OrganizationPatch,
     VerifyIn,
 )
-from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.models import Organization
 from jiebang_api.organizations import service as organizations_service
 from jiebang_api.organizations.enums import OrganizationType
 from jiebang_api.organizations.service import Member
 
 router = APIRouter(prefix="/organizations", tags=["organizations"])
-OrgId = Annotated[uuid.UUID, "organization id"]
 
 
 def _out(org: Organization, response: Response) -> OrganizationOut:
@@ -59,7 +58,7 @@ def _member(member: Member) -> MemberOut:
     description="The caller becomes its manager. The USCC is checked (R-ORG-USCC): 18 "
     "characters, valid check digit; its region code gives `in_region`. Flags are self-declared "
     "until the department verifies them. A USCC already registered answers 409.",
-    responses={201: {"headers": ETAG}, **problems(401, 403, 409, 422)},
+    responses={201: {"headers": {**ETAG, **LOCATION}}, **problems(401, 403, 409, 422)},
 )
 async def create_organization(
     body: OrganizationIn,
@@ -71,6 +70,7 @@ async def create_organization(
     org = await organizations_service.create(
         session, principal=principal, data=body.model_dump(), now=now
     )
+    response.headers["Location"] = f"/api/v1/organizations/{org.id}"
     return _out(org, response)
 
 
@@ -85,11 +85,16 @@ async def create_organization(
 async def list_organizations(
     session: SessionDep,
     principal: PrincipalDep,
-    q: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
-    type: Annotated[OrganizationType | None, Query()] = None,
-    verified: bool | None = None,
-    cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    q: Annotated[
+        str | None,
+        Query(max_length=100, pattern=NO_NUL, description="Words in the name or the USCC."),
+    ] = None,
+    type: Annotated[OrganizationType | None, Query(description="Only this type.")] = None,
+    verified: Annotated[
+        bool | None, Query(description="Only verified (true) or unverified (false) ones.")
+    ] = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> OrganizationPage:
     page = await organizations_service.list_(
         session, principal=principal, q=q, type_=type, verified=verified, cursor=cursor, limit=limit
@@ -107,7 +112,10 @@ async def list_organizations(
     responses={200: {"headers": ETAG}, **problems(401, 404, 422)},
 )
 async def read_organization(
-    organization_id: OrgId, session: SessionDep, principal: PrincipalDep, response: Response
+    organization_id: OrganizationId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    response: Response,
 ) -> OrganizationOut:
     org = await organizations_service.get(session, principal=principal, org_id=organization_id)
     return _out(org, response)
@@ -124,7 +132,7 @@ async def read_organization(
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
 )
 async def update_organization(
-    organization_id: OrgId,
+    organization_id: OrganizationId,
     body: OrganizationPatch,
     session: SessionDep,
     principal: PrincipalDep,
@@ -152,7 +160,7 @@ async def update_organization(
     responses={200: {"headers": ETAG}, **problems(401, 403, 404, 422)},
 )
 async def verify_organization(
-    organization_id: OrgId,
+    organization_id: OrganizationId,
     body: VerifyIn,
     session: SessionDep,
     principal: PrincipalDep,
@@ -173,7 +181,7 @@ async def verify_organization(
     responses=problems(401, 403, 404, 422),
 )
 async def list_members(
-    organization_id: OrgId, session: SessionDep, principal: PrincipalDep
+    organization_id: OrganizationId, session: SessionDep, principal: PrincipalDep
 ) -> MemberList:
     found = await organizations_service.members(
         session, principal=principal, org_id=organization_id
@@ -190,8 +198,8 @@ async def list_members(
     responses=problems(401, 403, 404, 409, 422),
 )
 async def add_member(
-    organization_id: OrgId,
-    body: MemberIn,
+    organization_id: OrganizationId,
+    body: OrganizationMemberIn,
     session: SessionDep,
     principal: PrincipalDep,
     now: NowDep,
@@ -215,8 +223,8 @@ async def add_member(
     responses={204: {"description": "Removed."}, **problems(401, 403, 404, 409, 422)},
 )
 async def remove_member(
-    organization_id: OrgId,
-    user_id: uuid.UUID,
+    organization_id: OrganizationId,
+    user_id: UserId,
     session: SessionDep,
     principal: PrincipalDep,
     now: NowDep,
@@ -238,7 +246,7 @@ async def remove_member(
     responses=problems(401, 403, 404, 422),
 )
 async def add_credit_record(
-    organization_id: OrgId,
+    organization_id: OrganizationId,
     body: CreditRecordIn,
     session: SessionDep,
     principal: PrincipalDep,
@@ -258,7 +266,7 @@ async def add_credit_record(
     responses=problems(401, 403, 404, 422),
 )
 async def list_credit_records(
-    organization_id: OrgId, session: SessionDep, principal: PrincipalDep
+    organization_id: OrganizationId, session: SessionDep, principal: PrincipalDep
 ) -> CreditRecordList:
     records = await organizations_service.credit_records(
         session, principal=principal, org_id=organization_id
@@ -274,7 +282,7 @@ async def list_credit_records(
     responses=problems(401, 403, 404, 422),
 )
 async def organization_history(
-    organization_id: OrgId, session: SessionDep, principal: PrincipalDep
+    organization_id: OrganizationId, session: SessionDep, principal: PrincipalDep
 ) -> HistoryOut:
     entries = await organizations_service.history(
         session, principal=principal, org_id=organization_id

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Annotated, Literal
 
@@ -10,9 +9,10 @@ from fastapi import APIRouter, Query
 
 from jiebang_api.api.deps import NowDep, SessionDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.v1.params import ClosesAfter, Cursor, Industry, Limit, ListingId, OpensBefore
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.listings import PublicListingOut, PublicListingPage, PublicProposer
-from jiebang_api.kit.pagination import DEFAULT_LIMIT, MAX_LIMIT
+from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.listings import access as listings_access
 from jiebang_api.listings import service as listings_service
 from jiebang_api.listings.enums import ListingKind
@@ -49,14 +49,24 @@ def public_out(item: PublicListing, now: datetime) -> PublicListingOut:
 async def public_listings(
     session: SessionDep,
     now: NowDep,
-    kind: ListingKind | None = None,
-    status: PublicStatus | None = None,
-    industry: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
-    q: Annotated[str | None, Query(min_length=1, max_length=100, pattern=NO_NUL)] = None,
-    opens_before: datetime | None = None,
-    closes_after: datetime | None = None,
-    cursor: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
-    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    kind: Annotated[ListingKind | None, Query(description="Only this kind.")] = None,
+    status: Annotated[
+        PublicStatus | None, Query(description="Only this status (as of now).")
+    ] = None,
+    industry: Industry = None,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            pattern=NO_NUL,
+            description="Words in the title, background or key technologies.",
+        ),
+    ] = None,
+    opens_before: OpensBefore = None,
+    closes_after: ClosesAfter = None,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
 ) -> PublicListingPage:
     page = await listings_service.public_catalogue(
         session,
@@ -84,6 +94,6 @@ async def public_listings(
     responses=problems(404, 422),
 )
 async def public_listing(
-    listing_id: uuid.UUID, session: SessionDep, now: NowDep
+    listing_id: ListingId, session: SessionDep, now: NowDep
 ) -> PublicListingOut:
     return public_out(await listings_service.public_listing(session, listing_id=listing_id), now)

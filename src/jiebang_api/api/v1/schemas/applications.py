@@ -10,7 +10,14 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, PlainSerializer, PlainValidator, StrictBool, WithJsonSchema
 from pydantic.config import JsonDict
 
-from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody, optional
+from jiebang_api.api.v1.schemas.base import (
+    NEXT_CURSOR,
+    RequestBody,
+    ResponseBody,
+    example_cursor,
+    optional,
+)
+from jiebang_api.api.v1.schemas.findings import EXAMPLE_FINDING, Finding
 from jiebang_api.api.v1.schemas.listings import Money
 from jiebang_api.applications.workflow import ApplicationStatus
 
@@ -33,7 +40,7 @@ Share = Annotated[
 ]
 
 
-class MemberIn(RequestBody):
+class ApplicationMember(RequestBody):
     org_id: uuid.UUID
     role: str = Field(min_length=1, max_length=100, description="e.g. 技术合作方")
     budget_share: Share
@@ -51,7 +58,7 @@ class TeamMember(RequestBody):
     role: str = Field(min_length=1, max_length=200)
 
 
-class PlanIn(RequestBody):
+class Plan(RequestBody):
     approach: str | None = Field(None, max_length=20_000)
     milestones: list[Milestone] = Field(default_factory=list, max_length=50)
     budget_total: Money | None = None
@@ -59,7 +66,7 @@ class PlanIn(RequestBody):
     ip_plan: str | None = Field(None, max_length=5000)
 
 
-class DeclarationsIn(RequestBody):
+class Declarations(RequestBody):
     has_transfer_team: StrictBool = False
     can_provide_funds: StrictBool = False
     can_provide_site: StrictBool = False
@@ -100,9 +107,9 @@ class ApplicationIn(RequestBody):
     lead_budget_share: Share = Field(
         description="The lead's share; with the members' it adds up to 100."
     )
-    members: list[MemberIn] = Field(default_factory=list, max_length=20)
-    plan: PlanIn = Field(default_factory=PlanIn)
-    declarations: DeclarationsIn = Field(default_factory=DeclarationsIn)
+    members: list[ApplicationMember] = Field(default_factory=list, max_length=20)
+    plan: Plan = Field(default_factory=Plan)
+    declarations: Declarations = Field(default_factory=Declarations)
     attachment_ids: list[uuid.UUID] = Field(default_factory=list, max_length=50)
 
     def data(self) -> dict[str, Any]:
@@ -118,9 +125,9 @@ class ApplicationPatch(RequestBody):
     )
 
     lead_budget_share: Share = optional()
-    members: list[MemberIn] = optional(max_length=20)
-    plan: PlanIn = optional()
-    declarations: DeclarationsIn = optional()
+    members: list[ApplicationMember] = optional(max_length=20)
+    plan: Plan = optional()
+    declarations: Declarations = optional()
     attachment_ids: list[uuid.UUID] = optional(max_length=50)
 
     def changes(self) -> dict[str, Any]:
@@ -130,29 +137,36 @@ class ApplicationPatch(RequestBody):
         return values
 
 
-class FindingOut(ResponseBody):
-    rule: str
-    article: str
-    org_id: uuid.UUID | None
-    field: str | None
-    message_zh: str
-    message_en: str
-
-
 EXAMPLE_REPORT: JsonDict = {
     "eligible": False,
-    "violations": [
-        {
-            "rule": "R-ELIG-NOT-SUBSIDIARY",
-            "article": "第四条（一）",
-            "org_id": "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
-            "field": "lead_org_id",
-            "message_zh": "某某公司是发榜方或其下属单位，不能揭榜本榜单。",
-            "message_en": "某某公司 is the proposer or one of its subsidiaries.",
-        }
-    ],
+    "violations": [EXAMPLE_FINDING],
     "warnings": [],
     "priorities": [],
+}
+# The report an eligible application was submitted with.
+EXAMPLE_ELIGIBLE_REPORT: JsonDict = {
+    "eligible": True,
+    "violations": [],
+    "warnings": [
+        {
+            "rule": "R-ELIG-AT-SOLVER-ENTERPRISE",
+            "article": "第四条（二）",
+            "org_id": "2c3d4e5f-6071-4b8c-9dae-1f2a3b4c5d6e",
+            "field": "members.0.org_id",
+            "message_zh": "某某大学的单位类型与登记信息尚未经核验。",
+            "message_en": "某某大学's type and registration are not verified by the department.",
+        }
+    ],
+    "priorities": [
+        {
+            "rule": "R-ELIG-PRIORITY",
+            "article": "第六条（三）",
+            "org_id": "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+            "field": "lead_org_id",
+            "message_zh": "某某公司为科技兴蒙“4+8+N”合作主体，优先支持。",
+            "message_en": "某某公司 is an encouraged applicant (partner_4_8_n).",
+        }
+    ],
 }
 
 
@@ -160,9 +174,11 @@ class EligibilityReportOut(ResponseBody):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_REPORT]})
 
     eligible: bool
-    violations: list[FindingOut]
-    warnings: list[FindingOut]
-    priorities: list[FindingOut]
+    violations: list[Finding] = Field(
+        description="Broken rules: the application may not be submitted."
+    )
+    warnings: list[Finding] = Field(description="For the reviewers' attention; never block.")
+    priorities: list[Finding] = Field(description="Encouraged parties (优先支持).")
 
 
 class EligibilityCheckIn(RequestBody):
@@ -183,24 +199,23 @@ class EligibilityCheckIn(RequestBody):
     member_org_ids: list[uuid.UUID] = Field(default_factory=list, max_length=20)
 
 
+# A submitted application, with the report it was submitted with. Every key is present: a
+# draft has `eligibility_report` and `submitted_at` null.
+EXAMPLE_APPLICATION_OUT: JsonDict = {
+    **EXAMPLE_APPLICATION,
+    "id": "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3",
+    "listing_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+    "status": "submitted",
+    "eligibility_report": EXAMPLE_ELIGIBLE_REPORT,
+    "submitted_at": "2027-01-08T02:30:00Z",
+    "version": 3,
+    "created_at": "2027-01-06T08:00:00Z",
+    "updated_at": "2027-01-08T02:30:00Z",
+}
+
+
 class ApplicationOut(ResponseBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **EXAMPLE_APPLICATION,
-                    "id": "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3",
-                    "listing_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
-                    "status": "draft",
-                    "eligibility_report": None,
-                    "submitted_at": None,
-                    "version": 1,
-                    "created_at": "2027-01-06T08:00:00Z",
-                    "updated_at": "2027-01-06T08:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_APPLICATION_OUT]})
 
     id: uuid.UUID
     listing_id: uuid.UUID
@@ -209,9 +224,9 @@ class ApplicationOut(ResponseBody):
         description="As of now: submitted reads as under_review once the window has ended."
     )
     lead_budget_share: Share
-    members: list[dict[str, Any]]
-    plan: dict[str, Any]
-    declarations: dict[str, Any]
+    members: list[ApplicationMember]
+    plan: Plan
+    declarations: Declarations
     attachment_ids: list[str]
     eligibility_report: EligibilityReportOut | None
     submitted_at: datetime | None
@@ -221,10 +236,19 @@ class ApplicationOut(ResponseBody):
 
 
 class ApplicationPage(ResponseBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [], "next_cursor": None}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [EXAMPLE_APPLICATION_OUT],
+                    "next_cursor": example_cursor(EXAMPLE_APPLICATION_OUT),
+                }
+            ]
+        }
+    )
 
     items: list[ApplicationOut]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 ApplicationStatusFilter = Literal[

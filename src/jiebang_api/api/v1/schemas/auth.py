@@ -10,8 +10,9 @@ from pydantic import ConfigDict, Field
 from pydantic.config import JsonDict
 
 from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody
-from jiebang_api.auth.password_policy import USERNAME_PATTERN
+from jiebang_api.auth.password_policy import MIN_LENGTH, USERNAME_PATTERN
 from jiebang_api.auth.principal import MembershipRole
+from jiebang_api.auth.roles import Role
 
 EMAIL = r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$"
 
@@ -23,6 +24,25 @@ EXAMPLE_USER: JsonDict = {
     "email": "zhang.wei@example.com",
     "roles": [],
     "affiliation_org_id": None,
+    "is_active": True,
+    "created_at": "2026-11-28T08:00:00Z",
+}
+# An expert: the one kind of account with an affiliation (for conflicts of interest).
+EXAMPLE_EXPERT: JsonDict = {
+    "id": "8c9d0e1f-2a3b-4c4d-9e5f-6a7b8c9d0e1f",
+    "username": "expert.li",
+    "display_name": "李专家",
+    "email": "li@example.com",
+    "roles": ["expert"],
+    "affiliation_org_id": "2c3d4e5f-6071-4b8c-9dae-1f2a3b4c5d6e",
+    "is_active": True,
+    "created_at": "2026-11-28T08:00:00Z",
+}
+EXAMPLE_SERVICE_CLIENT: JsonDict = {
+    "id": "0b5d2a8e-3c1f-4a8b-9e7d-6f5a4b3c2d1e",
+    "client_id": "svc_1a2b3c4d5e6f7a8b",
+    "name": "科技计划管理系统",
+    "roles": ["integration"],
     "is_active": True,
     "created_at": "2026-11-28T08:00:00Z",
 }
@@ -45,7 +65,11 @@ class RegisterIn(RequestBody):
     username: str = Field(
         pattern=USERNAME_PATTERN, description="3–64 letters, digits, `_`, `.`, `-`."
     )
-    password: str = Field(min_length=1, max_length=128, description="At least 10 characters.")
+    password: str = Field(
+        min_length=MIN_LENGTH,
+        max_length=128,
+        description=f"At least {MIN_LENGTH} characters, and not the username.",
+    )
     display_name: str = Field(min_length=1, max_length=100)
     email: str | None = Field(None, max_length=254, pattern=EMAIL)
 
@@ -60,7 +84,7 @@ class UserCreateIn(RegisterIn):
                     "display_name": "李专家",
                     "email": "li@example.com",
                     "roles": ["expert"],
-                    "affiliation_org_id": None,
+                    "affiliation_org_id": EXAMPLE_EXPERT["affiliation_org_id"],
                 }
             ]
         }
@@ -73,13 +97,15 @@ class UserCreateIn(RegisterIn):
 
 
 class UserOut(ResponseBody):
-    model_config = ConfigDict(from_attributes=True, json_schema_extra={"examples": [EXAMPLE_USER]})
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [EXAMPLE_EXPERT]}
+    )
 
     id: uuid.UUID
     username: str
     display_name: str
     email: str | None
-    roles: list[str]
+    roles: list[Role]
     affiliation_org_id: uuid.UUID | None
     is_active: bool
     created_at: datetime
@@ -99,25 +125,13 @@ class ServiceClientIn(RequestBody):
 
 class ServiceClientOut(ResponseBody):
     model_config = ConfigDict(
-        from_attributes=True,
-        json_schema_extra={
-            "examples": [
-                {
-                    "id": "0b5d2a8e-3c1f-4a8b-9e7d-6f5a4b3c2d1e",
-                    "client_id": "svc_1a2b3c4d5e6f7a8b",
-                    "name": "科技计划管理系统",
-                    "roles": ["integration"],
-                    "is_active": True,
-                    "created_at": "2026-11-28T08:00:00Z",
-                }
-            ]
-        },
+        from_attributes=True, json_schema_extra={"examples": [EXAMPLE_SERVICE_CLIENT]}
     )
 
     id: uuid.UUID
     client_id: str
     name: str
-    roles: list[str]
+    roles: list[Role]
     is_active: bool
     created_at: datetime
 
@@ -126,17 +140,7 @@ class ServiceClientCreated(ServiceClientOut):
     model_config = ConfigDict(
         from_attributes=True,
         json_schema_extra={
-            "examples": [
-                {
-                    "id": "0b5d2a8e-3c1f-4a8b-9e7d-6f5a4b3c2d1e",
-                    "client_id": "svc_1a2b3c4d5e6f7a8b",
-                    "client_secret": "shown-once-store-it-safely",
-                    "name": "科技计划管理系统",
-                    "roles": ["integration"],
-                    "is_active": True,
-                    "created_at": "2026-11-28T08:00:00Z",
-                }
-            ]
+            "examples": [{**EXAMPLE_SERVICE_CLIENT, "client_secret": "shown-once-store-it-safely"}]
         },
     )
 
@@ -159,7 +163,14 @@ class MeOut(ResponseBody):
                             "role": "manager",
                         }
                     ],
-                }
+                },
+                {
+                    "kind": "service",
+                    "user": None,
+                    "service_client": EXAMPLE_SERVICE_CLIENT,
+                    "roles": ["integration"],
+                    "memberships": [],
+                },
             ]
         }
     )
@@ -167,7 +178,7 @@ class MeOut(ResponseBody):
     kind: Literal["user", "service"]
     user: UserOut | None
     service_client: ServiceClientOut | None
-    roles: list[str]
+    roles: list[Role]
     memberships: list[MembershipOut]
 
 

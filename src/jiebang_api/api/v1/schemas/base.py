@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import uuid
+from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
+
+from jiebang_api.kit.pagination import Cursor
 
 # Text may not carry NUL characters (PostgreSQL cannot store them; nothing legitimate needs them).
 NO_NUL = r"^[^\x00]*$"
@@ -48,3 +53,11 @@ def _no_default(schema: dict[str, Any]) -> None:
 def optional(**kwargs: Any) -> Any:
     """A PATCH field that may be left out but, when given, may not be null."""
     return Field(default=None, json_schema_extra=_no_default, **kwargs)
+
+
+NEXT_CURSOR = "Pass as `cursor` for the next page; null at the end."
+
+
+def example_cursor(last: JsonDict, key: str = "created_at") -> str:
+    """The `next_cursor` of an example page whose last item is `last`, paged by `key`."""
+    return Cursor(datetime.fromisoformat(str(last[key])), uuid.UUID(str(last["id"]))).encode()

@@ -17,7 +17,14 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
-from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody, optional
+from jiebang_api.api.v1.schemas.base import (
+    NEXT_CURSOR,
+    RequestBody,
+    ResponseBody,
+    example_cursor,
+    optional,
+)
+from jiebang_api.api.v1.schemas.findings import Finding
 from jiebang_api.kit import money
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.workflow import ListingStatus
@@ -71,10 +78,37 @@ EXAMPLE_LISTING: JsonDict = {
     "ip_records": [],
     "attachment_ids": [],
 }
+EXAMPLE_TRANSFER_LISTING: JsonDict = {
+    "kind": "achievement_transfer",
+    "proposer_org_id": "6e5d4c3b-2a19-4087-9f6e-5d4c3b2a1908",
+    "title": "高矫顽力稀土永磁材料晶界扩散技术成果转化",
+    "industry": "新材料",
+    "background": "晶界扩散工艺已完成实验室验证，寻求区内企业实施产业化。",
+    "key_technologies": [{"name": "晶界扩散", "target_metrics": "矫顽力≥25 kOe"}],
+    "transfer_content": "晶界扩散制备高矫顽力钕铁硼磁体的成套工艺。",
+    "transfer_form": "专利实施许可",
+    "time_requirement_months": 18,
+    "total_rd_investment": "8000000.00",
+    "demand_requirements": "提供工艺文件与技术指导。",
+    "supply_requirements": "具备成果转化团队、生产场地和配套资金的区内企业。",
+    "ip_ownership": "专利权归发榜方所有，许可揭榜方实施。",
+    "benefit_sharing": "按产品销售额提成。",
+    "ip_records": [
+        {
+            "kind": "invention_patent",
+            "number": "ZL202110123456.7",
+            "title": "一种高矫顽力钕铁硼磁体的制备方法",
+            "holder": "内蒙古某某大学",
+        }
+    ],
+    "attachment_ids": [],
+}
 
 
 class ListingIn(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_LISTING]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [EXAMPLE_LISTING, EXAMPLE_TRANSFER_LISTING]}
+    )
 
     kind: ListingKind
     proposer_org_id: uuid.UUID | None = Field(None, description="Null only for emergency.")
@@ -126,35 +160,27 @@ class ListingPatch(RequestBody):
         return values
 
 
-class FindingOut(ResponseBody):
-    rule: str | None
-    article: str | None
-    field: str | None
-    message: dict[str, str]
+# A published listing: every key present, none null (a draft has the four instants null; a
+# technology breakthrough has `transfer_content` and `transfer_form` null).
+EXAMPLE_LISTING_OUT: JsonDict = {
+    **EXAMPLE_TRANSFER_LISTING,
+    "id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+    "code": "JB-2026-AT-0001",
+    "status": "published",
+    "allowed_actions": ["close", "cancel"],
+    "confirmed_at": "2026-12-18T06:00:00Z",
+    "application_opens_at": "2027-01-05T01:00:00Z",
+    "application_closes_at": "2027-02-05T09:00:00Z",
+    "published_at": "2027-01-04T02:00:00Z",
+    "eligibility_warnings": [],
+    "version": 7,
+    "created_at": "2026-11-28T08:00:00Z",
+    "updated_at": "2027-01-04T02:00:00Z",
+}
 
 
 class ListingOut(ResponseBody):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    **EXAMPLE_LISTING,
-                    "id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
-                    "code": "JB-2026-TB-0001",
-                    "status": "draft",
-                    "allowed_actions": ["submit", "withdraw", "cancel"],
-                    "confirmed_at": None,
-                    "application_opens_at": None,
-                    "application_closes_at": None,
-                    "published_at": None,
-                    "eligibility_warnings": [],
-                    "version": 1,
-                    "created_at": "2026-11-28T08:00:00Z",
-                    "updated_at": "2026-11-28T08:00:00Z",
-                }
-            ]
-        }
-    )
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_LISTING_OUT]})
 
     id: uuid.UUID
     code: str = Field(description="JB-{year}-{TB|AT|EM}-{seq}")
@@ -165,7 +191,7 @@ class ListingOut(ResponseBody):
     title: str
     industry: str | None
     background: str | None
-    key_technologies: list[dict[str, Any]]
+    key_technologies: list[KeyTechnology]
     transfer_content: str | None
     transfer_form: str | None
     time_requirement_months: int | None
@@ -174,23 +200,35 @@ class ListingOut(ResponseBody):
     supply_requirements: str | None
     ip_ownership: str | None
     benefit_sharing: str | None
-    ip_records: list[dict[str, Any]]
+    ip_records: list[IpRecord]
     attachment_ids: list[str]
     confirmed_at: datetime | None
     application_opens_at: datetime | None
     application_closes_at: datetime | None
     published_at: datetime | None
-    eligibility_warnings: list[FindingOut]
+    eligibility_warnings: list[Finding] = Field(
+        description="What the submission check found for the reviewers' attention (it never "
+        "blocks); empty before submission."
+    )
     version: int
     created_at: datetime
     updated_at: datetime
 
 
 class ListingPage(ResponseBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [], "next_cursor": None}]})
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [EXAMPLE_LISTING_OUT],
+                    "next_cursor": example_cursor(EXAMPLE_LISTING_OUT),
+                }
+            ]
+        }
+    )
 
     items: list[ListingOut]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class ScreenIn(RequestBody):
@@ -275,31 +313,34 @@ class PublishIn(RequestBody):
     application_closes_at: AwareDatetime
 
 
+# The public view of EXAMPLE_LISTING_OUT.
 EXAMPLE_PUBLIC: JsonDict = {
-    "id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
-    "code": "JB-2026-TB-0001",
-    "kind": "tech_breakthrough",
-    "status": "published",
-    "proposer": {
-        "id": "9d1f0c7e-2b3a-4c5d-8e9f-0a1b2c3d4e5f",
-        "name": "内蒙古某某稀土新材料有限公司",
+    **{
+        name: EXAMPLE_LISTING_OUT[name]
+        for name in (
+            "id",
+            "code",
+            "kind",
+            "status",
+            "title",
+            "industry",
+            "background",
+            "key_technologies",
+            "transfer_content",
+            "transfer_form",
+            "time_requirement_months",
+            "total_rd_investment",
+            "demand_requirements",
+            "supply_requirements",
+            "ip_ownership",
+            "benefit_sharing",
+            "ip_records",
+            "application_opens_at",
+            "application_closes_at",
+            "published_at",
+        )
     },
-    "title": "稀土永磁材料高矫顽力制备关键技术",
-    "industry": "新材料",
-    "background": "企业现有产品矫顽力不足，制约高端电机应用。",
-    "key_technologies": [{"name": "晶界扩散", "target_metrics": "矫顽力≥25 kOe"}],
-    "transfer_content": None,
-    "transfer_form": None,
-    "time_requirement_months": 24,
-    "total_rd_investment": "15000000.00",
-    "demand_requirements": "提供中试线与测试条件。",
-    "supply_requirements": "具备稀土永磁研发团队。",
-    "ip_ownership": "新产生知识产权归双方共有。",
-    "benefit_sharing": "按投入比例分享收益。",
-    "ip_records": [],
-    "application_opens_at": "2027-01-05T01:00:00Z",
-    "application_closes_at": "2027-02-05T09:00:00Z",
-    "published_at": "2027-01-04T02:00:00Z",
+    "proposer": {"id": EXAMPLE_TRANSFER_LISTING["proposer_org_id"], "name": "内蒙古某某大学"},
 }
 
 
@@ -321,7 +362,7 @@ class PublicListingOut(ResponseBody):
     title: str
     industry: str | None
     background: str | None
-    key_technologies: list[dict[str, Any]]
+    key_technologies: list[KeyTechnology]
     transfer_content: str | None
     transfer_form: str | None
     time_requirement_months: int | None
@@ -330,7 +371,7 @@ class PublicListingOut(ResponseBody):
     supply_requirements: str | None
     ip_ownership: str | None
     benefit_sharing: str | None
-    ip_records: list[dict[str, Any]]
+    ip_records: list[IpRecord]
     application_opens_at: datetime | None
     application_closes_at: datetime | None
     published_at: datetime | None
@@ -338,8 +379,15 @@ class PublicListingOut(ResponseBody):
 
 class PublicListingPage(ResponseBody):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [{"items": [EXAMPLE_PUBLIC], "next_cursor": None}]}
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [EXAMPLE_PUBLIC],
+                    "next_cursor": example_cursor(EXAMPLE_PUBLIC, key="published_at"),
+                }
+            ]
+        }
     )
 
     items: list[PublicListingOut]
-    next_cursor: str | None
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

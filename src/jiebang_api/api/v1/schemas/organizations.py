@@ -9,7 +9,13 @@ from typing import Any
 from pydantic import ConfigDict, Field, StrictBool
 from pydantic.config import JsonDict
 
-from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody, optional
+from jiebang_api.api.v1.schemas.base import (
+    NEXT_CURSOR,
+    RequestBody,
+    ResponseBody,
+    example_cursor,
+    optional,
+)
 from jiebang_api.auth.principal import MembershipRole
 from jiebang_api.organizations.credit import CreditRecordKind
 from jiebang_api.organizations.enums import OrganizationType
@@ -25,7 +31,7 @@ EXAMPLE_ORG: JsonDict = {
     "high_tech": True,
     "partner_4_8_n": False,
     "strategic_agreement": False,
-    "parent_org_id": None,
+    "parent_org_id": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
 }
 
 
@@ -35,14 +41,14 @@ EXAMPLE_ORG_OUT: JsonDict = {
     "region_code": "150000",
     "in_region": True,
     "verification": {
-        "verified": False,
-        "verified_flags": [],
-        "verified_at": None,
-        "verified_by": None,
+        "verified": True,
+        "verified_flags": ["independent_legal_person", "pays_tax_in_region", "high_tech"],
+        "verified_at": "2026-11-30T03:00:00Z",
+        "verified_by": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",
     },
-    "version": 1,
+    "version": 2,
     "created_at": "2026-11-28T08:00:00Z",
-    "updated_at": "2026-11-28T08:00:00Z",
+    "updated_at": "2026-11-30T03:00:00Z",
 }
 EXAMPLE_MEMBER: JsonDict = {
     "user_id": "4f8e1c8a-7a55-4d5b-9a43-2f0d8e1b6c11",
@@ -57,12 +63,12 @@ EXAMPLE_CREDIT_IN: JsonDict = {
     "ends_on": "2028-12-31",
     "source": "信用中国（内蒙古）",
     "reference": "内信〔2026〕12号",
+    "note": "列入严重失信主体名单，期限三年。",
 }
 EXAMPLE_CREDIT_OUT: JsonDict = {
     **EXAMPLE_CREDIT_IN,
     "id": "6a7b8c9d-0e1f-4a2b-8c3d-4e5f6a7b8c9d",
     "organization_id": "9d1f0c7e-2b3a-4c5d-8e9f-0a1b2c3d4e5f",
-    "note": None,
     "created_at": "2026-11-28T08:00:00Z",
 }
 EXAMPLE_FIELD_CHANGE: JsonDict = {"old": False, "new": True}
@@ -163,16 +169,14 @@ class OrganizationPage(ResponseBody):
             "examples": [
                 {
                     "items": [EXAMPLE_ORG_OUT],
-                    "next_cursor": None,
+                    "next_cursor": example_cursor(EXAMPLE_ORG_OUT),
                 }
             ]
         }
     )
 
     items: list[OrganizationOut]
-    next_cursor: str | None = Field(
-        description="Pass as `cursor` for the next page; null at the end."
-    )
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
 
 
 class VerifyIn(RequestBody):
@@ -188,7 +192,7 @@ class VerifyIn(RequestBody):
     )
 
 
-class MemberIn(RequestBody):
+class OrganizationMemberIn(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"username": "li.na", "role": "member"}]}
     )

@@ -33,7 +33,7 @@ Ratio = Annotated[
 
 EXAMPLE_POLICY: JsonDict = {
     "name": "内蒙古自治区科技计划“揭榜挂帅”实施办法",
-    "document_reference": None,
+    "document_reference": "内科发〔2022〕××号",
     "effective_on": "2023-01-01",
     "agreement_min_ratio": "0.3000",
     "subsidy_max_ratio": "0.3000",
@@ -41,7 +41,7 @@ EXAMPLE_POLICY: JsonDict = {
     "tech_breakthrough_max_months": 36,
     "achievement_transfer_max_months": 24,
     "publicity_working_days": 5,
-    "note": None,
+    "note": "自2023年1月1日起施行。",
 }
 
 
