@@ -1,5 +1,6 @@
 """Every response the suite's HTTP clients receive is held to the committed contract: a
-problem document must validate against `Problem`, and a header the service sends
+problem document must validate against `Problem` and its status and `code` must be among those
+the operation documents, and a header the service sends
 (`X-Request-ID`, `ETag`, `Location`, `Retry-After`, `WWW-Authenticate`) must be declared on
 that operation's response for that status. Responses to paths the contract does not name
 (a deliberate 404, say) are not checked."""
@@ -78,8 +79,22 @@ def check(response: httpx.Response) -> list[str]:
             if name in response.headers and name not in declared
         ]
     if response.headers.get("content-type", "").startswith("application/problem+json"):
+        body = response.json()
         broken += [
             f"{where}: problem document: {error.message}"
-            for error in _problem_validator().iter_errors(response.json())
+            for error in _problem_validator().iter_errors(body)
         ]
+        if documented is None:
+            broken.append(f"{where}: status not documented ({body.get('code')})")
+        elif body.get("code") not in documented_codes(documented):
+            broken.append(f"{where}: code {body.get('code')} not documented")
     return broken
+
+
+def documented_codes(response: dict[str, Any]) -> set[str]:
+    """The problem codes a documented response names in its examples."""
+    media = response.get("content", {}).get("application/problem+json", {})
+    examples = [e.get("value", {}) for e in (media.get("examples") or {}).values()]
+    if "example" in media:
+        examples.append(media["example"])
+    return {example.get("code") for example in examples}

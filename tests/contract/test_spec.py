@@ -15,6 +15,8 @@ from fastapi import FastAPI
 from openapi_spec_validator import validate
 
 from jiebang_api.api.openapi import build, to_yaml
+from jiebang_api.listings import workflow
+from jiebang_api.listings.workflow import ListingStatus
 from jiebang_api.main import create_app
 from jiebang_api.settings import Settings
 
@@ -108,6 +110,19 @@ def test_every_parameter_enum_and_security_is_spelled_out(document: dict[str, An
     for name in ("ListingStatus", "ApplicationStatus", "OrganizationType", "ErrorCode"):
         schema = document["components"]["schemas"][name]
         assert all(f"`{value}`" in schema["description"] for value in schema["enum"]), name
+
+
+def test_allowed_actions_name_real_operations(document: dict[str, Any]) -> None:
+    every = set()
+    for machine in (workflow.ORDINARY, workflow.EMERGENCY):
+        for state in ListingStatus:
+            every |= set(machine.allowed_operations(state))
+    assert {"screen", "assessments"} <= every
+    assert not {"screen_pass", "screen_fail", "assess"} & every
+    for operation in every:
+        assert "post" in document["paths"][f"/api/v1/listings/{{listing_id}}/{operation}"]
+    declared = document["components"]["schemas"]["ListingOut"]["properties"]["allowed_actions"]
+    assert set(declared["items"]["enum"]) == every
 
 
 async def test_served_documents_equal_the_committed_one(client: httpx.AsyncClient) -> None:

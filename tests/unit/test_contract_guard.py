@@ -41,13 +41,23 @@ def test_an_undeclared_header_is_caught() -> None:
 
 def test_a_problem_missing_its_code_is_caught() -> None:
     body = {k: v for k, v in PROBLEM.items() if k != "code"}
-    (broken,) = contract_guard.check(response(404, body))
-    assert "'code' is a required property" in broken
+    broken = contract_guard.check(response(404, body))
+    assert any("'code' is a required property" in line for line in broken), broken
 
 
 def test_an_unknown_code_is_caught() -> None:
-    (broken,) = contract_guard.check(response(404, {**PROBLEM, "code": "NOPE"}))
-    assert "NOPE" in broken
+    broken = contract_guard.check(response(404, {**PROBLEM, "code": "NOPE"}))
+    assert any("'NOPE' is not one of" in line for line in broken), broken
+
+
+def test_a_code_the_operation_does_not_document_is_caught() -> None:
+    broken = contract_guard.check(response(404, {**PROBLEM, "code": "FORBIDDEN"}))
+    assert broken == ["GET /api/v1/listings/{listing_id} → 404: code FORBIDDEN not documented"]
+
+
+def test_a_status_the_operation_does_not_document_is_caught() -> None:
+    broken = contract_guard.check(response(409, {**PROBLEM, "status": 409, "code": "CONFLICT"}))
+    assert broken == ["GET /api/v1/listings/{listing_id} → 409: status not documented (CONFLICT)"]
 
 
 def test_paths_outside_the_contract_are_not_checked() -> None:

@@ -159,3 +159,14 @@ def test_empty_machine_allows_nothing() -> None:
     assert machine.states() == set()
     with pytest.raises(InvalidTransition, match="Allowed actions: —"):
         machine.next_state(Door.OPEN, DoorAction.CLOSE)
+
+
+def test_operations_name_actions_once_and_errors_name_operations() -> None:
+    named = StateMachine(
+        "door", TABLE, operations={DoorAction.OPEN: "handle", DoorAction.LOCK: "handle"}
+    )
+    assert named.allowed_operations(Door.CLOSED) == ["handle", "smash_it"]
+    assert named.allowed_operations(Door.BROKEN) == []
+    with pytest.raises(InvalidTransition) as caught:
+        named.next_state(Door.CLOSED, DoorAction.CLOSE)
+    assert caught.value.allowed == ("handle", "smash_it")

@@ -332,27 +332,53 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(Exception, _unhandled)
 
 
-def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI `responses` entries for the given error statuses (problem+json, with examples)."""
+# The status each specific code is answered with (the others: CODE_OF_STATUS, reversed).
+STATUS_OF_CODE: dict[ErrorCode, int] = {
+    ErrorCode.INVALID_TRANSITION: 409,
+    ErrorCode.WINDOW_CLOSED: 409,
+    ErrorCode.RULE_VIOLATION: 422,
+    ErrorCode.ELIGIBILITY_FAILED: 422,
+    **{code: status for status, code in CODE_OF_STATUS.items()},
+}
+
+
+def _example(status: int, code: ErrorCode) -> dict[str, Any]:
+    title = label_of(code)
+    return {
+        "summary": f"{code.value}: {title.zh} / {title.en}",
+        "value": {
+            "type": f"urn:jiebang:problem:{code.value.lower().replace('_', '-')}",
+            "title": title.zh,
+            "status": status,
+            "detail": title.zh,
+            "instance": "/api/v1/...",
+            "code": code.value,
+            "violations": [],
+            "request_id": "7f1c0e9a2b3d4c5e",
+        },
+    }
+
+
+def problems(*answers: int | ErrorCode) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI `responses` entries for the problems an operation answers, with one example
+    per code: a status stands for its general code (404 → NOT_FOUND), a code for itself
+    under its status (INVALID_TRANSITION → 409). Name the general code's status too when an
+    operation answers both (`409, ErrorCode.WINDOW_CLOSED`)."""
+    codes: dict[int, list[ErrorCode]] = {}
+    for answer in answers:
+        if isinstance(answer, ErrorCode):
+            codes.setdefault(STATUS_OF_CODE[answer], []).append(answer)
+        else:
+            codes.setdefault(answer, []).insert(0, CODE_OF_STATUS[answer])
     responses: dict[int | str, dict[str, Any]] = {}
-    for status in statuses:
-        code = CODE_OF_STATUS[status]
-        title = label_of(code)
+    for status in sorted(codes):
+        listed = ", ".join(f"`{code.value}`" for code in codes[status])
         responses[status] = {
-            "description": f"{HTTPStatus(status).phrase} — {title.zh} / {title.en}",
+            "description": f"{HTTPStatus(status).phrase}: {listed}",
             "content": {
                 PROBLEM_MEDIA_TYPE: {
                     "schema": {"$ref": "#/components/schemas/Problem"},
-                    "example": {
-                        "type": f"urn:jiebang:problem:{code.value.lower().replace('_', '-')}",
-                        "title": title.zh,
-                        "status": status,
-                        "detail": title.zh,
-                        "instance": "/api/v1/...",
-                        "code": code.value,
-                        "violations": [],
-                        "request_id": "7f1c0e9a2b3d4c5e",
-                    },
+                    "examples": {code.value: _example(status, code) for code in codes[status]},
                 }
             },
         }

@@ -15,13 +15,28 @@ A = TypeVar("A", bound=StrEnum)
 class StateMachine(Generic[S, A]):
     """`(state, action) -> next state`; anything not in the table is an invalid transition."""
 
-    def __init__(self, aggregate: str, transitions: Mapping[tuple[S, A], S]) -> None:
+    def __init__(
+        self,
+        aggregate: str,
+        transitions: Mapping[tuple[S, A], S],
+        *,
+        operations: Mapping[A, str] | None = None,
+    ) -> None:
+        """`operations` names the API operation of an action where the two differ (several
+        actions may share one, e.g. `screen_pass` and `screen_fail` are `screen`)."""
         self.aggregate = aggregate
         self._transitions = dict(transitions)
+        self._operations = dict(operations or {})
 
     def allowed_actions(self, state: S) -> list[A]:
         """Actions the table allows from `state`, in table order."""
         return [action for (source, action) in self._transitions if source == state]
+
+    def allowed_operations(self, state: S) -> list[str]:
+        """The operations a client may call from `state`: the allowed actions by their
+        operation names, each once, in table order."""
+        names = (self._operations.get(a, a.value) for a in self.allowed_actions(state))
+        return list(dict.fromkeys(names))
 
     def can(self, state: S, action: A) -> bool:
         return (state, action) in self._transitions
@@ -35,7 +50,7 @@ class StateMachine(Generic[S, A]):
                 aggregate=self.aggregate,
                 state=state.value,
                 action=action.value,
-                allowed=[a.value for a in self.allowed_actions(state)],
+                allowed=self.allowed_operations(state),
             ) from None
 
     def states(self) -> set[S]:

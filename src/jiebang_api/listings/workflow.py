@@ -121,8 +121,10 @@ _EMERGENCY_SHORTCUTS = {
     (S.APPROVED, A.PUBLISH): S.PUBLISHED,
 }
 
-ORDINARY = StateMachine("listing", _COMMON)
-EMERGENCY = StateMachine("listing", {**_COMMON, **_EMERGENCY_SHORTCUTS})
+# The API operation of each action whose name differs: POST /listings/{id}/{operation}.
+OPERATIONS = {A.SCREEN_PASS: "screen", A.SCREEN_FAIL: "screen", A.ASSESS: "assessments"}
+ORDINARY = StateMachine("listing", _COMMON, operations=OPERATIONS)
+EMERGENCY = StateMachine("listing", {**_COMMON, **_EMERGENCY_SHORTCUTS}, operations=OPERATIONS)
 
 # Steps an emergency shortcut skips, recorded in the audit trail.
 SKIPPED_BY_SHORTCUT = {

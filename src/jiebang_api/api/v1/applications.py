@@ -22,10 +22,13 @@ from jiebang_api.api.v1.schemas.applications import (
 )
 from jiebang_api.api.v1.schemas.listings import EmptyIn
 from jiebang_api.applications import service as applications_service
+from jiebang_api.kit.errors import ErrorCode
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.models import Application, Listing
 
 router = APIRouter(tags=["applications"])
+INVALID_TRANSITION = ErrorCode.INVALID_TRANSITION
+SUBMIT_REFUSALS = (INVALID_TRANSITION, ErrorCode.WINDOW_CLOSED, ErrorCode.ELIGIBILITY_FAILED)
 
 
 def application_out(app: Application, listing: Listing, now: datetime) -> ApplicationOut:
@@ -179,7 +182,7 @@ async def update_application(
     description="Inside the listing's window only (409 `WINDOW_CLOSED` otherwise, R-LIST-WINDOW). "
     "Runs the eligibility engine (Art. 4–8, 15): any violation answers 422 "
     "`ELIGIBILITY_FAILED` listing all of them; the report is kept on the application.",
-    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 412, 422, *SUBMIT_REFUSALS)},
 )
 async def submit_application(
     application_id: ApplicationId,
@@ -205,7 +208,7 @@ async def submit_application(
     response_model=ApplicationOut,
     summary="Withdraw an application",
     description="Before the listing's window closes.",
-    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 412, 422, INVALID_TRANSITION)},
 )
 async def withdraw_application(
     application_id: ApplicationId,

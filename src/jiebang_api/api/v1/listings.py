@@ -29,6 +29,7 @@ from jiebang_api.api.v1.schemas.listings import (
     ScreenIn,
 )
 from jiebang_api.api.v1.schemas.organizations import AuditEntryOut, HistoryOut
+from jiebang_api.kit.errors import ErrorCode
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.listings import access as listings_access
 from jiebang_api.listings import service as listings_service
@@ -49,7 +50,7 @@ def listing_out(listing: Listing, now: datetime) -> ListingOut:
         {
             **columns,
             "status": current,
-            "allowed_actions": [a.value for a in machine.allowed_actions(current)],
+            "allowed_actions": machine.allowed_operations(current),
             "eligibility_warnings": [Finding(**w) for w in listing.eligibility_warnings],
         }
     )
@@ -171,7 +172,7 @@ async def update_listing(
     summary="Add an assessment opinion (department)",
     description="Records one assessment (论证) opinion while the listing is under assessment "
     "(Art. 9 (2)). Approval needs at least one.",
-    responses=problems(401, 403, 404, 409, 422),
+    responses=problems(401, 403, 404, 422, ErrorCode.INVALID_TRANSITION),
 )
 async def add_assessment(
     listing_id: ListingId,
@@ -218,7 +219,12 @@ Handler = Callable[..., Awaitable[Listing]]
 
 
 def _transition(
-    action: str, body_model: type[Any], summary: str, description: str, call: Callable[..., Any]
+    action: str,
+    body_model: type[Any],
+    summary: str,
+    description: str,
+    call: Callable[..., Any],
+    *refusals: int | ErrorCode,
 ) -> None:
     """Register `POST /listings/{id}/{action}`: one workflow step, returning the listing."""
 
@@ -251,7 +257,10 @@ def _transition(
         summary=summary,
         description=description + " Answers 409 `INVALID_TRANSITION` naming the allowed "
         "actions when the listing's state does not allow this one.",
-        responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
+        responses={
+            200: {"headers": ETAG},
+            **problems(401, 403, 404, 412, 422, ErrorCode.INVALID_TRANSITION, *refusals),
+        },
     )
 
 
@@ -279,6 +288,7 @@ _transition(
     "R-ELIG-AT-PROPOSER-TYPE, R-ELIG-AT-OWN-IP, R-ELIG-NO-DISHONESTY); every violation "
     "is listed in a 422 `ELIGIBILITY_FAILED`. Warnings are kept on the listing.",
     listings_service.submit,
+    ErrorCode.ELIGIBILITY_FAILED,
 )
 _transition(
     "screen",
@@ -293,8 +303,10 @@ _transition(
     EmptyIn,
     "Approve a listing (department)",
     "After at least one assessment opinion. An emergency draft may be approved "
-    "directly (R-WF-EM-SIMPLIFIED; the skipped steps are recorded).",
+    "directly (R-WF-EM-SIMPLIFIED; the skipped steps are recorded); without an opinion "
+    "it answers 409 `CONFLICT`.",
     listings_service.approve,
+    409,
 )
 _transition(
     "reject",
@@ -323,8 +335,10 @@ _transition(
     PublishIn,
     "Publish a listing (department)",
     "Opens the application window (R-LIST-WINDOW: it must close after it opens and in "
-    "the future). Needs the proposer's confirmation, except for emergency listings.",
+    "the future; else 422 `RULE_VIOLATION`). Needs the proposer's confirmation, except "
+    "for emergency listings.",
     _publish,
+    ErrorCode.RULE_VIOLATION,
 )
 _transition(
     "close",

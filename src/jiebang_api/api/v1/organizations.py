@@ -25,6 +25,7 @@ from jiebang_api.api.v1.schemas.organizations import (
     OrganizationPatch,
     VerifyIn,
 )
+from jiebang_api.kit.errors import ErrorCode
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.models import Organization
 from jiebang_api.organizations import service as organizations_service
@@ -58,7 +59,10 @@ def _member(member: Member) -> MemberOut:
     description="The caller becomes its manager. The USCC is checked (R-ORG-USCC): 18 "
     "characters, valid check digit; its region code gives `in_region`. Flags are self-declared "
     "until the department verifies them. A USCC already registered answers 409.",
-    responses={201: {"headers": {**ETAG, **LOCATION}}, **problems(401, 403, 409, 422)},
+    responses={
+        201: {"headers": {**ETAG, **LOCATION}},
+        **problems(401, 403, 409, 422, ErrorCode.RULE_VIOLATION),
+    },
 )
 async def create_organization(
     body: OrganizationIn,
@@ -129,7 +133,10 @@ async def read_organization(
     "name, USCC or type loses the organisation's. Setting `parent_org_id` to the organisation "
     "itself or one of its subsidiaries answers 409. Send `If-Match` with the `ETag` you read: "
     "a stale one answers 412.",
-    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 412, 422)},
+    responses={
+        200: {"headers": ETAG},
+        **problems(401, 403, 404, 409, 412, 422, ErrorCode.RULE_VIOLATION),
+    },
 )
 async def update_organization(
     organization_id: OrganizationId,

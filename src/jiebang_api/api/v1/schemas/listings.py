@@ -179,6 +179,21 @@ EXAMPLE_LISTING_OUT: JsonDict = {
 }
 
 
+ListingOperation = Literal[
+    "submit",
+    "screen",
+    "assessments",
+    "approve",
+    "reject",
+    "return",
+    "confirm",
+    "publish",
+    "close",
+    "withdraw",
+    "cancel",
+]
+
+
 class ListingOut(ResponseBody):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_LISTING_OUT]})
 
@@ -186,7 +201,11 @@ class ListingOut(ResponseBody):
     code: str = Field(description="JB-{year}-{TB|AT|EM}-{seq}")
     kind: ListingKind
     status: ListingStatus = Field(description="As of now: an ended window reads as closed.")
-    allowed_actions: list[str] = Field(description="Workflow actions the state allows.")
+    allowed_actions: list[ListingOperation] = Field(
+        description="What the state allows next, each the last path segment of its operation: "
+        "`POST /api/v1/listings/{listing_id}/{action}`. Whether the caller may take it is "
+        "a matter of role."
+    )
     proposer_org_id: uuid.UUID | None
     title: str
     industry: str | None
