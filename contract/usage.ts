@@ -51,12 +51,12 @@ function nextPageQuery(page: PublicListingPage): PublicListingsQuery {
 
 function canApply(listing: ListingOut, now: Date): boolean {
   const closes = listing.application_closes_at;
-  return (
-    listing.status === "published" &&
-    closes !== null &&
-    new Date(closes) > now &&
-    listing.allowed_actions.includes("apply")
-  );
+  return listing.status === "published" && closes !== null && new Date(closes) > now;
+}
+
+// Each allowed action is the last path segment of its operation: POST /listings/{id}/{action}.
+function actionPaths(listing: ListingOut): string[] {
+  return listing.allowed_actions.map((action) => `/api/v1/listings/${listing.id}/${action}`);
 }
 
 function listingSummary(listing: ListingOut): string {
@@ -119,8 +119,11 @@ const badCode: Problem["code"] = "TEAPOT";
 const noLead: ApplicationBody = { lead_budget_share: "100.00" };
 // @ts-expect-error budget shares are decimal strings
 const numericShare: ApplicationMember = { org_id: "x", role: "y", budget_share: 30 };
+// @ts-expect-error allowed actions name real operations only
+const badAction: ListingOut["allowed_actions"][number] = "apply";
 
 export {
+  actionPaths,
   applicationSummary,
   canApply,
   catalogue,
@@ -136,4 +139,5 @@ export {
   badCode,
   noLead,
   numericShare,
+  badAction,
 };
