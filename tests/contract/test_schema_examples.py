@@ -13,9 +13,10 @@ import pytest
 import yaml
 from jsonschema import Draft202012Validator
 
+from jiebang_api.api.findings import Finding
 from jiebang_api.api.v1.schemas import declared_examples, schema_classes
 from jiebang_api.api.v1.schemas.base import RequestBody
-from jiebang_api.api.v1.schemas.findings import Finding
+from jiebang_api.kit.context import language_var
 
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.yaml"
 DOCUMENT: dict[str, Any] = yaml.safe_load(COMMITTED.read_text(encoding="utf-8"))
@@ -309,10 +310,17 @@ def test_a_finding_reads_both_stored_shapes_into_one() -> None:
         "article": "第五条（一）",
         "org_id": None,
         "field": "proposer",
+        "message": "发榜方一般应为高新技术企业。",  # Chinese outside a request
         "message_zh": "发榜方一般应为高新技术企业。",
         "message_en": "Generally a high-tech firm.",
     }
     assert Finding(**listing_warning).message_en == "Generally a high-tech firm."
-    assert Finding.model_validate(application_finding).model_dump(mode="json") == (
-        application_finding
-    )
+    assert Finding.model_validate(application_finding).model_dump(mode="json") == {
+        **application_finding,
+        "message": "优先支持。",
+    }
+    token = language_var.set("en")
+    try:
+        assert Finding.model_validate(application_finding).message == "An encouraged applicant."
+    finally:
+        language_var.reset(token)

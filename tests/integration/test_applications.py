@@ -109,7 +109,7 @@ async def submit(client: httpx.AsyncClient, s: Scene, application_id: str) -> ht
 async def test_an_eligible_application_is_submitted_with_its_report(
     client: httpx.AsyncClient, app: FastAPI, sessions: Sessions
 ) -> None:
-    s = await scene(app, sessions, partner_4_8_n=True)
+    s = await scene(app, sessions, strategic_agreement=True, verified_flags=["strategic_agreement"])
     created = await draft(client, s)
     assert created["status"] == "draft"
     submitted = await submit(client, s, created["id"])
@@ -117,7 +117,76 @@ async def test_an_eligible_application_is_submitted_with_its_report(
     assert submitted.json()["status"] == "submitted"
     report = submitted.json()["eligibility_report"]
     assert report["eligible"] is True
-    assert [p["rule"] for p in report["priorities"]] == ["R-ELIG-PRIORITY"]
+    assert [(p["rule"], p["article"]) for p in report["priorities"]] == [
+        ("R-ELIG-PRIORITY", "第六条（三）")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "applicant_type", "flags", "priority"),
+    [
+        # 第六条（三）: strategic agreements with the regional government, on technology
+        # breakthroughs only; being a 4+8+N partner is an eligibility ground, not this flag.
+        ("tech_breakthrough", "university", {"partner_4_8_n": True}, False),
+        ("tech_breakthrough", "university", {"strategic_agreement": True}, True),
+        ("achievement_transfer", "enterprise", {"strategic_agreement": True}, False),
+    ],
+)
+async def test_priority_is_for_strategic_agreements_on_tech_breakthroughs(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    sessions: Sessions,
+    kind: str,
+    applicant_type: str,
+    flags: dict[str, bool],
+    priority: bool,
+) -> None:
+    s = await scene(
+        app, sessions, kind=kind, applicant_type=applicant_type, verified_flags=list(flags), **flags
+    )
+    submitted = await submit(client, s, (await draft(client, s))["id"])
+    assert submitted.status_code == 200, submitted.text
+    priorities = submitted.json()["eligibility_report"]["priorities"]
+    assert bool(priorities) is priority
+    dry_run = await client.post(
+        "/api/v1/eligibility/check",
+        json={"listing_id": s.listing_id, "lead_org_id": str(s.applicant.id)},
+        headers=s.headers,
+    )
+    assert dry_run.status_code == 200, dry_run.text
+    assert bool(dry_run.json()["priorities"]) is priority
+
+
+@pytest.mark.parametrize("kind", ["achievement_transfer", "emergency"])
+async def test_an_application_without_a_plan_is_refused_citing_article_9_4(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, kind: str
+) -> None:
+    """第九条（四）: whoever applies submits an implementation plan, whatever the kind."""
+    if kind == "emergency":
+        s = await scene(app, sessions, applicant_type="enterprise")
+        emergency = await create_published_listing(sessions, None, kind="emergency")
+        s.listing_id = str(emergency.id)
+    else:
+        s = await scene(app, sessions, kind=kind, applicant_type="enterprise")
+    created = await draft(client, s, plan={})
+    refused = await submit(client, s, created["id"])
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert problem["code"] == "ELIGIBILITY_FAILED"
+    cited = {(v["rule"], v["article"]) for v in problem["violations"]}
+    assert cited == {("R-APP-PLAN", "第九条（四）")}
+    assert {v["field"] for v in problem["violations"]} == {
+        "plan.approach",
+        "plan.milestones",
+        "plan.budget_total",
+        "plan.team",
+    }
+    with_plan = await client.patch(
+        f"/api/v1/applications/{created['id']}", json={"plan": PLAN}, headers=s.headers
+    )
+    assert with_plan.status_code == 200, with_plan.text
+    accepted = await submit(client, s, created["id"])
+    assert accepted.status_code == 200, accepted.text
 
 
 async def test_a_subsidiary_of_the_proposer_is_refused_citing_article_4(

@@ -489,6 +489,7 @@ async def _create_listing(world: World) -> Call:
 PLAN = {
     "approach": "技术路线",
     "milestones": [{"title": "中试", "due_month": 12, "deliverable": "报告"}],
+    "budget_total": "1000000.00",  # R-APP-PLAN: a plan has its budget
     "team": [{"name": "王工", "title": "教授", "role": "负责人"}],
 }
 

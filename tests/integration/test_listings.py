@@ -37,6 +37,17 @@ def listing_body(org_id: Any, **overrides: Any) -> dict[str, Any]:
     }
 
 
+# What an achievement transfer states besides the common text: 第九条（一） (content and form),
+# 第七条（一） (application direction, industrial effect), 第七条（三） (service team).
+TRANSFER_TEXT = {
+    "transfer_content": "专利许可",
+    "transfer_form": "许可",
+    "application_direction": "新能源汽车驱动电机",
+    "industrial_effect": "带动稀土永磁产业升级",
+    "transfer_service": "学校技术转移中心团队",
+}
+
+
 def window(days: int = 30) -> dict[str, str]:
     now = datetime.now(UTC)
     return {
@@ -233,9 +244,8 @@ async def test_achievement_transfer_needs_the_proposers_own_ip(
     body = listing_body(
         uni.id,
         kind="achievement_transfer",
-        transfer_content="专利许可",
-        transfer_form="许可",
         ip_records=[ip],
+        **TRANSFER_TEXT,
     )
     lid = (await client.post(LISTINGS, json=body, headers=headers)).json()["id"]
     refused = await step(client, lid, "submit", headers, expect=422)
@@ -267,6 +277,102 @@ async def test_emergency_listings_skip_steps_on_record(
         if e["data"].get("rule") == "R-WF-EM-SIMPLIFIED"
     ]
     assert skipped == [["submit", "screen", "assess"], ["confirm"]]
+
+
+def cited(problem: dict[str, Any]) -> set[tuple[str, str, str]]:
+    return {(v["rule"], v["article"], v["field"]) for v in problem["violations"]}
+
+
+async def test_an_emergency_listing_with_only_a_title_cannot_be_published(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """第九条: the emergency procedure may be simplified, its listing's content may not: the
+    shortcut draft → approved → published still meets R-LIST-FIELDS (第九条（一）)."""
+    created = await client.post(
+        LISTINGS,
+        json={"kind": "emergency", "proposer_org_id": None, "title": "应急攻关"},
+        headers=world.admin,
+    )
+    assert created.status_code == 201, created.text
+    lid = created.json()["id"]
+    await step(client, lid, "approve", world.admin)
+    refused = await step(client, lid, "publish", world.admin, window(), expect=422)
+    assert refused["code"] == "RULE_VIOLATION"
+    assert {
+        ("R-LIST-FIELDS", "第九条（一）", "listing.background"),
+        ("R-LIST-FIELDS", "第九条（一）", "listing.total_rd_investment"),
+        ("R-LIST-FIELDS", "第九条（一）", "listing.key_technologies"),
+    } <= cited(refused)
+    assert {r for r, _, _ in cited(refused)} == {"R-LIST-FIELDS"}
+    detail = await client.get(f"{LISTINGS}/{lid}", headers=world.admin)
+    assert detail.json()["status"] == "approved"  # nothing published, nothing recorded
+
+    text = {k: v for k, v in listing_body(None).items() if k not in ("kind", "proposer_org_id")}
+    zero = await client.patch(
+        f"{LISTINGS}/{lid}", json={**text, "total_rd_investment": "0.00"}, headers=world.admin
+    )
+    assert zero.status_code == 200, zero.text
+    refused = await step(client, lid, "publish", world.admin, window(), expect=422)
+    assert cited(refused) == {("R-LIST-FIELDS", "第九条（一）", "listing.total_rd_investment")}
+
+    await client.patch(
+        f"{LISTINGS}/{lid}", json={"total_rd_investment": "800000.00"}, headers=world.admin
+    )
+    assert (await step(client, lid, "publish", world.admin, window()))["status"] == "published"
+
+
+async def test_a_total_rd_investment_of_0_cannot_be_submitted(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    lid = (await drafted(client, world, total_rd_investment="0"))["id"]
+    refused = await step(client, lid, "submit", world.member, expect=422)
+    assert cited(refused) == {("R-LIST-FIELDS", "第九条（一）", "listing.total_rd_investment")}
+
+
+@pytest.mark.parametrize(
+    ("missing", "rule", "article"),
+    [
+        ("transfer_service", "R-ELIG-AT-SERVICE-TEAM", "第七条（三）"),
+        ("application_direction", "R-ELIG-AT-LAYOUT", "第七条（一）"),
+        ("transfer_form", "R-LIST-FIELDS", "第九条（一）"),
+    ],
+)
+async def test_an_achievement_transfer_states_its_service_team_and_layout(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    sessions: Sessions,
+    missing: str,
+    rule: str,
+    article: str,
+) -> None:
+    manager = await create_user(sessions)
+    uni = await create_organization(
+        sessions, manager=manager, type="university", name="内蒙古大学测试"
+    )
+    headers = bearer(app, manager)
+    ip = {"kind": "invention_patent", "number": "ZL1", "title": "一种方法", "holder": uni.name}
+    text = {k: v for k, v in TRANSFER_TEXT.items() if k != missing}
+    body = listing_body(uni.id, kind="achievement_transfer", ip_records=[ip], **text)
+    lid = (await client.post(LISTINGS, json=body, headers=headers)).json()["id"]
+    refused = await step(client, lid, "submit", headers, expect=422)
+    assert cited(refused) == {(rule, article, f"listing.{missing}")}
+    fixed = await client.patch(
+        f"{LISTINGS}/{lid}", json={missing: TRANSFER_TEXT[missing]}, headers=headers
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert (await step(client, lid, "submit", headers))["status"] == "submitted"
+
+
+async def test_a_long_time_requirement_is_a_warning_for_assessors(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """第十六条: a technology breakthrough lasts in principle no more than three years."""
+    lid = (await drafted(client, world, time_requirement_months=40))["id"]
+    submitted = await step(client, lid, "submit", world.member)
+    assert submitted["status"] == "submitted"
+    assert ("R-TIME-TB-36M", "第十六条") in {
+        (w["rule"], w["article"]) for w in submitted["eligibility_warnings"]
+    }
 
 
 async def test_only_the_department_creates_emergency_listings(

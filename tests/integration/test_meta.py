@@ -15,11 +15,24 @@ async def test_the_rule_catalogue_is_public(client: httpx.AsyncClient) -> None:
     items: list[dict[str, Any]] = response.json()["items"]
     by_id = {item["id"]: item for item in items}
     assert len(by_id) == len(items)
-    assert set(items[0]) == {"id", "article", "summary_zh", "summary_en", "waivable", "kind"}
+    assert set(items[0]) == {
+        "id",
+        "articles",
+        "summary_zh",
+        "summary_en",
+        "waivable",
+        "kind",
+        "basis",
+        "reading_zh",
+        "reading_en",
+        "enforced_at",
+    }
 
     subsidiary = by_id["R-ELIG-NOT-SUBSIDIARY"]
-    assert subsidiary["article"] == "第四条（一）"
+    assert subsidiary["articles"] == ["第四条（一）", "第四条（二）"]
     assert subsidiary["kind"] == "block"
+    assert subsidiary["basis"] == "text"
+    assert subsidiary["enforced_at"] == ["eligibility.check", "application.submit"]
     assert subsidiary["waivable"] is False
     assert subsidiary["summary_zh"]
     assert subsidiary["summary_en"]
@@ -27,6 +40,50 @@ async def test_the_rule_catalogue_is_public(client: httpx.AsyncClient) -> None:
     assert by_id["R-FUND-RATIO-CAP"]["waivable"] is True
     assert by_id["R-ELIG-PRIORITY"]["kind"] == "priority"
     assert by_id["R-ELIG-TB-PROPOSER-SCALE"]["kind"] == "warning"
+
+
+# Every rule id of revision 2 of the measures' rendering, and the service's own two.
+REVISION_2 = {
+    "R-ELIG-TB-SOLVER-TYPE", "R-ELIG-NOT-SUBSIDIARY", "R-ELIG-AT-SOLVER-ENTERPRISE",
+    "R-ELIG-AT-ENTERPRISE-LED", "R-ELIG-AT-PROPOSER-TYPE", "R-WF-EM-SIMPLIFIED",
+    "R-ELIG-TB-PROPOSER", "R-ELIG-TB-PROPOSER-SCALE", "R-ELIG-TB-PLAN", "R-ELIG-TB-TEAM",
+    "R-ELIG-PRIORITY", "R-ELIG-AT-LAYOUT", "R-ELIG-AT-OWN-IP", "R-ELIG-AT-SERVICE-TEAM",
+    "R-ELIG-AT-DEMAND-TEAM", "R-ELIG-AT-DEMAND-RESOURCES", "R-LIST-FIELDS",
+    "R-WF-PUBLISH-JOINT", "R-APP-PLAN", "R-WF-RECOMMEND-JOINT", "R-WF-PUBLICITY",
+    "R-WF-SIGN-ALL", "R-FUND-AGREEMENT-MIN", "R-FUND-EM-FISCAL", "R-FUND-RATIO-CAP",
+    "R-FUND-ABS-CAP", "R-FUND-CASE-BY-CASE", "R-DISB-FIRST-PAYMENT", "R-DISB-FIRST-RATIO",
+    "R-DISB-FINAL-AFTER-ACCEPTANCE", "R-DISB-NEVER-EXCEED", "R-FUND-USE", "R-MGMT-AGENCY",
+    "R-ELIG-NO-DISHONESTY", "R-AGR-IP-TERMS", "R-TIME-TB-36M", "R-TIME-AT-24M",
+    "R-CHG-FORCE-MAJEURE", "R-CHG-TERMINATION-AUDIT", "R-INTEG-MISCONDUCT",
+    "R-POLICY-VERSION", "R-ORG-USCC", "R-LIST-WINDOW",
+}  # fmt: skip
+
+
+async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
+    client: httpx.AsyncClient,
+) -> None:
+    items = (await client.get(RULES)).json()["items"]
+    by_id = {item["id"]: item for item in items}
+    assert set(by_id) == REVISION_2
+    assert all(item["basis"] in ("text", "reading") for item in items)
+    assert by_id["R-FUND-EM-FISCAL"]["basis"] == "reading"
+    assert by_id["R-INTEG-MISCONDUCT"]["basis"] == "reading"
+    assert by_id["R-APP-PLAN"]["articles"] == ["第九条（四）"]
+    assert by_id["R-APP-PLAN"]["enforced_at"] == ["application.submit"]
+    assert by_id["R-LIST-FIELDS"]["enforced_at"] == ["listing.submit", "listing.publish"]
+    assert by_id["R-ELIG-AT-SERVICE-TEAM"]["enforced_at"] == ["listing.submit", "listing.publish"]
+    # Planned rules say so: no code checks them yet.
+    assert by_id["R-FUND-RATIO-CAP"]["enforced_at"] == []
+    assert by_id["R-DISB-NEVER-EXCEED"]["enforced_at"] == []
+
+
+async def test_the_policy_seed_says_what_the_department_sets(client: httpx.AsyncClient) -> None:
+    versions = (await client.get("/api/v1/policy-versions")).json()["items"]
+    assert versions
+    for version in versions:
+        assert version["department_configurable"] == ["effective_on", "publicity_working_days"]
+    rule = {r["id"]: r for r in (await client.get(RULES)).json()["items"]}["R-POLICY-VERSION"]
+    assert "公示期" in rule["reading_zh"]
 
 
 async def test_the_rule_kinds_are_labelled(client: httpx.AsyncClient) -> None:

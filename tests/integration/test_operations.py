@@ -34,8 +34,10 @@ async def test_readyz_is_503_before_migrations(
 ) -> None:
     response = await readiness_of(app_factory(empty_database), client_for)
     assert response.status_code == 503
-    assert response.json()["status"] == "not_ready"
-    assert response.json()["current_revision"] is None
+    assert response.headers["content-type"].startswith("application/problem+json")
+    assert response.json()["code"] == "SERVICE_UNAVAILABLE"
+    assert response.json()["readiness"]["status"] == "not_ready"
+    assert response.json()["readiness"]["current_revision"] is None
 
 
 async def test_readyz_is_503_when_the_database_is_unreachable(
@@ -44,7 +46,8 @@ async def test_readyz_is_503_when_the_database_is_unreachable(
     app = app_factory("postgresql+asyncpg://nobody@127.0.0.1:1/none")
     response = await readiness_of(app, client_for)
     assert response.status_code == 503
-    assert response.json()["database"] == "unreachable"
+    assert response.json()["code"] == "SERVICE_UNAVAILABLE"
+    assert response.json()["readiness"]["database"] == "unreachable"
 
 
 async def test_request_id_is_echoed_when_safe(client: httpx.AsyncClient) -> None:

@@ -147,6 +147,25 @@ async def test_verifying_some_flags_only(
     assert response.json()["verification"]["verified"] is False
 
 
+async def test_large_and_influential_is_self_declared_until_verified(
+    client: httpx.AsyncClient, headers: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    """第五条（一）"有较大影响和规模的企业": a fact of the organisation, like the other flags."""
+    created = (
+        await client.post(ORGS, json=new_org(large_influential=True), headers=headers)
+    ).json()
+    assert created["large_influential"] is True
+    assert "large_influential" not in created["verification"]["verified_flags"]
+    url = f"{ORGS}/{created['id']}"
+    verified = await client.post(
+        f"{url}/verify", json={"flags": ["large_influential"]}, headers=admin_headers
+    )
+    assert verified.json()["verification"]["verified_flags"] == ["large_influential"]
+    edited = await client.patch(url, json={"large_influential": False}, headers=headers)
+    assert edited.json()["large_influential"] is False
+    assert edited.json()["verification"]["verified_flags"] == []
+
+
 async def test_history_shows_every_change_with_actor(
     client: httpx.AsyncClient, headers: dict[str, str], user: User
 ) -> None:

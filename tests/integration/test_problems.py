@@ -165,3 +165,18 @@ async def test_a_json_body_on_a_form_endpoint_is_told_to_send_a_form(
     )
     assert incomplete_form.status_code == 422
     assert "form" not in incomplete_form.json()["detail"]
+
+
+async def test_violations_are_findings_in_both_languages(client: httpx.AsyncClient) -> None:
+    body = {"username": "someone.new", "password": "short", "display_name": "新用户"}
+    english = await client.post(
+        "/api/v1/auth/register", json=body, headers={"Accept-Language": "en"}
+    )
+    chinese = await client.post("/api/v1/auth/register", json=body)
+    (found_en,) = english.json()["violations"]
+    (found_zh,) = chinese.json()["violations"]
+    assert found_en["field"] == found_zh["field"] == "body.password"
+    assert found_en["message"] == found_en["message_en"] == found_zh["message_en"]
+    assert found_zh["message"] == found_zh["message_zh"] == found_en["message_zh"]
+    assert found_en["message_en"] != found_en["message_zh"]
+    assert {"rule", "article", "org_id"} <= found_en.keys()

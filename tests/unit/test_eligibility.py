@@ -1,5 +1,6 @@
 """The eligibility engine: for every rule a passing and a failing case, citing rule and
-article; and a property over random ownership trees for R-ELIG-NOT-SUBSIDIARY."""
+article (as the measures state them: 第四条（一）/（二）, 第六条（三）, 第九条（四）…); and a
+property over random ownership trees for R-ELIG-NOT-SUBSIDIARY."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from jiebang_api.applications.eligibility import (
     Period,
     Plan,
     evaluate,
+    evaluate_parties,
 )
 from jiebang_api.listings.enums import ListingKind
 
@@ -35,7 +37,9 @@ def party(name: str, type_: str = "enterprise", **overrides: object) -> Party:
 
 PROPOSER = party("发榜企业")
 AT_PROPOSER = party("成果大学", "university")
-GOOD_PLAN = Plan(approach="晶界扩散 + 中试验证", milestones=3, team=5)
+GOOD_PLAN = Plan(
+    approach="晶界扩散 + 中试验证", milestones=3, team=5, budget_total=Decimal("1500000.00")
+)
 GOOD_DECLARATIONS = Declarations(True, True, True, "区内整车企业渠道")
 
 
@@ -58,6 +62,19 @@ def at(**overrides: object) -> Application:
         "lead": party("区内企业"),
         "lead_budget_share": Decimal("70"),
         "declarations": GOOD_DECLARATIONS,
+        "plan": GOOD_PLAN,
+        "on": ON,
+    }
+    return Application(**{**values, **overrides})  # type: ignore[arg-type]
+
+
+def em(**overrides: object) -> Application:
+    values: dict[str, object] = {
+        "kind": EM,
+        "proposer": None,
+        "lead": party("任何单位", "other"),
+        "lead_budget_share": Decimal("100"),
+        "plan": GOOD_PLAN,
         "on": ON,
     }
     return Application(**{**values, **overrides})  # type: ignore[arg-type]
@@ -83,11 +100,19 @@ CASES: list[tuple[str, str, Callable[[], Application], Callable[[], Application]
         lambda: tb(members=(member(party("联合体", "consortium")),)),
         lambda: tb(members=(member(party("其他", "other")),)),
     ),
+    # 第四条（一）: "由科技兴蒙“4+8+N”合作主体或…进行揭榜攻关" — a partner of any type.
+    (
+        "R-ELIG-TB-SOLVER-TYPE",
+        "第四条（一）",
+        lambda: tb(members=(member(party("伙伴", "other", partner_4_8_n=True)),)),
+        lambda: tb(members=(member(party("非伙伴", "other")),)),
+    ),
     ("R-ELIG-NOT-SUBSIDIARY", "第四条（一）", tb, lambda: tb(lead=PROPOSER)),
     ("R-ELIG-NOT-SUBSIDIARY", "第四条（一）", tb, lambda: tb(members=(member(GRANDCHILD),))),
+    # 第四条（二）: achievement transfers, "（不包括发榜企业下属单位）" in their own paragraph.
     (
         "R-ELIG-NOT-SUBSIDIARY",
-        "第四条（一）",
+        "第四条（二）",
         at,
         lambda: at(lead=party("子公司", ancestors=(AT_PROPOSER.org_id,))),
     ),  # type: ignore[union-attr]
@@ -106,6 +131,12 @@ CASES: list[tuple[str, str, Callable[[], Application], Callable[[], Application]
     ("R-ELIG-TB-PLAN", "第六条（一）", tb, lambda: tb(plan=replace(GOOD_PLAN, approach="  "))),
     ("R-ELIG-TB-PLAN", "第六条（一）", tb, lambda: tb(plan=replace(GOOD_PLAN, milestones=0))),
     ("R-ELIG-TB-TEAM", "第六条（二）", tb, lambda: tb(plan=replace(GOOD_PLAN, team=0))),
+    # 第九条（四）: every unit that applies "填报实施方案", whatever the kind.
+    ("R-APP-PLAN", "第九条（四）", tb, lambda: tb(plan=replace(GOOD_PLAN, budget_total=None))),
+    ("R-APP-PLAN", "第九条（四）", at, lambda: at(plan=Plan())),
+    ("R-APP-PLAN", "第九条（四）", at, lambda: at(plan=replace(GOOD_PLAN, milestones=0))),
+    ("R-APP-PLAN", "第九条（四）", em, lambda: em(plan=replace(GOOD_PLAN, approach=" "))),
+    ("R-APP-PLAN", "第九条（四）", em, lambda: em(plan=replace(GOOD_PLAN, team=0))),
     (
         "R-ELIG-AT-DEMAND-TEAM",
         "第八条（一）",
@@ -181,43 +212,119 @@ def test_each_blocking_rule(
     assert all(f.message_zh and f.message_en and f.org_id for f in bad.violations)
 
 
-def test_emergency_applications_only_check_integrity() -> None:
-    app = tb(kind=EM, proposer=None, lead=party("任何单位", "other"), plan=Plan())
+def test_emergency_applications_check_the_plan_and_integrity_only() -> None:
+    app = em()
     assert evaluate(app).eligible
     dishonest = replace(
         app, lead=party("失信", "other", dishonesty=(Period(date(2026, 1, 1), None),))
     )
     assert cited(evaluate(dishonest).violations) == {("R-ELIG-NO-DISHONESTY", "第十五条")}
+    assert {f.rule for f in evaluate(em(plan=Plan())).violations} == {"R-APP-PLAN"}
 
 
-@pytest.mark.parametrize(("member_share", "warns"), [("20", False), ("30", False), ("31", True)])
-def test_a_research_member_outweighing_the_enterprise_is_a_warning(
-    member_share: str, warns: bool
-) -> None:
-    app = at(
-        lead_budget_share=Decimal("30"),
-        members=(member(party("合作大学", "university"), member_share),),
-    )
-    report = evaluate(app)
-    assert report.eligible, "a warning never blocks"
-    assert (("R-ELIG-AT-ENTERPRISE-LED", "第四条（二）") in cited(report.warnings)) is warns
+def test_an_achievement_transfer_without_a_plan_is_refused() -> None:
+    """第九条（四）: the plan is not only the technology breakthrough's (第六条（一）)."""
+    report = evaluate(at(plan=Plan()))
+    assert not report.eligible
+    assert cited(report.violations) == {("R-APP-PLAN", "第九条（四）")}
+    assert {f.field for f in report.violations} == {
+        "plan.approach",
+        "plan.milestones",
+        "plan.budget_total",
+        "plan.team",
+    }
+
+
+LED = ("R-ELIG-AT-ENTERPRISE-LED", "第四条（二）")
 
 
 @pytest.mark.parametrize(
-    ("flags", "verified", "priority", "warning"),
+    ("lead", "others", "warns"),
     [
-        ({}, frozenset(), False, False),
-        ({"partner_4_8_n": True}, frozenset({"partner_4_8_n"}), True, False),
-        ({"strategic_agreement": True}, frozenset(), True, True),
+        # 第四条（二）"应以企业为主": the enterprises together against the universities and
+        # institutes together.
+        ("30", [("university", "20"), ("research_institute", "15"), ("enterprise", "35")], False),
+        ("40", [("university", "35"), ("research_institute", "25")], True),
+        ("30", [("university", "30"), ("enterprise", "40")], False),
+        ("50", [("university", "50")], False),
+        ("49", [("university", "51")], True),
+        ("100", [], False),
     ],
 )
-def test_priority_and_its_verification(
-    flags: dict[str, bool], verified: frozenset[str], priority: bool, warning: bool
+def test_enterprise_led_compares_enterprises_with_research_together(
+    lead: str, others: list[tuple[str, str]], warns: bool
 ) -> None:
-    report = evaluate(tb(lead=party("伙伴大学", "university", verified_flags=verified, **flags)))
+    members = tuple(member(party(f"成员{n}", t), share) for n, (t, share) in enumerate(others))
+    report = evaluate(at(lead_budget_share=Decimal(lead), members=members))
+    assert report.eligible, "a warning never blocks"
+    assert (LED in cited(report.warnings)) is warns
+
+
+PRIORITY = ("R-ELIG-PRIORITY", "第六条（三）")
+
+
+@pytest.mark.parametrize(
+    ("make", "flags", "verified", "priority", "warning"),
+    [
+        (tb, {}, frozenset(), False, False),
+        # 第六条（三）"鼓励与自治区人民政府签署了战略合作协议的合作主体揭榜攻关": the
+        # agreement, not being a 4+8+N partner, and only on technology breakthroughs.
+        (tb, {"partner_4_8_n": True}, frozenset({"partner_4_8_n"}), False, False),
+        (tb, {"strategic_agreement": True}, frozenset({"strategic_agreement"}), True, False),
+        (tb, {"strategic_agreement": True}, frozenset(), True, True),
+        (at, {"strategic_agreement": True}, frozenset({"strategic_agreement"}), False, False),
+        (em, {"strategic_agreement": True}, frozenset({"strategic_agreement"}), False, False),
+    ],
+    ids=["none", "partner-tb", "agreement-tb", "unverified-tb", "agreement-at", "agreement-em"],
+)
+def test_priority_only_for_strategic_agreements_on_tech_breakthroughs(
+    make: Callable[..., Application],
+    flags: dict[str, bool],
+    verified: frozenset[str],
+    priority: bool,
+    warning: bool,
+) -> None:
+    kind_of_lead = "enterprise" if make is at else "university"
+    lead = party("申请单位", kind_of_lead, verified_flags=verified, **flags)
+    report = evaluate(make(lead=lead))
     assert report.eligible
-    assert (("R-ELIG-PRIORITY", "第六条（三）") in cited(report.priorities)) is priority
-    assert (("R-ELIG-PRIORITY", "第六条（三）") in cited(report.warnings)) is warning
+    assert (PRIORITY in cited(report.priorities)) is priority
+    assert (PRIORITY in cited(report.warnings)) is warning
+    assert all(f.rule == "R-ELIG-PRIORITY" for f in report.priorities)
+
+
+SOLVER = ("R-ELIG-TB-SOLVER-TYPE", "第四条（一）")
+
+
+@pytest.mark.parametrize(
+    ("lead", "warns"),
+    [
+        (party("高新企业", high_tech=True), False),
+        # 第四条（一）"科技型企业": an enterprise not known to be one is for the reviewers.
+        (party("普通企业"), True),
+        (party("伙伴企业", partner_4_8_n=True, verified_flags=frozenset({"partner_4_8_n"})), False),
+        (party("伙伴机构", "other", partner_4_8_n=True), True),  # a self-declared partner
+        (
+            party(
+                "伙伴机构", "other", partner_4_8_n=True, verified_flags=frozenset({"partner_4_8_n"})
+            ),
+            False,
+        ),
+    ],
+)
+def test_tech_breakthrough_solver_type_warnings(lead: Party, warns: bool) -> None:
+    report = evaluate(tb(lead=lead))
+    assert report.eligible
+    assert (SOLVER in cited(report.warnings)) is warns
+
+
+def test_the_dry_run_leaves_out_plan_and_declarations() -> None:
+    report = evaluate_parties(at(plan=Plan(), declarations=Declarations()))
+    assert report.eligible
+    assert cited(evaluate_parties(at(lead=AT_PROPOSER)).violations) == {
+        ("R-ELIG-NOT-SUBSIDIARY", "第四条（二）"),
+        ("R-ELIG-AT-SOLVER-ENTERPRISE", "第四条（二）"),
+    }
 
 
 def test_an_unverified_registration_warns_but_does_not_block() -> None:
@@ -232,6 +339,7 @@ def test_all_violations_come_together() -> None:
     assert rules == {
         "R-ELIG-NOT-SUBSIDIARY",
         "R-ELIG-TB-SOLVER-TYPE",
+        "R-APP-PLAN",
         "R-ELIG-TB-PLAN",
         "R-ELIG-TB-TEAM",
     }

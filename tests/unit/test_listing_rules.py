@@ -105,6 +105,9 @@ COMPLETE: dict[str, Any] = {
     "benefit_sharing": "按比例",
     "transfer_content": "转化内容",
     "transfer_form": "许可",
+    "application_direction": "新能源汽车驱动电机",
+    "industrial_effect": "带动稀土永磁产业升级",
+    "transfer_service": "技术转移中心团队",
     "ip_records": [
         {
             "kind": "invention_patent",
@@ -180,6 +183,32 @@ def test_unverified_flags_warn_and_scale_is_a_finding_for_assessors() -> None:
     assert {w.rule for w in report.warnings} == {"R-ELIG-TB-PROPOSER", "R-ELIG-TB-PROPOSER-SCALE"}
 
 
+SCALE = ("R-ELIG-TB-PROPOSER-SCALE", "第五条（一）")
+BOTH_VERIFIED = frozenset({"independent_legal_person", "high_tech", "large_influential"})
+
+
+@pytest.mark.parametrize(
+    ("large", "high_tech", "verified", "warns"),
+    [
+        # 第五条（一）"有较大影响和规模的企业或高新技术企业": either one is enough.
+        (True, False, BOTH_VERIFIED, False),
+        (False, True, BOTH_VERIFIED, False),
+        (True, True, BOTH_VERIFIED, False),
+        (False, False, BOTH_VERIFIED, True),
+        (True, False, frozenset({"independent_legal_person"}), True),  # only self-declared
+    ],
+)
+def test_proposer_scale_warns_only_when_neither_large_nor_high_tech(
+    large: bool, high_tech: bool, verified: frozenset[str], warns: bool
+) -> None:
+    proposer = replace(
+        PROPOSER, large_influential=large, high_tech=high_tech, verified_flags=verified
+    )
+    report = rules.evaluate_submission(TB, COMPLETE, proposer)
+    assert report.passed, "a warning, never a block"
+    assert (SCALE in {(w.rule, w.article) for w in report.warnings}) is warns
+
+
 @pytest.mark.parametrize(
     ("proposer_type", "passes"),
     [
@@ -195,7 +224,28 @@ def test_achievement_transfer_proposer_type(proposer_type: str, passes: bool) ->
     report = rules.evaluate_submission(AT, COMPLETE, holder)
     assert report.passed is passes
     if not passes:
-        assert ("R-ELIG-AT-PROPOSER-TYPE", "第七条") in rule_ids(report)
+        # 第四条（二）: "“4+8+N”合作主体…或国内外其他拥有自主知识产权的高校、科研机构、科技型企业".
+        assert ("R-ELIG-AT-PROPOSER-TYPE", "第四条（二）") in rule_ids(report)
+
+
+@pytest.mark.parametrize("proposer_type", ["other", "agency", "consortium"])
+def test_a_4_8_n_partner_of_any_type_may_offer_an_achievement(proposer_type: str) -> None:
+    partner = replace(
+        PROPOSER,
+        type=proposer_type,
+        partner_4_8_n=True,
+        verified_flags=PROPOSER.verified_flags | {"partner_4_8_n"},
+    )
+    report = rules.evaluate_submission(AT, COMPLETE, partner)
+    assert report.passed
+    assert "R-ELIG-AT-PROPOSER-TYPE" not in {w.rule for w in report.warnings}
+    unverified = rules.evaluate_submission(
+        AT, COMPLETE, replace(partner, verified_flags=frozenset())
+    )
+    assert unverified.passed
+    assert ("R-ELIG-AT-PROPOSER-TYPE", "第四条（二）") in {
+        (w.rule, w.article) for w in unverified.warnings
+    }
 
 
 @pytest.mark.parametrize(
@@ -214,11 +264,83 @@ def test_achievement_transfer_needs_own_ip(records: list[dict[str, Any]], passes
         assert ("R-ELIG-AT-OWN-IP", "第七条（二）") in rule_ids(report)
 
 
-@pytest.mark.parametrize("missing", sorted(rules.TRANSFER_FIELDS))
-def test_achievement_transfer_layout(missing: str) -> None:
-    report = rules.evaluate_submission(AT, {**COMPLETE, missing: ""}, PROPOSER)
-    assert ("R-ELIG-AT-LAYOUT", "第七条（一）") in rule_ids(report)
-    assert rules.evaluate_submission(TB, {**COMPLETE, missing: ""}, PROPOSER).passed
+@pytest.mark.parametrize(
+    ("missing", "rule", "article"),
+    [
+        # 第九条（一）"成果转化内容与形式": listing content.
+        ("transfer_content", "R-LIST-FIELDS", "第九条（一）"),
+        ("transfer_form", "R-LIST-FIELDS", "第九条（一）"),
+        # 第七条（一）"具有明确的应用方向，能够对自治区产业转型升级发挥关键推动作用".
+        ("application_direction", "R-ELIG-AT-LAYOUT", "第七条（一）"),
+        ("industrial_effect", "R-ELIG-AT-LAYOUT", "第七条（一）"),
+        # 第七条（三）"拥有成果转化的技术服务团队或能够支撑转化的第三方机构".
+        ("transfer_service", "R-ELIG-AT-SERVICE-TEAM", "第七条（三）"),
+    ],
+)
+def test_achievement_transfer_content(missing: str, rule: str, article: str) -> None:
+    assert rules.evaluate_submission(AT, COMPLETE, PROPOSER).passed
+    report = rules.evaluate_submission(AT, {**COMPLETE, missing: None}, PROPOSER)
+    assert (rule, article) in rule_ids(report)
+    assert f"listing.{missing}" in {v.field for v in report.violations}
+    assert rules.evaluate_submission(TB, {**COMPLETE, missing: None}, PROPOSER).passed
+    publication = rules.evaluate_publication(AT, {**COMPLETE, missing: ""})
+    assert (rule, article) in rule_ids(publication)
+
+
+@pytest.mark.parametrize(
+    ("investment", "passes"),
+    [(Decimal("0.01"), True), (Decimal("0"), False), (Decimal("0.00"), False)],
+)
+def test_a_total_rd_investment_of_0_is_refused(investment: Decimal, passes: bool) -> None:
+    """A reading of 第九条（一）"项目研发总投入": 0 is not an investment."""
+    listing = {**COMPLETE, "total_rd_investment": investment}
+    for report in (
+        rules.evaluate_submission(TB, listing, PROPOSER),
+        rules.evaluate_publication(EM, listing),
+    ):
+        assert report.passed is passes
+        if not passes:
+            assert ("R-LIST-FIELDS", "第九条（一）") in rule_ids(report)
+            assert "listing.total_rd_investment" in {v.field for v in report.violations}
+
+
+@pytest.mark.parametrize("kind", [TB, AT, EM])
+def test_publication_checks_the_content_of_every_kind(kind: ListingKind) -> None:
+    assert rules.evaluate_publication(kind, COMPLETE).passed
+    title_only = rules.evaluate_publication(kind, {"title": "应急攻关"})
+    assert not title_only.passed
+    assert ("R-LIST-FIELDS", "第九条（一）") in rule_ids(title_only)
+    assert {"listing.background", "listing.total_rd_investment"} <= {
+        v.field for v in title_only.violations
+    }
+
+
+@pytest.mark.parametrize(
+    ("kind", "months", "rule"),
+    [
+        # 第十六条: "技术攻关类项目实施周期原则上不超过三年，成果转化类项目原则上不超过二年".
+        (TB, 36, None),
+        (TB, 37, "R-TIME-TB-36M"),
+        (AT, 24, None),
+        (AT, 25, "R-TIME-AT-24M"),
+        (EM, 120, None),
+    ],
+)
+def test_a_long_time_requirement_warns_assessors(
+    kind: ListingKind, months: int, rule: str | None
+) -> None:
+    listing = {**COMPLETE, "time_requirement_months": months}
+    found = {(w.rule, w.article) for w in rules.duration(kind, listing, rules.DurationLimits())}
+    assert found == ({(rule, "第十六条")} if rule else set())
+    if kind is not EM:
+        report = rules.evaluate_submission(kind, listing, PROPOSER)
+        assert report.passed, "a warning for assessors, never a block"
+        assert (rule in {w.rule for w in report.warnings}) is (rule is not None)
+
+
+def test_the_duration_limits_follow_the_policy_version() -> None:
+    limits = rules.DurationLimits(tech_breakthrough=48, achievement_transfer=24)
+    assert rules.duration(TB, {"time_requirement_months": 40}, limits) == []
 
 
 @pytest.mark.parametrize(("dishonest", "passes"), [(False, True), (True, False)])

@@ -1,8 +1,11 @@
-"""The rule catalogue: well-formed, and consistent with every rule the code cites."""
+"""The rule catalogue: well-formed, and consistent with every rule the code cites — with
+one of the rule's articles, and from exactly the use cases its `enforced_at` names."""
 
 from __future__ import annotations
 
+import ast
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -13,7 +16,9 @@ from jiebang_api.rules.catalogue import (
     SERVICE_RULE,
     USCC_STANDARD,
     Rule,
+    RuleBasis,
     RuleKind,
+    UseCase,
 )
 
 SRC = Path(__file__).resolve().parents[2] / "src" / "jiebang_api"
@@ -52,8 +57,12 @@ def test_every_rule_has_summaries_and_an_article(rule: Rule) -> None:
     assert rule.summary_zh.strip()
     assert rule.summary_en.strip()
     assert rule.summary_en.isascii(), rule.summary_en
-    assert rule.article.strip()
-    assert ARTICLE.match(rule.article) or rule.article in (USCC_STANDARD, SERVICE_RULE)
+    assert rule.articles
+    for article in rule.articles:
+        assert ARTICLE.match(article) or article in (USCC_STANDARD, SERVICE_RULE)
+    assert (rule.reading_zh is None) is (rule.reading_en is None)
+    assert rule.reading_en is None or rule.reading_en.isascii()
+    assert len(set(rule.enforced_at)) == len(rule.enforced_at)
 
 
 def test_waivable_rules_are_exactly_the_in_principle_ones() -> None:
@@ -74,8 +83,33 @@ def test_kinds() -> None:
 
 
 def test_the_service_rules_cite_their_source() -> None:
-    assert RULES_BY_ID["R-ORG-USCC"].article == "GB 32100-2015"
-    assert RULES_BY_ID["R-LIST-WINDOW"].article == SERVICE_RULE
+    assert RULES_BY_ID["R-ORG-USCC"].articles == ("GB 32100-2015",)
+    assert RULES_BY_ID["R-LIST-WINDOW"].articles == (SERVICE_RULE,)
+
+
+def test_revision_2_articles() -> None:
+    """The articles as the measures state them (revision 2 of the rendering)."""
+    assert RULES_BY_ID["R-ELIG-NOT-SUBSIDIARY"].articles == ("第四条（一）", "第四条（二）")
+    assert RULES_BY_ID["R-ELIG-AT-PROPOSER-TYPE"].articles == ("第四条（二）",)
+    assert RULES_BY_ID["R-ELIG-PRIORITY"].articles == ("第六条（三）",)
+    assert RULES_BY_ID["R-ELIG-AT-SERVICE-TEAM"].articles == ("第七条（三）",)
+    assert RULES_BY_ID["R-APP-PLAN"].articles == ("第九条（四）",)
+
+
+def test_readings_say_so() -> None:
+    """R-FUND-EM-FISCAL and the misconduct freeze are readings; S <= T is a reading wherever
+    it is mentioned, and R-FUND-CASE-BY-CASE no longer claims it as text; T > 0 too."""
+    readings = {r.id for r in RULES if r.basis is RuleBasis.READING}
+    assert readings == {"R-FUND-EM-FISCAL", "R-INTEG-MISCONDUCT"}
+    for rule in RULES:
+        if rule.basis is RuleBasis.READING:
+            assert rule.reading_zh
+            assert rule.reading_en
+    case_by_case = RULES_BY_ID["R-FUND-CASE-BY-CASE"]
+    assert "研发总投入" not in case_by_case.summary_zh
+    assert "S ≤ T" in (case_by_case.reading_zh or "")
+    assert "0" in (RULES_BY_ID["R-LIST-FIELDS"].reading_zh or "")
+    assert "公示期" in (RULES_BY_ID["R-POLICY-VERSION"].reading_zh or "")
 
 
 def test_the_scan_finds_citations() -> None:
@@ -113,7 +147,7 @@ def test_code_and_catalogue_cite_the_same_article() -> None:
         f"{relative(path)}: {rule} cited with {article}, catalogue says {RULES_BY_ID[rule].article}"
         for path in sources()
         for rule, article in _cited_articles(path.read_text(encoding="utf-8"))
-        if rule in RULES_BY_ID and RULES_BY_ID[rule].article != article
+        if rule in RULES_BY_ID and article not in RULES_BY_ID[rule].articles
     ]
     assert wrong == []
 
@@ -121,4 +155,210 @@ def test_code_and_catalogue_cite_the_same_article() -> None:
 def test_the_article_check_catches_a_mismatch() -> None:
     text = 'Violation(m, rule="R-ELIG-TB-PROPOSER", article="第六条", field="x")'
     assert _cited_articles(text) == [("R-ELIG-TB-PROPOSER", "第六条")]
-    assert RULES_BY_ID["R-ELIG-TB-PROPOSER"].article != "第六条"
+    assert "第六条" not in RULES_BY_ID["R-ELIG-TB-PROPOSER"].articles
+
+
+# --- enforced_at: which use cases reach which citations ----------------------------------
+#
+# A citation is a string literal that is exactly a rule id, outside docstrings, in the
+# domain packages (the API layer only describes rules: descriptions and examples). Each
+# citation belongs to the top-level definition (function, class or assignment) it is in;
+# a use case reaches every definition its entry function refers to, transitively, through
+# the module's own names and what it imports from `jiebang_api`. The use cases that reach a
+# rule's citations must be exactly its `enforced_at`, and every citation must be reached.
+
+PACKAGE = "jiebang_api"
+NOT_ENFORCING = ("api", "rules", "cli.py", "main.py", "__main__.py", "asgi.py")
+# Each use case and the function that runs it.
+ENTRIES: dict[UseCase, tuple[str, str]] = {
+    UseCase.ORGANIZATION_CREATE: ("jiebang_api.organizations.service", "create"),
+    UseCase.ORGANIZATION_UPDATE: ("jiebang_api.organizations.service", "update"),
+    UseCase.LISTING_SUBMIT: ("jiebang_api.listings.service", "submit"),
+    UseCase.LISTING_APPROVE: ("jiebang_api.listings.service", "approve"),
+    UseCase.LISTING_PUBLISH: ("jiebang_api.listings.service", "publish"),
+    UseCase.ELIGIBILITY_CHECK: ("jiebang_api.applications.service", "check"),
+    UseCase.APPLICATION_SUBMIT: ("jiebang_api.applications.service", "submit"),
+}
+Node = tuple[str, str]  # (module, top-level name)
+
+
+def _module_name(path: Path) -> str:
+    parts = path.relative_to(SRC.parent).with_suffix("").parts
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _docstrings(tree: ast.AST) -> set[int]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef):
+            body = node.body
+            if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+                found.add(id(body[0].value))
+    return found
+
+
+def _names(statement: ast.stmt) -> list[str]:
+    if isinstance(statement, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+        return [statement.name]
+    if isinstance(statement, ast.Assign | ast.AnnAssign):
+        targets = statement.targets if isinstance(statement, ast.Assign) else [statement.target]
+        return [n.id for t in targets for n in ast.walk(t) if isinstance(n, ast.Name)]
+    return []
+
+
+class Graph:
+    """Top-level definitions of the package: what each refers to, and the rules it cites."""
+
+    def __init__(self, texts: dict[str, str]) -> None:
+        self.refs: dict[Node, set[Node]] = {}
+        self.cites: dict[Node, set[str]] = {}
+        self.stray: list[str] = []
+        for module, text in texts.items():
+            self._read(module, ast.parse(text))
+
+    def _read(self, module: str, tree: ast.Module) -> None:
+        docstrings = _docstrings(tree)
+        imported: dict[str, Node] = {}  # local name -> (module, name) or (module, "")
+        for statement in tree.body:
+            for node in ast.walk(statement):
+                if isinstance(node, ast.ImportFrom) and (node.module or "").startswith(PACKAGE):
+                    for alias in node.names:
+                        imported[alias.asname or alias.name] = (node.module or "", alias.name)
+        own = {name for statement in tree.body for name in _names(statement)}
+        for statement in tree.body:
+            names = _names(statement)
+            cited = {
+                node.value
+                for node in ast.walk(statement)
+                if isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and ID.match(node.value)
+                and id(node) not in docstrings
+            }
+            if not names:
+                self.stray += [f"{module}: {rule}" for rule in sorted(cited)]
+                continue
+            refs = set()
+            for node in ast.walk(statement):
+                if isinstance(node, ast.Name):
+                    if node.id in own:
+                        refs.add((module, node.id))
+                    elif node.id in imported:
+                        refs.add(imported[node.id])
+                elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name):
+                    target = imported.get(node.value.id)
+                    if target is not None:  # `rules.required_fields`: a module's member
+                        refs.add((f"{target[0]}.{target[1]}", node.attr))
+            for name in names:
+                self.refs.setdefault((module, name), set()).update(refs)
+                self.cites.setdefault((module, name), set()).update(cited)
+
+    def reach(self, start: Node) -> set[Node]:
+        seen, todo = set(), [start]
+        while todo:
+            node = todo.pop()
+            if node in seen or node not in self.refs:
+                continue
+            seen.add(node)
+            todo += self.refs[node]
+        return seen
+
+    def cited_by(self, start: Node) -> set[str]:
+        return {rule for node in self.reach(start) for rule in self.cites[node]}
+
+    def citations(self) -> Iterator[tuple[Node, str]]:
+        for node, rules in self.cites.items():
+            for rule in rules:
+                yield node, rule
+
+
+def _enforcing_sources() -> dict[str, str]:
+    return {
+        _module_name(path): path.read_text(encoding="utf-8")
+        for path in sources()
+        if path.relative_to(SRC).parts[0] not in NOT_ENFORCING
+    }
+
+
+def _derived(graph: Graph) -> dict[str, set[UseCase]]:
+    found: dict[str, set[UseCase]] = {}
+    for use_case, entry in ENTRIES.items():
+        assert entry in graph.refs, f"{use_case}: no {entry[0]}.{entry[1]}"
+        for rule in graph.cited_by(entry):
+            found.setdefault(rule, set()).add(use_case)
+    return found
+
+
+def _drift(graph: Graph) -> list[str]:
+    derived = _derived(graph)
+    problems = []
+    for rule in RULES:
+        declared, actual = set(rule.enforced_at), derived.get(rule.id, set())
+        for use_case in sorted(actual - declared):
+            what = "empty `enforced_at`" if not declared else "`enforced_at` without it"
+            problems.append(f"{rule.id} is cited by {use_case}, {what}")
+        for use_case in sorted(declared - actual):
+            problems.append(f"{rule.id} names {use_case}, whose code never cites it")
+    reached = {node for entry in ENTRIES.values() for node in graph.reach(entry)}
+    problems += [
+        f"{node[0]}.{node[1]} cites {rule}, but no use case reaches it (add it to ENTRIES)"
+        for node, rule in graph.citations()
+        if node not in reached
+    ]
+    return problems + [f"{stray}: a citation outside any definition" for stray in graph.stray]
+
+
+GRAPH = Graph(_enforcing_sources())
+
+
+def test_every_use_case_is_an_entry() -> None:
+    assert set(ENTRIES) == set(UseCase)
+
+
+def test_the_graph_finds_citations_through_imports() -> None:
+    """Guard the scan: the known paths are found (service -> pure module -> rule)."""
+    submit = GRAPH.cited_by(ENTRIES[UseCase.APPLICATION_SUBMIT])
+    assert {"R-APP-PLAN", "R-ELIG-NOT-SUBSIDIARY", "R-LIST-WINDOW"} <= submit
+    assert "R-APP-PLAN" not in GRAPH.cited_by(ENTRIES[UseCase.ELIGIBILITY_CHECK])
+    assert "R-LIST-FIELDS" in GRAPH.cited_by(ENTRIES[UseCase.LISTING_PUBLISH])
+    assert "R-ORG-USCC" in GRAPH.cited_by(ENTRIES[UseCase.ORGANIZATION_CREATE])
+
+
+def test_enforced_at_is_what_the_code_cites() -> None:
+    assert _drift(GRAPH) == []
+
+
+def test_planned_rules_are_cited_by_no_code() -> None:
+    cited = {rule for _, rule in GRAPH.citations()}
+    assert [r.id for r in RULES if not r.enforced_at and r.id in cited] == []
+    assert {r.id for r in RULES if not r.enforced_at} >= {"R-FUND-RATIO-CAP", "R-DISB-NEVER-EXCEED"}
+
+
+def _mutated(module: str, old: str, new: str) -> Graph:
+    texts = _enforcing_sources()
+    assert old in texts[module]
+    texts[module] = texts[module].replace(old, new, 1)
+    return Graph(texts)
+
+
+def test_the_drift_check_catches_both_directions() -> None:
+    """A use case citing a rule whose `enforced_at` omits it, a rule with an empty
+    `enforced_at` that code cites, a rule naming a use case that does not cite it, and a
+    citation no use case reaches all fail."""
+    publish = _drift(_mutated("jiebang_api.listings.service", '"R-LIST-WINDOW"', '"R-FUND-USE"'))
+    assert "R-FUND-USE is cited by listing.publish, empty `enforced_at`" in publish
+    assert "R-LIST-WINDOW names listing.publish, whose code never cites it" in publish
+
+    submit = _drift(
+        _mutated("jiebang_api.listings.rules", '"R-TIME-TB-36M"', '"R-ELIG-AT-DEMAND-TEAM"')
+    )
+    assert "R-ELIG-AT-DEMAND-TEAM is cited by listing.submit, `enforced_at` without it" in submit
+
+    orphan = 'def _orphan() -> str:\n    return "R-ELIG-AT-DEMAND-TEAM"\n\n\n'
+    unreached = _drift(
+        _mutated("jiebang_api.listings.rules", "def _blank(", orphan + "def _blank(")
+    )
+    assert unreached == [
+        "jiebang_api.listings.rules._orphan cites R-ELIG-AT-DEMAND-TEAM, but no use case "
+        "reaches it (add it to ENTRIES)"
+    ]

@@ -2,40 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
-from pydantic import BaseModel, ConfigDict
 
 from jiebang_api.api.openapi import build, to_yaml
+from jiebang_api.api.operations_schemas import HealthOut, ReadinessOut
+from jiebang_api.api.problems import problem_response, problems
 from jiebang_api.kit import readiness
+from jiebang_api.kit.errors import ErrorCode, Message
 
 router = APIRouter(tags=["operations"])
-
-
-class HealthOut(BaseModel):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"status": "ok"}]})
-    status: Literal["ok"]
-
-
-class ReadinessOut(BaseModel):
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "status": "ready",
-                    "database": "ok",
-                    "current_revision": "20261128_0001",
-                    "head_revision": "20261128_0001",
-                }
-            ]
-        }
-    )
-    status: Literal["ready", "not_ready"]
-    database: Literal["ok", "unreachable"]
-    current_revision: str | None
-    head_revision: str | None
 
 
 @router.get(
@@ -53,10 +29,9 @@ async def healthz() -> HealthOut:
     response_model=ReadinessOut,
     summary="Readiness",
     description="200 when the database answers and its schema is at the newest migration; "
-    "503 (same body, `status: not_ready`) otherwise, so a load balancer sends no traffic.",
-    responses={
-        503: {"model": ReadinessOut, "description": "Database unreachable or not migrated."},
-    },
+    "otherwise 503, a problem document (`SERVICE_UNAVAILABLE`) whose `readiness` member "
+    "says what is missing, so a load balancer sends no traffic.",
+    responses=problems(503),
 )
 async def readyz(request: Request) -> JSONResponse:
     state = await readiness.check(
@@ -68,7 +43,21 @@ async def readyz(request: Request) -> JSONResponse:
         current_revision=state.current_revision,
         head_revision=state.head_revision,
     )
-    return JSONResponse(body.model_dump(), status_code=200 if state.ready else 503)
+    if state.ready:
+        return JSONResponse(body.model_dump())
+    return problem_response(
+        request,
+        status=503,
+        code=ErrorCode.SERVICE_UNAVAILABLE,
+        detail=NOT_READY,
+        extensions={"readiness": body.model_dump()},
+    )
+
+
+NOT_READY = Message(
+    "服务尚未就绪：数据库无法连接或未迁移到最新版本。",
+    "Not ready: the database is unreachable or not migrated to the newest revision.",
+)
 
 
 @router.get(

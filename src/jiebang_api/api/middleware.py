@@ -14,8 +14,9 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jiebang_api.api.metrics import Metrics
 from jiebang_api.api.problems import problem_response
-from jiebang_api.kit.context import request_id_var
+from jiebang_api.kit.context import language_var, request_id_var
 from jiebang_api.kit.errors import ErrorCode, PayloadTooLarge
+from jiebang_api.kit.i18n import negotiate
 
 _SAFE_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:\-]{1,128}$")
 log = structlog.get_logger("jiebang_api.access")
@@ -50,8 +51,10 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = accept_request_id(Headers(scope=scope).get("x-request-id"))
+        headers = Headers(scope=scope)
+        request_id = accept_request_id(headers.get("x-request-id"))
         token = request_id_var.set(request_id)
+        language = language_var.set(negotiate(headers.get("accept-language")))
         scope.setdefault("state", {})["request_id"] = request_id
         structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
@@ -80,6 +83,7 @@ class RequestContextMiddleware:
             )
             structlog.contextvars.unbind_contextvars("request_id")
             request_id_var.reset(token)
+            language_var.reset(language)
 
 
 class BodySizeLimitMiddleware:

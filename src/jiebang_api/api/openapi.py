@@ -73,8 +73,6 @@ _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
 def _problem_schemas() -> dict[str, Any]:
     schema = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
     definitions: dict[str, Any] = schema.pop("$defs", {})
-    report = schema["properties"]["report"]
-    report["anyOf"] = [{"$ref": "#/components/schemas/EligibilityReportOut"}, {"type": "null"}]
     return {"Problem": schema, **definitions}
 
 
@@ -221,6 +219,42 @@ def _restore_example_nulls(document: dict[str, Any]) -> None:
             schemas[name]["examples"] = examples
 
 
+# What each create operation makes, as the path parameters of the operations that use it, each
+# with the runtime expression that gives its value. Every operation whose path parameters are
+# exactly these is linked from the create's success response (`_document_links`).
+LINKS: dict[str, dict[str, str]] = {
+    "create_organization": {"organization_id": "$response.body#/id"},
+    "add_member": {
+        "organization_id": "$request.path.organization_id",
+        "user_id": "$response.body#/user_id",
+    },
+    "create_listing": {"listing_id": "$response.body#/id"},
+    "create_application": {"application_id": "$response.body#/id"},
+    "upload_attachment": {"attachment_id": "$response.body#/id"},
+}
+
+
+def _document_links(document: dict[str, Any]) -> None:
+    """OpenAPI links from each create operation's success response to every operation that
+    uses what it made (`LINKS`): client generators and stateful fuzzers follow them."""
+    operations = _operations(document)
+    by_id = {operation["operationId"]: operation for operation in operations}
+    for source_id, parameters in LINKS.items():
+        source = by_id[source_id]
+        status = min(code for code in source["responses"] if code.startswith("2"))
+        links = source["responses"][status].setdefault("links", {})
+        for target in operations:
+            used = {p["name"] for p in target.get("parameters", []) if p["in"] == "path"}
+            if used != set(parameters):
+                continue
+            given = ", ".join(f"`{name}` from `{value}`" for name, value in parameters.items())
+            links[target["operationId"]] = {
+                "operationId": target["operationId"],
+                "parameters": dict(parameters),
+                "description": f"{target['summary']}: {given}.",
+            }
+
+
 def build(app: FastAPI) -> dict[str, Any]:
     """The finished document (cached on the app)."""
     if app.openapi_schema:
@@ -244,6 +278,7 @@ def build(app: FastAPI) -> dict[str, Any]:
     _document_security(document)
     _document_events(document)
     _describe_enums(document)
+    _document_links(document)
     app.openapi_schema = document
     return document
 

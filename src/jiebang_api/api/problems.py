@@ -17,6 +17,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from jiebang_api.api.findings import EligibilityReportOut, Finding
+from jiebang_api.api.operations_schemas import ReadinessOut
 from jiebang_api.api.validation_messages import violations_from_pydantic
 from jiebang_api.kit.context import current_request_id
 from jiebang_api.kit.errors import (
@@ -75,19 +77,6 @@ CODE_OF_STATUS: dict[int, ErrorCode] = {
 }
 
 
-class ProblemViolation(BaseModel):
-    """One broken rule or invalid field."""
-
-    rule: str | None = Field(
-        None, description="Rule id of the measures, e.g. `R-ELIG-NOT-SUBSIDIARY`."
-    )
-    article: str | None = Field(None, description="Article of the measures, e.g. `第四条`.")
-    field: str | None = Field(
-        None, description="Where the problem is, e.g. `body.advance_seconds`."
-    )
-    message: str
-
-
 class Problem(BaseModel):
     """RFC 9457 problem details, with a stable `code` and the list of violations."""
 
@@ -114,7 +103,7 @@ class Problem(BaseModel):
     detail: str
     instance: str = Field(description="The path of the request that failed.")
     code: ErrorCode = Field(description="Stable machine-readable code.")
-    violations: list[ProblemViolation] = Field(default_factory=list)
+    violations: list[Finding] = Field(default_factory=list)
     request_id: str | None = Field(None, description="The `X-Request-ID` of the request.")
     # Members that only some problems carry (RFC 9457 extension members).
     current_state: str | None = Field(
@@ -139,9 +128,10 @@ class Problem(BaseModel):
     attachment_ids: list[str] | None = Field(
         None, description="The attachment ids refused (not found, or not the caller's)."
     )
-    # Typed as `EligibilityReportOut` in the document (api/openapi.py): the schema module
-    # cannot be imported here without a cycle through the routers.
-    report: dict[str, Any] | None = Field(
+    readiness: ReadinessOut | None = Field(
+        None, description="`SERVICE_UNAVAILABLE` from `/readyz`: what is not ready."
+    )
+    report: EligibilityReportOut | None = Field(
         None, description="`ELIGIBILITY_FAILED`: the whole eligibility report."
     )
 
@@ -182,17 +172,23 @@ def problem_response(
             {
                 "rule": v.rule,
                 "article": v.article,
+                "org_id": str(v.org_id) if v.org_id else None,
                 "field": v.field,
                 "message": v.message.in_language(language),
+                "message_zh": v.message.zh,
+                "message_en": v.message.en,
             }
             for v in violations
         ],
         "request_id": request_id_of(request),
         **(extensions or {}),
     }
+    # Through the model: nested findings (an eligibility report's) are said in the caller's
+    # language too, and nothing leaves that the schema does not describe as it does.
+    shaped = Problem.model_validate(body).model_dump(mode="json", exclude_unset=True)
     all_headers = {"Content-Language": language, "Vary": "Accept-Language", **(headers or {})}
     return JSONResponse(
-        body, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=all_headers
+        shaped, status_code=status, media_type=PROBLEM_MEDIA_TYPE, headers=all_headers
     )
 
 

@@ -1,10 +1,11 @@
-"""The eligibility engine (Art. 4–8, 15): pure, explainable, exhaustive.
+"""The eligibility engine (Art. 4–9, 15): pure, explainable, exhaustive.
 
 `evaluate(application)` runs every rule that applies to the listing's kind and returns all
-findings at once, each citing its rule id and article: violations block the application,
-warnings are shown to reviewers, priorities flag encouraged applicants (Art. 6 (3)). Facts
-that a rule relies on but that the department has not verified give a warning, never a
-silent pass.
+findings at once, each citing its rule id and the article that applies: violations block the
+application, warnings are shown to reviewers, priorities flag encouraged applicants
+(Art. 6 (3), technology breakthroughs only). `evaluate_parties` is the dry run: the rules
+about who applies, before a plan exists. Facts that a rule relies on but that the department
+has not verified give a warning, never a silent pass.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ class Party:
     identity_verified: bool = False
     partner_4_8_n: bool = False
     strategic_agreement: bool = False
+    high_tech: bool = False
     verified_flags: frozenset[str] = frozenset()
     ancestors: tuple[uuid.UUID, ...] = ()
     dishonesty: tuple[Period, ...] = ()
@@ -66,9 +68,12 @@ class Declarations:
 
 @dataclass(frozen=True)
 class Plan:
+    """The implementation plan (Art. 9 (4)): approach, milestones, budget, team."""
+
     approach: str | None = None
     milestones: int = 0
     team: int = 0
+    budget_total: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -114,34 +119,42 @@ class EligibilityReport:
 
 # --- the rules: each returns its findings ------------------------------------------------
 
+TB, AT = ListingKind.TECH_BREAKTHROUGH, ListingKind.ACHIEVEMENT_TRANSFER
+# R-ELIG-NOT-SUBSIDIARY stands in both paragraphs of Art. 4 ("不包括发榜企业下属单位").
+NOT_SUBSIDIARY_ARTICLES = {TB: "第四条（一）", AT: "第四条（二）"}
+
 
 def solver_type(app: Application) -> Iterable[Finding]:
-    """R-ELIG-TB-SOLVER-TYPE: universities, institutes, enterprises, innovation consortia."""
-    if app.kind is not ListingKind.TECH_BREAKTHROUGH:
+    """R-ELIG-TB-SOLVER-TYPE: 4+8+N partners of any type; otherwise universities, institutes,
+    technology-based enterprises, innovation consortia."""
+    if app.kind is not TB:
         return
     for where, party in app.parties():
-        if party.type not in SOLVER_TYPES:
+        if not party.partner_4_8_n and party.type not in SOLVER_TYPES:
             yield Finding(
                 "R-ELIG-TB-SOLVER-TYPE",
                 "第四条（一）",
-                f"{party.name}不是高校、科研院所、企业或创新联合体，不能揭榜技术攻关类榜单。",
-                f"{party.name} is not a university, research institute, enterprise or "
-                "innovation consortium.",
+                f"{party.name}既非“4+8+N”合作主体，也不是高校、科研院所、科技型企业或创新联合体，"
+                "不能揭榜技术攻关类榜单。",
+                f"{party.name} is neither a 4+8+N partner nor a university, research institute, "
+                "technology-based enterprise or innovation consortium.",
                 party.org_id,
                 where,
             )
 
 
 def not_subsidiary(app: Application) -> Iterable[Finding]:
-    """R-ELIG-NOT-SUBSIDIARY: no applicant is the proposer or below it in its ownership tree."""
-    if app.proposer is None:
+    """R-ELIG-NOT-SUBSIDIARY: no applicant is the proposer or below it in its ownership tree;
+    the article is the paragraph of Art. 4 for the listing's kind."""
+    article = NOT_SUBSIDIARY_ARTICLES.get(app.kind)
+    if app.proposer is None or article is None:
         return
     proposer = app.proposer.org_id
     for where, party in app.parties():
         if party.org_id == proposer or proposer in party.ancestors:
             yield Finding(
                 "R-ELIG-NOT-SUBSIDIARY",
-                "第四条（一）",
+                article,
                 f"{party.name}是发榜方或其下属单位，不能揭榜本榜单。",
                 f"{party.name} is the proposer or one of its subsidiaries.",
                 party.org_id,
@@ -152,7 +165,7 @@ def not_subsidiary(app: Application) -> Iterable[Finding]:
 def enterprise_solver(app: Application) -> Iterable[Finding]:
     """R-ELIG-AT-SOLVER-ENTERPRISE: the lead of an achievement transfer is an in-region
     enterprise."""
-    if app.kind is not ListingKind.ACHIEVEMENT_TRANSFER:
+    if app.kind is not AT:
         return
     lead = app.lead
     if lead.type != "enterprise" or not lead.in_region:
@@ -167,25 +180,56 @@ def enterprise_solver(app: Application) -> Iterable[Finding]:
 
 
 def enterprise_led(app: Application) -> Iterable[Finding]:
-    """R-ELIG-AT-ENTERPRISE-LED: a university or institute member with a larger budget share
-    than the leading enterprise is a warning for reviewers."""
-    if app.kind is not ListingKind.ACHIEVEMENT_TRANSFER:
+    """R-ELIG-AT-ENTERPRISE-LED: the enterprises' budget shares together smaller than the
+    universities' and institutes' together is a warning for reviewers (企业为主)."""
+    if app.kind is not AT:
         return
-    for n, member in enumerate(app.members):
-        if member.party.type in RESEARCH_TYPES and member.budget_share > app.lead_budget_share:
-            yield Finding(
-                "R-ELIG-AT-ENTERPRISE-LED",
-                "第四条（二）",
-                f"{member.party.name}的预算份额高于牵头企业。",
-                f"{member.party.name} has a larger budget share than the leading enterprise.",
-                member.party.org_id,
-                f"members.{n}.budget_share",
-            )
+    shares = [(app.lead.type, app.lead_budget_share)] + [
+        (m.party.type, m.budget_share) for m in app.members
+    ]
+    enterprises = sum((s for t, s in shares if t == "enterprise"), Decimal(0))
+    research = sum((s for t, s in shares if t in RESEARCH_TYPES), Decimal(0))
+    if research > enterprises:
+        yield Finding(
+            "R-ELIG-AT-ENTERPRISE-LED",
+            "第四条（二）",
+            f"高校和科研院所的预算份额合计（{research}）高于企业合计（{enterprises}），"
+            "成果转化应以企业为主。",
+            f"Universities and institutes together hold a larger budget share ({research}) "
+            f"than the enterprises together ({enterprises}); enterprises should lead.",
+            app.lead.org_id,
+            "members",
+        )
+
+
+def implementation_plan(app: Application) -> Iterable[Finding]:
+    """R-APP-PLAN: every application, of every kind, carries an implementation plan
+    (approach, milestones, budget, team)."""
+    plan = app.plan
+    missing = [
+        (name, zh, en)
+        for name, zh, en, given in (
+            ("approach", "技术路线", "approach", bool(plan.approach and plan.approach.strip())),
+            ("milestones", "里程碑", "milestones", plan.milestones >= 1),
+            ("budget_total", "预算", "budget", plan.budget_total is not None),
+            ("team", "团队", "team", plan.team >= 1),
+        )
+        if not given
+    ]
+    for name, zh, en in missing:
+        yield Finding(
+            "R-APP-PLAN",
+            "第九条（四）",
+            f"揭榜须填报实施方案，缺少{zh}。",
+            f"An implementation plan is required; its {en} is missing.",
+            app.lead.org_id,
+            f"plan.{name}",
+        )
 
 
 def feasible_plan(app: Application) -> Iterable[Finding]:
     """R-ELIG-TB-PLAN and R-ELIG-TB-TEAM: a plan with milestones, and a named team."""
-    if app.kind is not ListingKind.TECH_BREAKTHROUGH:
+    if app.kind is not TB:
         return
     if not (app.plan.approach and app.plan.approach.strip()) or app.plan.milestones < 1:
         yield Finding(
@@ -210,7 +254,7 @@ def feasible_plan(app: Application) -> Iterable[Finding]:
 def demand_side(app: Application) -> Iterable[Finding]:
     """R-ELIG-AT-DEMAND-TEAM and R-ELIG-AT-DEMAND-RESOURCES: the taker of an achievement
     declares a transfer team, funds, a site and market channels."""
-    if app.kind is not ListingKind.ACHIEVEMENT_TRANSFER:
+    if app.kind is not AT:
         return
     d = app.declarations
     if not d.has_transfer_team:
@@ -261,36 +305,34 @@ def no_dishonesty(app: Application) -> Iterable[Finding]:
 
 
 def priority(app: Application) -> Iterable[Finding]:
-    """R-ELIG-PRIORITY: 4+8+N partners and holders of a strategic agreement are encouraged."""
+    """R-ELIG-PRIORITY: on a technology breakthrough, holders of a strategic cooperation
+    agreement with the regional government are encouraged (being a 4+8+N partner is not
+    this priority: it is an eligibility ground under Art. 4)."""
+    if app.kind is not TB:
+        return
     for where, party in app.parties():
-        for flag, zh in (
-            ("partner_4_8_n", "科技兴蒙“4+8+N”合作主体"),
-            ("strategic_agreement", "与自治区政府签署战略合作协议的单位"),
-        ):
-            if getattr(party, flag):
-                yield Finding(
-                    "R-ELIG-PRIORITY",
-                    "第六条（三）",
-                    f"{party.name}为{zh}，优先支持。",
-                    f"{party.name} is an encouraged applicant ({flag}).",
-                    party.org_id,
-                    where,
-                )
+        if party.strategic_agreement:
+            yield Finding(
+                "R-ELIG-PRIORITY",
+                "第六条（三）",
+                f"{party.name}与自治区人民政府签署了战略合作协议，鼓励揭榜攻关。",
+                f"{party.name} has a strategic cooperation agreement with the regional "
+                "government: an encouraged applicant.",
+                party.org_id,
+                where,
+            )
 
 
 # The rule that rests on an applicant's registered type, per kind of listing.
 TYPE_RULES = {
-    ListingKind.TECH_BREAKTHROUGH: ("R-ELIG-TB-SOLVER-TYPE", "第四条（一）"),
-    ListingKind.ACHIEVEMENT_TRANSFER: ("R-ELIG-AT-SOLVER-ENTERPRISE", "第四条（二）"),
-}
-PRIORITY_FLAGS = {
-    "partner_4_8_n": "科技兴蒙“4+8+N”合作主体",
-    "strategic_agreement": "与自治区政府签署战略合作协议的单位",
+    TB: ("R-ELIG-TB-SOLVER-TYPE", "第四条（一）"),
+    AT: ("R-ELIG-AT-SOLVER-ENTERPRISE", "第四条（二）"),
 }
 
 
 def unverified(app: Application) -> Iterable[Finding]:
-    """A verdict that rests on facts the department has not verified warns about them."""
+    """A verdict that rests on facts the department has not verified (or does not know)
+    warns about them."""
     type_rule = TYPE_RULES.get(app.kind)
     for where, party in app.parties():
         if type_rule and not party.identity_verified:
@@ -301,35 +343,57 @@ def unverified(app: Application) -> Iterable[Finding]:
                 party.org_id,
                 where,
             )
-        for flag in PRIORITY_FLAGS:
-            if getattr(party, flag) and flag not in party.verified_flags:
+        if app.kind is TB:
+            yield from _tech_based(party, where)
+            if party.strategic_agreement and "strategic_agreement" not in party.verified_flags:
                 yield Finding(
                     "R-ELIG-PRIORITY",
                     "第六条（三）",
-                    f"{party.name}自行申报的“{PRIORITY_FLAGS[flag]}”尚未核验。",
-                    f"{party.name}'s self-declared {flag} is not verified.",
+                    f"{party.name}自行申报的“与自治区政府签署战略合作协议”尚未核验。",
+                    f"{party.name}'s self-declared strategic agreement is not verified.",
                     party.org_id,
                     where,
                 )
 
 
-BLOCKING = (
-    solver_type,
-    not_subsidiary,
-    enterprise_solver,
-    feasible_plan,
-    demand_side,
-    no_dishonesty,
-)
+def _tech_based(party: Party, where: str) -> Iterable[Finding]:
+    """R-ELIG-TB-SOLVER-TYPE, for reviewers: a 4+8+N partner's eligibility resting on an
+    unverified declaration, or an enterprise not known to be technology-based."""
+    if party.partner_4_8_n:
+        if party.type not in SOLVER_TYPES and "partner_4_8_n" not in party.verified_flags:
+            yield Finding(
+                "R-ELIG-TB-SOLVER-TYPE",
+                "第四条（一）",
+                f"{party.name}凭自行申报的“4+8+N”合作主体身份揭榜，尚未核验。",
+                f"{party.name} is eligible as a self-declared 4+8+N partner, not verified.",
+                party.org_id,
+                where,
+            )
+    elif party.type == "enterprise" and not party.high_tech:
+        yield Finding(
+            "R-ELIG-TB-SOLVER-TYPE",
+            "第四条（一）",
+            f"{party.name}是否为科技型企业尚不明确，请评审核实。",
+            f"{party.name} is not known to be a technology-based enterprise; for the "
+            "reviewers to check.",
+            party.org_id,
+            where,
+        )
 
 
 PARTY_RULES = (solver_type, not_subsidiary, enterprise_solver, no_dishonesty)
+BLOCKING = (*PARTY_RULES, implementation_plan, feasible_plan, demand_side)
 
 
-def evaluate(app: Application, *, parties_only: bool = False) -> EligibilityReport:
-    """Every finding for `app`; none short-circuits another. `parties_only` leaves out the
-    rules about the plan and declarations (the dry run, before an application exists)."""
-    rules = PARTY_RULES if parties_only else BLOCKING
-    violations = tuple(f for rule in rules for f in rule(app))
+def evaluate(app: Application) -> EligibilityReport:
+    """Every finding for a submitted application; none short-circuits another."""
+    violations = tuple(f for rule in BLOCKING for f in rule(app))
     warnings = tuple(enterprise_led(app)) + tuple(unverified(app))
     return EligibilityReport(violations, warnings, tuple(priority(app)))
+
+
+def evaluate_parties(app: Application) -> EligibilityReport:
+    """The dry run: the rules about the parties, before an application (with its plan,
+    declarations and budget shares) exists."""
+    violations = tuple(f for rule in PARTY_RULES for f in rule(app))
+    return EligibilityReport(violations, tuple(unverified(app)), tuple(priority(app)))

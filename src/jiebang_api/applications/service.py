@@ -63,6 +63,7 @@ async def _party(session: AsyncSession, org: Organization) -> eligibility.Party:
         identity_verified=org.verified,
         partner_4_8_n=org.partner_4_8_n,
         strategic_agreement=org.strategic_agreement,
+        high_tech=org.high_tech,
         verified_flags=frozenset(org.verified_flags),
         ancestors=tuple(ancestors),
         dishonesty=tuple(
@@ -116,6 +117,7 @@ async def _engine_input(
             approach=plan.get("approach"),
             milestones=len(plan.get("milestones") or []),
             team=len(plan.get("team") or []),
+            budget_total=_amount(plan.get("budget_total")),
         ),
         declarations=eligibility.Declarations(
             has_transfer_team=bool(declarations.get("has_transfer_team")),
@@ -125,6 +127,10 @@ async def _engine_input(
         ),
         on=_today(now),
     )
+
+
+def _amount(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
 
 
 def report_as_dict(report: eligibility.EligibilityReport) -> dict[str, Any]:
@@ -165,7 +171,7 @@ async def check(
     listing = await _open_listing(session, principal, listing_id)
     members = [{"org_id": m, "budget_share": "0"} for m in member_org_ids]
     app = await _engine_input(session, listing, lead_org_id, HUNDRED, members, {}, {}, now)
-    return eligibility.evaluate(app, parties_only=True)
+    return eligibility.evaluate_parties(app)
 
 
 def _validate_parties(
@@ -410,6 +416,7 @@ async def submit(
                     rule=f.rule,
                     article=f.article,
                     field=f.field,
+                    org_id=f.org_id,
                 )
                 for f in report.violations
             ],

@@ -18,6 +18,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -90,6 +91,7 @@ class Violation:
     rule: str | None = None
     article: str | None = None
     field: str | None = None
+    org_id: uuid.UUID | None = None  # the organisation a finding is about, if one
 
 
 class DomainError(Exception):

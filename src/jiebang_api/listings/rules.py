@@ -1,15 +1,19 @@
-"""What a listing and its proposer must satisfy before the listing is submitted — pure.
+"""What a listing and its proposer must satisfy before the listing is submitted, and what
+its content must satisfy before it is published — pure.
 
-Rules: R-LIST-FIELDS (第九条（一）), R-ELIG-AT-LAYOUT (第七条（一）), R-ELIG-TB-PROPOSER
-(第五条), R-ELIG-TB-PROPOSER-SCALE (第五条（一）), R-ELIG-AT-PROPOSER-TYPE (第七条),
-R-ELIG-AT-OWN-IP (第七条（二）), R-ELIG-NO-DISHONESTY (第十五条). Every rule is evaluated;
-all findings are returned.
+Rules: R-LIST-FIELDS (第九条（一）, every kind, at submission and again at publication),
+R-ELIG-AT-LAYOUT (第七条（一）), R-ELIG-AT-SERVICE-TEAM (第七条（三）), R-ELIG-TB-PROPOSER
+(第五条), R-ELIG-TB-PROPOSER-SCALE (第五条（一）), R-ELIG-AT-PROPOSER-TYPE (第四条（二）),
+R-ELIG-AT-OWN-IP (第七条（二）), R-ELIG-NO-DISHONESTY (第十五条), R-TIME-TB-36M and
+R-TIME-AT-24M (第十六条, warnings on the time requirement). Every rule is evaluated; all
+findings are returned.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 from jiebang_api.kit.errors import Message, Violation
@@ -29,6 +33,8 @@ class ProposerFacts:
     high_tech: bool
     verified_flags: frozenset[str]
     active_dishonesty: bool
+    large_influential: bool = False
+    partner_4_8_n: bool = False
 
 
 @dataclass(frozen=True)
@@ -39,6 +45,15 @@ class Report:
     @property
     def passed(self) -> bool:
         return not self.violations
+
+
+@dataclass(frozen=True)
+class DurationLimits:
+    """Art. 16: the longest time requirement, in months, per kind (from the policy version
+    in force; these are the measures' own figures)."""
+
+    tech_breakthrough: int = 36
+    achievement_transfer: int = 24
 
 
 COMMON_FIELDS: dict[str, tuple[str, str]] = {
@@ -53,9 +68,22 @@ COMMON_FIELDS: dict[str, tuple[str, str]] = {
     "ip_ownership": ("知识产权归属", "IP ownership"),
     "benefit_sharing": ("利益分配", "benefit sharing"),
 }
+# 第九条（一）: "成果转化内容与形式", asked of achievement transfers.
 TRANSFER_FIELDS: dict[str, tuple[str, str]] = {
-    "transfer_content": ("转化内容", "transfer content"),
-    "transfer_form": ("转化方式", "transfer form"),
+    "transfer_content": ("成果转化内容", "transfer content"),
+    "transfer_form": ("成果转化形式", "transfer form"),
+}
+# 第七条（一）: a clear application direction, and the industrial upgrading it drives.
+LAYOUT_FIELDS: dict[str, tuple[str, str]] = {
+    "application_direction": ("应用方向", "application direction"),
+    "industrial_effect": ("预期产业带动作用", "expected industrial effect"),
+}
+# 第七条（三）: the transfer service team, or the third-party institution that supports it.
+SERVICE_FIELDS: dict[str, tuple[str, str]] = {
+    "transfer_service": (
+        "成果转化技术服务团队或支撑转化的第三方机构",
+        "transfer service team or supporting third-party institution",
+    ),
 }
 
 
@@ -79,7 +107,10 @@ def _missing(
 
 
 def required_fields(kind: ListingKind, listing: Mapping[str, Any]) -> list[Violation]:
-    """R-LIST-FIELDS, and for achievement transfer R-ELIG-AT-LAYOUT."""
+    """R-LIST-FIELDS for every kind (transfer content and form for achievement transfers;
+    reading: a total R&D investment of 0 is not an investment), and for achievement
+    transfers R-ELIG-AT-LAYOUT and R-ELIG-AT-SERVICE-TEAM. Checked at submission and again
+    before publication, whatever path the listing took."""
     found = _missing(listing, COMMON_FIELDS, "R-LIST-FIELDS", "第九条（一）")
     techs: Sequence[Mapping[str, Any]] = listing.get("key_technologies") or []
     if any(_blank(t.get("target_metrics")) for t in techs):
@@ -91,9 +122,52 @@ def required_fields(kind: ListingKind, listing: Mapping[str, Any]) -> list[Viola
                 field="listing.key_technologies",
             )
         )
+    investment = listing.get("total_rd_investment")
+    if investment is not None and Decimal(str(investment)) <= 0:
+        found.append(
+            Violation(
+                Message(
+                    "研发总投入须大于0（研发总投入为0不构成投入）。",
+                    "The total R&D investment must be above 0 (0 is not an investment).",
+                ),
+                rule="R-LIST-FIELDS",
+                article="第九条（一）",
+                field="listing.total_rd_investment",
+            )
+        )
     if kind is ListingKind.ACHIEVEMENT_TRANSFER:
-        found += _missing(listing, TRANSFER_FIELDS, "R-ELIG-AT-LAYOUT", "第七条（一）")
+        found += _missing(listing, TRANSFER_FIELDS, "R-LIST-FIELDS", "第九条（一）")
+        found += _missing(listing, LAYOUT_FIELDS, "R-ELIG-AT-LAYOUT", "第七条（一）")
+        found += _missing(listing, SERVICE_FIELDS, "R-ELIG-AT-SERVICE-TEAM", "第七条（三）")
     return found
+
+
+def duration(
+    kind: ListingKind, listing: Mapping[str, Any], limits: DurationLimits
+) -> list[Violation]:
+    """R-TIME-TB-36M / R-TIME-AT-24M: a time requirement above the limit of the kind is a
+    warning for assessors (an agreement's duration is checked with the agreement)."""
+    months = listing.get("time_requirement_months")
+    if kind is ListingKind.TECH_BREAKTHROUGH:
+        rule, limit, years = "R-TIME-TB-36M", limits.tech_breakthrough, "技术攻关类"
+    elif kind is ListingKind.ACHIEVEMENT_TRANSFER:
+        rule, limit, years = "R-TIME-AT-24M", limits.achievement_transfer, "成果转化类"
+    else:
+        return []
+    if months is None or months <= limit:
+        return []
+    return [
+        Violation(
+            Message(
+                f"{years}项目实施周期原则上不超过{limit}个月，榜单时间要求为{months}个月，请论证时关注。",
+                f"The time requirement ({months} months) is above the {limit} months a project "
+                "of this kind should in principle last; for the assessors' attention.",
+            ),
+            rule=rule,
+            article="第十六条",
+            field="listing.time_requirement_months",
+        )
+    ]
 
 
 def _unverified(
@@ -140,20 +214,31 @@ def tech_breakthrough_proposer(proposer: ProposerFacts) -> Report:
         else ["central_enterprise_branch", "pays_tax_in_region"]
     )
     warnings = _unverified(proposer, relied, rule, article)
-    if not proposer.high_tech:
-        warnings.append(
+    warnings += proposer_scale(proposer)
+    return Report(warnings=warnings)
+
+
+def proposer_scale(proposer: ProposerFacts) -> list[Violation]:
+    """R-ELIG-TB-PROPOSER-SCALE: generally an enterprise of considerable influence and scale
+    in its field, or a high-tech enterprise; a warning for assessors when it is neither, or
+    when it is either only by its own unverified declaration. Never a block."""
+    if not (proposer.large_influential or proposer.high_tech):
+        return [
             Violation(
                 Message(
-                    "发榜方一般应为行业内有较大影响和规模的企业或高新技术企业，请论证时关注。",
-                    "Proposers are generally large, influential or high-tech enterprises; "
-                    "for the assessors' attention.",
+                    "发榜方既未申报为行业内有较大影响和规模的企业，也不是高新技术企业，请论证时关注。",
+                    "The proposer is neither a large and influential enterprise in its field "
+                    "nor a high-tech one; for the assessors' attention.",
                 ),
                 rule="R-ELIG-TB-PROPOSER-SCALE",
                 article="第五条（一）",
                 field="proposer",
             )
-        )
-    return Report(warnings=warnings)
+        ]
+    claimed = [f for f in ("large_influential", "high_tech") if getattr(proposer, f)]
+    if any(f in proposer.verified_flags for f in claimed):
+        return []
+    return _unverified(proposer, claimed, "R-ELIG-TB-PROPOSER-SCALE", "第五条（一）")
 
 
 def _same_holder(holder: str, proposer: str) -> bool:
@@ -161,18 +246,23 @@ def _same_holder(holder: str, proposer: str) -> bool:
 
 
 def achievement_transfer_proposer(proposer: ProposerFacts, listing: Mapping[str, Any]) -> Report:
-    """R-ELIG-AT-PROPOSER-TYPE and R-ELIG-AT-OWN-IP (the proposer holds every IP record)."""
+    """R-ELIG-AT-PROPOSER-TYPE (a 4+8+N partner of any type, or a university, institute or
+    technology-based enterprise) and R-ELIG-AT-OWN-IP (the proposer holds every IP record)."""
     violations, warnings = [], []
-    if proposer.type not in ("university", "research_institute", "enterprise"):
+    if proposer.partner_4_8_n:
+        warnings += _unverified(
+            proposer, ["partner_4_8_n"], "R-ELIG-AT-PROPOSER-TYPE", "第四条（二）"
+        )
+    elif proposer.type not in ("university", "research_institute", "enterprise"):
         violations.append(
             Violation(
                 Message(
-                    "成果转化类榜单的发榜方应为高校、科研院所或科技型企业。",
-                    "An achievement-transfer proposer must be a university, research institute "
-                    "or technology enterprise.",
+                    "成果转化类榜单的发榜方应为“4+8+N”合作主体，或高校、科研院所、科技型企业。",
+                    "An achievement-transfer proposer must be a 4+8+N partner, or a university, "
+                    "research institute or technology-based enterprise.",
                 ),
                 rule="R-ELIG-AT-PROPOSER-TYPE",
-                article="第七条",
+                article="第四条（二）",
                 field="proposer",
             )
         )
@@ -181,10 +271,10 @@ def achievement_transfer_proposer(proposer: ProposerFacts, listing: Mapping[str,
             Violation(
                 Message(
                     "发榜企业是否为科技型企业，请论证时核实。",
-                    "Check that the enterprise is a technology enterprise.",
+                    "Check that the enterprise is a technology-based enterprise.",
                 ),
                 rule="R-ELIG-AT-PROPOSER-TYPE",
-                article="第七条",
+                article="第四条（二）",
                 field="proposer",
             )
         )
@@ -224,11 +314,14 @@ def no_dishonesty(proposer: ProposerFacts) -> list[Violation]:
 
 
 def evaluate_submission(
-    kind: ListingKind, listing: Mapping[str, Any], proposer: ProposerFacts
+    kind: ListingKind,
+    listing: Mapping[str, Any],
+    proposer: ProposerFacts,
+    limits: DurationLimits | None = None,
 ) -> Report:
     """Every rule a proposer's submission must pass; all findings, none short-circuited."""
     violations = required_fields(kind, listing) + no_dishonesty(proposer)
-    warnings: list[Violation] = []
+    warnings = duration(kind, listing, limits or DurationLimits())
     if kind is ListingKind.TECH_BREAKTHROUGH:
         report = tech_breakthrough_proposer(proposer)
     elif kind is ListingKind.ACHIEVEMENT_TRANSFER:
@@ -236,3 +329,9 @@ def evaluate_submission(
     else:
         report = Report()
     return Report(violations + report.violations, warnings + report.warnings)
+
+
+def evaluate_publication(kind: ListingKind, listing: Mapping[str, Any]) -> Report:
+    """What the content must satisfy before publication, whatever path the listing took
+    (the emergency shortcut skips steps, never content)."""
+    return Report(required_fields(kind, listing))

@@ -42,6 +42,7 @@ from jiebang_api.listings.workflow import ListingAction, ListingStatus
 from jiebang_api.models import AuditEntry, Listing, ListingAssessment
 from jiebang_api.organizations import repository as organizations_repository
 from jiebang_api.organizations import service as organizations_service
+from jiebang_api.policies import service as policies_service
 
 RESOURCE = "listing"
 CODE_LETTERS = {
@@ -57,6 +58,9 @@ EDITABLE_FIELDS = frozenset(
         "key_technologies",
         "transfer_content",
         "transfer_form",
+        "application_direction",
+        "industrial_effect",
+        "transfer_service",
         "time_requirement_months",
         "total_rd_investment",
         "demand_requirements",
@@ -287,11 +291,28 @@ def _facts(org: Any, active_dishonesty: bool) -> rules.ProposerFacts:
         high_tech=org.high_tech,
         verified_flags=frozenset(org.verified_flags),
         active_dishonesty=active_dishonesty,
+        large_influential=org.large_influential,
+        partner_4_8_n=org.partner_4_8_n,
+    )
+
+
+async def _duration_limits(session: AsyncSession, now: datetime) -> rules.DurationLimits:
+    """Art. 16's limits from the policy version in force (the measures' own without one)."""
+    version = await policies_service.in_force(session, now.astimezone(SHANGHAI).date())
+    if version is None:
+        return rules.DurationLimits()
+    return rules.DurationLimits(
+        tech_breakthrough=version.tech_breakthrough_max_months,
+        achievement_transfer=version.achievement_transfer_max_months,
     )
 
 
 def _finding(v: Violation) -> dict[str, Any]:
-    return {**asdict(v), "message": {"zh": v.message.zh, "en": v.message.en}}
+    return {
+        **asdict(v),
+        "org_id": str(v.org_id) if v.org_id else None,
+        "message": {"zh": v.message.zh, "en": v.message.en},
+    }
 
 
 async def _transition(
@@ -343,7 +364,8 @@ async def submit(
         dishonest = await organizations_service.has_active_dishonesty(
             session, listing.proposer_org_id, now.astimezone(SHANGHAI).date()
         )
-        report = rules.evaluate_submission(kind, facts, _facts(org, dishonest))
+        limits = await _duration_limits(session, now)
+        report = rules.evaluate_submission(kind, facts, _facts(org, dishonest), limits)
     else:
         report = rules.Report(rules.required_fields(kind, facts))
     if not report.passed:
@@ -392,6 +414,7 @@ async def add_assessment(
     conclusion: str,
     comment: str | None,
     now: datetime,
+    layout_fit: bool | None = None,
 ) -> ListingAssessment:
     """Record one assessment opinion (论证) while the listing is under assessment."""
     listing, before = await _transition(
@@ -409,6 +432,7 @@ async def add_assessment(
         assessor=assessor,
         conclusion=conclusion,
         comment=comment,
+        layout_fit=layout_fit,
         recorded_by=principal.user_id,
     )
     session.add(opinion)
@@ -419,7 +443,7 @@ async def add_assessment(
         listing,
         "assess",
         _event(listings_events.ListingAssessed, listing, now, before.value, conclusion=conclusion),
-        data={"assessor": assessor, "conclusion": conclusion},
+        data={"assessor": assessor, "conclusion": conclusion, "layout_fit": layout_fit},
     )
     return opinion
 
@@ -556,6 +580,14 @@ async def publish(
                     field="body.application_closes_at",
                 )
             ],
+        )
+    content = rules.evaluate_publication(
+        _kind(listing), {name: getattr(listing, name) for name in EDITABLE_FIELDS}
+    )
+    if not content.passed:  # R-LIST-FIELDS: skipped steps never skip content
+        raise RuleViolation(
+            Message("榜单内容不完整，不能发布。", "The listing is not complete enough to publish."),
+            violations=content.violations,
         )
     listing.application_opens_at, listing.application_closes_at = opens_at, closes_at
     listing.published_at = now

@@ -7,7 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiebang_api.kit.db import ExactDecimal
@@ -72,6 +72,11 @@ class Listing(Entity, Base):
     key_technologies: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     transfer_content: Mapped[str | None] = mapped_column(Text)
     transfer_form: Mapped[str | None] = mapped_column(String(200))
+    # 第七条（一）: the application direction and the expected industrial effect.
+    application_direction: Mapped[str | None] = mapped_column(Text)
+    industrial_effect: Mapped[str | None] = mapped_column(Text)
+    # 第七条（三）: the transfer service team or the supporting third-party institution.
+    transfer_service: Mapped[str | None] = mapped_column(Text)
     time_requirement_months: Mapped[int | None] = mapped_column(Integer)
     total_rd_investment: Mapped[Decimal | None] = mapped_column(ExactDecimal(18, 2))
     demand_requirements: Mapped[str | None] = mapped_column(Text)
@@ -106,6 +111,9 @@ class ListingAssessment(Entity, Base):
     assessor: Mapped[str] = mapped_column(String(100))
     conclusion: Mapped[str] = mapped_column(String(16))
     comment: Mapped[str | None] = mapped_column(Text)
+    # 第七条（一）: the department's judgement of an achievement's fit with the region's
+    # development layout; null when the opinion does not judge it.
+    layout_fit: Mapped[bool | None] = mapped_column(Boolean)
     recorded_by: Mapped[uuid.UUID | None]
 
 

@@ -42,6 +42,8 @@ class Organization(Entity, Base):
     central_enterprise_branch: Mapped[bool] = mapped_column(Boolean, default=False)
     pays_tax_in_region: Mapped[bool] = mapped_column(Boolean, default=False)
     high_tech: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 第五条（一）: of considerable influence and scale in its field (有较大影响和规模).
+    large_influential: Mapped[bool] = mapped_column(Boolean, default=False)
     partner_4_8_n: Mapped[bool] = mapped_column(Boolean, default=False)
     strategic_agreement: Mapped[bool] = mapped_column(Boolean, default=False)
     parent_org_id: Mapped[uuid.UUID | None] = mapped_column(

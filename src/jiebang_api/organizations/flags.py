@@ -15,6 +15,10 @@ from jiebang_api.kit.labels import labelled
         "central_enterprise_branch": ("央企分支机构", "Branch of a central state enterprise"),
         "pays_tax_in_region": ("在区内纳税", "Pays tax in the region"),
         "high_tech": ("高新技术企业", "High-tech enterprise"),
+        "large_influential": (
+            "行业或领域内有较大影响和规模",
+            "Large and influential in its field",
+        ),
         "partner_4_8_n": ("科技兴蒙“4+8+N”合作主体", "4+8+N cooperation partner"),
         "strategic_agreement": (
             "与自治区政府签订战略合作协议",
@@ -27,6 +31,7 @@ class Flag(StrEnum):
     CENTRAL_ENTERPRISE_BRANCH = "central_enterprise_branch"
     PAYS_TAX_IN_REGION = "pays_tax_in_region"
     HIGH_TECH = "high_tech"
+    LARGE_INFLUENTIAL = "large_influential"
     PARTNER_4_8_N = "partner_4_8_n"
     STRATEGIC_AGREEMENT = "strategic_agreement"
 

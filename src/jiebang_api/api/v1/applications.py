@@ -9,6 +9,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
+from jiebang_api.api.findings import EligibilityReportOut
 from jiebang_api.api.problems import problems
 from jiebang_api.api.v1.params import ApplicationId, Cursor, Limit, ListingId
 from jiebang_api.api.v1.schemas.applications import (
@@ -18,7 +19,6 @@ from jiebang_api.api.v1.schemas.applications import (
     ApplicationPatch,
     ApplicationStatusFilter,
     EligibilityCheckIn,
-    EligibilityReportOut,
 )
 from jiebang_api.api.v1.schemas.listings import EmptyIn
 from jiebang_api.applications import service as applications_service

@@ -10,10 +10,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, status
 
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
+from jiebang_api.api.findings import Finding
 from jiebang_api.api.problems import problems
 from jiebang_api.api.v1.params import Cursor, Industry, Limit, ListingId
 from jiebang_api.api.v1.schemas.base import NO_NUL
-from jiebang_api.api.v1.schemas.findings import Finding
 from jiebang_api.api.v1.schemas.listings import (
     AssessmentIn,
     AssessmentList,
@@ -284,9 +284,11 @@ _transition(
     "submit",
     EmptyIn,
     "Submit a listing (proposer)",
-    "Checks the required fields (R-LIST-FIELDS) and the proposer (R-ELIG-TB-PROPOSER, "
+    "Checks the required fields (R-LIST-FIELDS; for an achievement transfer also "
+    "R-ELIG-AT-LAYOUT and R-ELIG-AT-SERVICE-TEAM) and the proposer (R-ELIG-TB-PROPOSER, "
     "R-ELIG-AT-PROPOSER-TYPE, R-ELIG-AT-OWN-IP, R-ELIG-NO-DISHONESTY); every violation "
-    "is listed in a 422 `ELIGIBILITY_FAILED`. Warnings are kept on the listing.",
+    "is listed in a 422 `ELIGIBILITY_FAILED`. Warnings (R-ELIG-TB-PROPOSER-SCALE, "
+    "R-TIME-TB-36M, R-TIME-AT-24M, unverified declarations) are kept on the listing.",
     listings_service.submit,
     ErrorCode.ELIGIBILITY_FAILED,
 )
@@ -336,7 +338,9 @@ _transition(
     "Publish a listing (department)",
     "Opens the application window (R-LIST-WINDOW: it must close after it opens and in "
     "the future; else 422 `RULE_VIOLATION`). Needs the proposer's confirmation, except "
-    "for emergency listings.",
+    "for emergency listings. Whatever path the listing took, its content is checked again "
+    "(R-LIST-FIELDS and, for an achievement transfer, R-ELIG-AT-LAYOUT and "
+    "R-ELIG-AT-SERVICE-TEAM): any gap answers 422 `RULE_VIOLATION` listing them all.",
     _publish,
     ErrorCode.RULE_VIOLATION,
 )

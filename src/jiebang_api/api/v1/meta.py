@@ -26,13 +26,16 @@ async def list_enumerations() -> EnumerationsOut:
 @router.get(
     "/rules",
     response_model=RulesOut,
-    summary="List every rule of the measures with its article",
+    summary="List every rule of the measures with its articles and where it is checked",
 )
 async def list_rules() -> RulesOut:
     """The rule catalogue: every rule id that errors, eligibility findings and funding
-    figures cite (`R-…`), with its article of the measures (e.g. `第四条（一）`), a one-line
-    summary in Chinese and English, whether it is waivable ("in principle", 原则上: the
-    department may lift it case by case by an audited decision) and its kind (`block`,
-    `warning` shown but never blocking, `priority` flagging an encouraged party). Ordered by
-    article; the service's own rules come last. Anonymous."""
+    figures cite (`R-…`), with its articles of the measures (e.g. `第四条（一）`; a finding
+    cites the one that applies), a one-line summary in Chinese and English, whether it is
+    waivable ("in principle", 原则上: the department may lift it case by case by an audited
+    decision), its kind (`block`, `warning` shown but never blocking, `priority` flagging an
+    encouraged party), its basis (`text`, or `reading` where the service reads beyond the
+    words, with `reading_zh`/`reading_en` saying how) and `enforced_at`, the use cases that
+    check it (empty for a rule no code checks yet). Ordered by article; the service's own
+    rules come last. Anonymous."""
     return RulesOut.model_validate({"items": RULES})

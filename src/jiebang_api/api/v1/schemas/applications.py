@@ -10,6 +10,7 @@ from typing import Annotated, Any, Literal
 from pydantic import ConfigDict, Field, PlainSerializer, PlainValidator, StrictBool, WithJsonSchema
 from pydantic.config import JsonDict
 
+from jiebang_api.api.findings import EligibilityReportOut
 from jiebang_api.api.v1.schemas.base import (
     NEXT_CURSOR,
     RequestBody,
@@ -17,7 +18,6 @@ from jiebang_api.api.v1.schemas.base import (
     example_cursor,
     optional,
 )
-from jiebang_api.api.v1.schemas.findings import EXAMPLE_FINDING, Finding
 from jiebang_api.api.v1.schemas.listings import Money
 from jiebang_api.applications.workflow import ApplicationStatus
 
@@ -137,13 +137,6 @@ class ApplicationPatch(RequestBody):
         return values
 
 
-EXAMPLE_REPORT: JsonDict = {
-    "eligible": False,
-    "violations": [EXAMPLE_FINDING],
-    "warnings": [],
-    "priorities": [],
-}
-# The report an eligible application was submitted with.
 EXAMPLE_ELIGIBLE_REPORT: JsonDict = {
     "eligible": True,
     "violations": [],
@@ -153,6 +146,7 @@ EXAMPLE_ELIGIBLE_REPORT: JsonDict = {
             "article": "第四条（二）",
             "org_id": "2c3d4e5f-6071-4b8c-9dae-1f2a3b4c5d6e",
             "field": "members.0.org_id",
+            "message": "某某大学的单位类型与登记信息尚未经核验。",
             "message_zh": "某某大学的单位类型与登记信息尚未经核验。",
             "message_en": "某某大学's type and registration are not verified by the department.",
         }
@@ -163,22 +157,12 @@ EXAMPLE_ELIGIBLE_REPORT: JsonDict = {
             "article": "第六条（三）",
             "org_id": "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
             "field": "lead_org_id",
+            "message": "某某公司为科技兴蒙“4+8+N”合作主体，优先支持。",
             "message_zh": "某某公司为科技兴蒙“4+8+N”合作主体，优先支持。",
             "message_en": "某某公司 is an encouraged applicant (partner_4_8_n).",
         }
     ],
 }
-
-
-class EligibilityReportOut(ResponseBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_REPORT]})
-
-    eligible: bool
-    violations: list[Finding] = Field(
-        description="Broken rules: the application may not be submitted."
-    )
-    warnings: list[Finding] = Field(description="For the reviewers' attention; never block.")
-    priorities: list[Finding] = Field(description="Encouraged parties (优先支持).")
 
 
 class EligibilityCheckIn(RequestBody):

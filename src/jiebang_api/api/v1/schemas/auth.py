@@ -14,7 +14,9 @@ from jiebang_api.auth.password_policy import MIN_LENGTH, USERNAME_PATTERN
 from jiebang_api.auth.principal import MembershipRole
 from jiebang_api.auth.roles import Role
 
-EMAIL = r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]{1,63}$"
+# No whitespace nor NUL. NEL (\x85) is spelled out: Python's and Rust's `\s` hold it, but
+# JSON Schema's (ECMA-262) does not, so clients would send it as valid.
+EMAIL = r"^[^@\s\x00\x85]{1,64}@[^@\s\x00\x85]{1,189}\.[^@\s\x00\x85]{1,63}$"
 
 
 EXAMPLE_USER: JsonDict = {

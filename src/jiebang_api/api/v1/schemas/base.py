@@ -6,13 +6,27 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, GetJsonSchemaHandler, model_validator
 from pydantic.config import JsonDict
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
 
 from jiebang_api.kit.pagination import Cursor
 
 # Text may not carry NUL characters (PostgreSQL cannot store them; nothing legitimate needs them).
 NO_NUL = r"^[^\x00]*$"
+
+
+def _refuse_nul_in_schema(schema: JsonSchemaValue) -> None:
+    """Say what `RequestBody` checks: every free text (a string without its own pattern,
+    enumeration or format), alone, in a list or nullable, matches `NO_NUL`."""
+    for branch in schema.get("anyOf", []):
+        _refuse_nul_in_schema(branch)
+    if isinstance(schema.get("items"), dict):
+        _refuse_nul_in_schema(schema["items"])
+    constrained = schema.keys() & {"pattern", "enum", "const", "format"}
+    if schema.get("type") == "string" and not constrained:
+        schema["pattern"] = NO_NUL
 
 
 def _has_nul(value: Any) -> bool:
@@ -40,6 +54,15 @@ class RequestBody(BaseModel):
         if _has_nul(data):
             raise ValueError("text may not contain NUL characters")
         return data
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, core_schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        schema = handler(core_schema)
+        for field_schema in handler.resolve_ref_schema(schema).get("properties", {}).values():
+            _refuse_nul_in_schema(field_schema)
+        return schema
 
 
 class ResponseBody(BaseModel):

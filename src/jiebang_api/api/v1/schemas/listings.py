@@ -17,6 +17,7 @@ from pydantic import (
 )
 from pydantic.config import JsonDict
 
+from jiebang_api.api.findings import Finding
 from jiebang_api.api.v1.schemas.base import (
     NEXT_CURSOR,
     RequestBody,
@@ -24,7 +25,6 @@ from jiebang_api.api.v1.schemas.base import (
     example_cursor,
     optional,
 )
-from jiebang_api.api.v1.schemas.findings import Finding
 from jiebang_api.kit import money
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.workflow import ListingStatus
@@ -87,6 +87,9 @@ EXAMPLE_TRANSFER_LISTING: JsonDict = {
     "key_technologies": [{"name": "晶界扩散", "target_metrics": "矫顽力≥25 kOe"}],
     "transfer_content": "晶界扩散制备高矫顽力钕铁硼磁体的成套工艺。",
     "transfer_form": "专利实施许可",
+    "application_direction": "新能源汽车驱动电机用高性能磁体。",
+    "industrial_effect": "带动区内稀土永磁材料向高端应用延伸。",
+    "transfer_service": "发榜方技术转移中心团队全程参与工艺移植与调试。",
     "time_requirement_months": 18,
     "total_rd_investment": "8000000.00",
     "demand_requirements": "提供工艺文件与技术指导。",
@@ -118,8 +121,23 @@ class ListingIn(RequestBody):
     key_technologies: list[KeyTechnology] = Field(default_factory=list, max_length=50)
     transfer_content: Text | None = None
     transfer_form: str | None = Field(None, max_length=200)
+    application_direction: Text | None = Field(
+        None, description="Achievement transfer: its application direction (第七条（一）)."
+    )
+    industrial_effect: Text | None = Field(
+        None,
+        description="Achievement transfer: the industrial upgrading it is expected to drive "
+        "(第七条（一）).",
+    )
+    transfer_service: Text | None = Field(
+        None,
+        description="Achievement transfer: the proposer's transfer service team, or the "
+        "third-party institution that supports the transfer (第七条（三）).",
+    )
     time_requirement_months: int | None = Field(None, ge=1, le=120)
-    total_rd_investment: Money | None = None
+    total_rd_investment: Money | None = Field(
+        None, description="Above 0 before submission and publication (R-LIST-FIELDS)."
+    )
     demand_requirements: Text | None = None
     supply_requirements: Text | None = None
     ip_ownership: Text | None = None
@@ -144,6 +162,9 @@ class ListingPatch(RequestBody):
     key_technologies: list[KeyTechnology] = optional(max_length=50)
     transfer_content: Text = optional()
     transfer_form: str = optional(max_length=200)
+    application_direction: Text = optional()
+    industrial_effect: Text = optional()
+    transfer_service: Text = optional()
     time_requirement_months: int = optional(ge=1, le=120)
     total_rd_investment: Money = optional()
     demand_requirements: Text = optional()
@@ -213,6 +234,9 @@ class ListingOut(ResponseBody):
     key_technologies: list[KeyTechnology]
     transfer_content: str | None
     transfer_form: str | None
+    application_direction: str | None
+    industrial_effect: str | None
+    transfer_service: str | None
     time_requirement_months: int | None
     total_rd_investment: Money | None
     demand_requirements: str | None
@@ -269,6 +293,11 @@ class AssessmentIn(RequestBody):
     assessor: str = Field(min_length=1, max_length=100)
     conclusion: Literal["support", "oppose", "revise"]
     comment: str | None = Field(None, max_length=5000)
+    layout_fit: bool | None = Field(
+        None,
+        description="Achievement transfer: whether the achievement fits the region's overall "
+        "development layout (第七条（一）, R-ELIG-AT-LAYOUT); leave out when not judged.",
+    )
 
 
 class AssessmentOut(ResponseBody):
@@ -281,6 +310,7 @@ class AssessmentOut(ResponseBody):
                     "assessor": "张教授",
                     "conclusion": "support",
                     "comment": "需求明确",
+                    "layout_fit": True,
                     "created_at": "2026-11-28T08:00:00Z",
                 }
             ]
@@ -291,6 +321,10 @@ class AssessmentOut(ResponseBody):
     assessor: str
     conclusion: str
     comment: str | None
+    layout_fit: bool | None = Field(
+        description="The department's judgement of fit with the region's layout (第七条（一）); "
+        "null when not judged."
+    )
     created_at: datetime
 
 
@@ -347,6 +381,9 @@ EXAMPLE_PUBLIC: JsonDict = {
             "key_technologies",
             "transfer_content",
             "transfer_form",
+            "application_direction",
+            "industrial_effect",
+            "transfer_service",
             "time_requirement_months",
             "total_rd_investment",
             "demand_requirements",
@@ -384,6 +421,9 @@ class PublicListingOut(ResponseBody):
     key_technologies: list[KeyTechnology]
     transfer_content: str | None
     transfer_form: str | None
+    application_direction: str | None
+    industrial_effect: str | None
+    transfer_service: str | None
     time_requirement_months: int | None
     total_rd_investment: Money | None
     demand_requirements: str | None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pydantic import ConfigDict, Field
 
 from jiebang_api.api.v1.schemas.base import ResponseBody
-from jiebang_api.rules.catalogue import RuleKind
+from jiebang_api.rules.catalogue import RuleBasis, RuleKind, UseCase
 
 
 class EnumValueOut(ResponseBody):
@@ -47,9 +47,10 @@ class EnumerationsOut(ResponseBody):
 
 class RuleOut(ResponseBody):
     id: str = Field(description="Rule id, e.g. `R-ELIG-NOT-SUBSIDIARY`.")
-    article: str = Field(
-        description="Article of the measures, e.g. `第四条（一）`; a standard or "
-        "`本系统规则` for the service's own rules."
+    articles: list[str] = Field(
+        description='The articles of the measures the rule stands in, e.g. `["第四条（一）", '
+        '"第四条（二）"]`; a standard or `本系统规则` for the service\'s own rules. A finding '
+        "cites the one that applies."
     )
     summary_zh: str
     summary_en: str
@@ -59,6 +60,18 @@ class RuleOut(ResponseBody):
     kind: RuleKind = Field(
         description="`block` stops the action, `warning` is shown but never blocks, "
         "`priority` flags an encouraged party."
+    )
+    basis: RuleBasis = Field(
+        description="`text`: what the measures say; `reading`: the service's reading of them "
+        "(an invariant, or the department's reading of a general clause)."
+    )
+    reading_zh: str | None = Field(
+        description="What the service reads into the text beyond its words; null when nothing."
+    )
+    reading_en: str | None = Field(description="`reading_zh` in English.")
+    enforced_at: list[UseCase] = Field(
+        description="The use cases that check the rule (`listing.submit`, "
+        "`application.submit`, …); empty while no code checks it (a planned rule)."
     )
 
 
@@ -71,22 +84,31 @@ class RulesOut(ResponseBody):
                     "items": [
                         {
                             "id": "R-ELIG-NOT-SUBSIDIARY",
-                            "article": "第四条（一）",
+                            "articles": ["第四条（一）", "第四条（二）"],
                             "summary_zh": "揭榜方（牵头单位及每个联合体成员）"
                             "不得是发榜方本身或其任一层级的下属单位。",
                             "summary_en": "No solver, lead or consortium member, may be the "
                             "proposer itself or a subsidiary of it at any level.",
                             "waivable": False,
                             "kind": "block",
+                            "basis": "text",
+                            "reading_zh": None,
+                            "reading_en": None,
+                            "enforced_at": ["eligibility.check", "application.submit"],
                         },
                         {
-                            "id": "R-FUND-RATIO-CAP",
-                            "article": "第十一条",
-                            "summary_zh": "财政补助一般不超过研发总投入的30%。",
-                            "summary_en": "The subsidy should not exceed 30% of the total R&D "
-                            "investment.",
-                            "waivable": True,
+                            "id": "R-FUND-EM-FISCAL",
+                            "articles": ["第十条"],
+                            "summary_zh": "应急类项目以财政科技资金保障为主。",
+                            "summary_en": "Emergency projects are funded mainly by the fiscal "
+                            "S&T funds.",
+                            "waivable": False,
                             "kind": "block",
+                            "basis": "reading",
+                            "reading_zh": "不受30%比例约束是本系统的解读。",
+                            "reading_en": "The exemption from the 30% ratios is the service's "
+                            "reading.",
+                            "enforced_at": [],
                         },
                     ]
                 }

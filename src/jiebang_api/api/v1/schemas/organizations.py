@@ -29,6 +29,7 @@ EXAMPLE_ORG: JsonDict = {
     "central_enterprise_branch": False,
     "pays_tax_in_region": True,
     "high_tech": True,
+    "large_influential": True,
     "partner_4_8_n": False,
     "strategic_agreement": False,
     "parent_org_id": "7a6b5c4d-3e2f-4a1b-9c8d-7e6f5a4b3c2d",
@@ -96,6 +97,11 @@ class OrganizationIn(RequestBody):
     central_enterprise_branch: StrictBool = False
     pays_tax_in_region: StrictBool = False
     high_tech: StrictBool = False
+    large_influential: StrictBool = Field(
+        False,
+        description="Of considerable influence and scale in its field (第五条（一）, "
+        "有较大影响和规模); self-declared until verified.",
+    )
     partner_4_8_n: StrictBool = False
     strategic_agreement: StrictBool = False
     parent_org_id: uuid.UUID | None = Field(None, description="The owning organisation, if any.")
@@ -115,6 +121,7 @@ class OrganizationPatch(RequestBody):
     central_enterprise_branch: StrictBool = optional()
     pays_tax_in_region: StrictBool = optional()
     high_tech: StrictBool = optional()
+    large_influential: StrictBool = optional()
     partner_4_8_n: StrictBool = optional()
     strategic_agreement: StrictBool = optional()
     parent_org_id: uuid.UUID | None = Field(None, description="null detaches from the parent.")
@@ -145,6 +152,9 @@ class OrganizationOut(ResponseBody):
     central_enterprise_branch: bool
     pays_tax_in_region: bool
     high_tech: bool
+    large_influential: bool = Field(
+        description="Of considerable influence and scale in its field (第五条（一）)."
+    )
     partner_4_8_n: bool
     strategic_agreement: bool
     parent_org_id: uuid.UUID | None

@@ -7,11 +7,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import ConfigDict, Field, PlainSerializer, PlainValidator, WithJsonSchema
+from pydantic import (
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+    computed_field,
+)
 from pydantic.config import JsonDict
 
 from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody
 from jiebang_api.api.v1.schemas.listings import Money
+from jiebang_api.rules.catalogue import DEPARTMENT_CONFIGURABLE
 
 RATIO_PATTERN = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$"
 
@@ -71,6 +79,7 @@ class PolicyVersionOut(ResponseBody):
                     **EXAMPLE_POLICY,
                     "id": "8f0c2a4e-7d51-4c3b-9a2e-15ab7c3d0001",
                     "created_at": "2026-11-28T08:00:00Z",
+                    "department_configurable": list(DEPARTMENT_CONFIGURABLE),
                 }
             ]
         },
@@ -88,6 +97,16 @@ class PolicyVersionOut(ResponseBody):
     publicity_working_days: int
     note: str | None
     created_at: datetime
+
+    @computed_field(  # type: ignore[prop-decorator]
+        description="The values of this version that the department sets and the measures do "
+        "not fix: the effective date (第十九条 says only 'from issuance') and the publicity "
+        "length (第九条（七） says only '公示'); the seeded version's are placeholders until "
+        "the department confirms them."
+    )
+    @property
+    def department_configurable(self) -> list[str]:
+        return list(DEPARTMENT_CONFIGURABLE)
 
 
 class PolicyVersionList(ResponseBody):

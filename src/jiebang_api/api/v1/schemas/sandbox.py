@@ -4,11 +4,20 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AwareDatetime, ConfigDict, Field, StrictInt
+from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, StrictInt
 
 from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody
 
 TEN_YEARS = 3650 * 86_400
+
+
+def _whole(value: object) -> object:
+    """JSON Schema's `integer` is any number without a fraction: `86400.0` is one too."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
+
+
+# An integer as JSON Schema means it (never a string or a boolean).
+WholeNumber = Annotated[StrictInt, BeforeValidator(_whole)]
 
 
 class ClockOut(ResponseBody):
@@ -34,7 +43,7 @@ class ClockAdvance(RequestBody):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"advance_seconds": 86400}]})
 
-    advance_seconds: StrictInt = Field(
+    advance_seconds: WholeNumber = Field(
         ge=-TEN_YEARS, le=TEN_YEARS, description="Seconds to move by."
     )
 
