@@ -210,3 +210,23 @@ async def test_policy_versions(
             )
         ).status_code == 422
     assert (await client.post("/api/v1/policy-versions", json=body)).status_code == 401
+
+
+@pytest.mark.parametrize("ratio", ["x", "0*", "0.30000", "1.5", "-0.1"])
+async def test_a_ratio_that_is_no_decimal_is_refused_not_a_crash(
+    client: httpx.AsyncClient, admin_headers: dict[str, str], ratio: str
+) -> None:
+    body = {
+        "name": "坏比例",
+        "effective_on": "2101-06-01",
+        "agreement_min_ratio": ratio,
+        "subsidy_max_ratio": "0.3",
+        "subsidy_cap": "12000000.00",
+        "tech_breakthrough_max_months": 36,
+        "achievement_transfer_max_months": 24,
+        "publicity_working_days": 7,
+    }
+    refused = await client.post("/api/v1/policy-versions", json=body, headers=admin_headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "VALIDATION_FAILED"
+    assert [v["field"] for v in refused.json()["violations"]] == ["body.agreement_min_ratio"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import date, datetime
 from decimal import Decimal
@@ -27,7 +28,8 @@ RATIO_PATTERN = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$"
 def _ratio(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value.quantize(Decimal("0.0001"))
-    if isinstance(value, str) and Decimal(value) <= 1 and value[:1] in "01":
+    # The pattern first: `Decimal("x")` raises InvalidOperation, which is no validation error.
+    if isinstance(value, str) and re.fullmatch(RATIO_PATTERN, value) and Decimal(value) <= 1:
         return Decimal(value).quantize(Decimal("0.0001"))
     raise ValueError('a ratio is a decimal string from "0" to "1", e.g. "0.3"')
 
