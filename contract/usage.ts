@@ -45,7 +45,9 @@ function catalogue(page: PublicListingPage): { lines: string[]; next: string | n
   return { lines: page.items.map(catalogueLine), next: page.next_cursor };
 }
 
-function nextPageQuery(page: PublicListingPage): PublicListingsQuery {
+// A parameter left out is absent, never null: the last page has no next query.
+function nextPageQuery(page: PublicListingPage): PublicListingsQuery | undefined {
+  if (page.next_cursor === null) return undefined;
   return { status: "published", kind: "tech_breakthrough", cursor: page.next_cursor, limit: 20 };
 }
 

@@ -305,8 +305,8 @@ async def sign_up(clients: Clients, username: str) -> Any:
         HTTPStatus.CREATED,
     )
     assert (user.username, user.roles) == (username, [])
-    grant = m.BodyIssueToken(
-        grant_type=m.BodyIssueTokenGrantType.PASSWORD, username=username, password=PASSWORD
+    grant = m.TokenRequest(
+        grant_type=m.TokenRequestGrantType.PASSWORD, username=username, password=PASSWORD
     )
     token = parsed(await ops.issue_token.asyncio_detailed(client=anonymous, body=grant), m.TokenOut)
     assert token.token_type == "bearer"

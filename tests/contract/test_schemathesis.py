@@ -58,15 +58,6 @@ OPERATIONS = [
     for path, item in DOCUMENT["paths"].items()
     for method, operation in item.items()
 ]
-GUARDED = tuple(  # operations that take `If-Match`
-    operation["operationId"]
-    for item in DOCUMENT["paths"].values()
-    for operation in item.values()
-    if any(
-        p["in"] == "header" and p["name"].lower() == "if-match"
-        for p in operation.get("parameters", [])
-    )
-)
 # Operations whose path names a resource: each must be answered 2xx at least once.
 WITH_ID = sorted(operation_id for _, path, operation_id in OPERATIONS if "{" in path)
 # Who may act on a seeded or created resource (anyone else gets 401, or 404 as for a random id).
@@ -94,8 +85,9 @@ class Inexpressible:
 # What the service refuses of schema-valid data with `VALIDATION_FAILED` and no JSON Schema
 # keyword can say: a name of something that does not exist, a rule across fields, a bound
 # relative to now, an opaque token. (Findings all the same: a code of their own would let
-# clients tell them from malformed input.) The last three are document gaps outside the schema
-# modules: the fix is in the file named. Anything else is a constraint missing from the schema.
+# clients tell them from malformed input.) A rule across fields that `if`/`then` can say (which
+# fields a token grant needs, a listing's proposer by kind) is in the schema, not here. Anything
+# else is a constraint missing from the schema.
 INEXPRESSIBLE = (
     Inexpressible(
         "The cursor is not valid.",
@@ -136,36 +128,11 @@ INEXPRESSIBLE = (
     ),
     Inexpressible("No user has this username.", ("add_member",), "an existing username"),
     Inexpressible("The proposer does not exist.", ("create_listing",), "an existing id"),
-    *(
-        Inexpressible(
-            message,
-            ("create_listing",),
-            "a rule across two fields (kind and proposer); a `oneOf` would split the model "
-            "in generated clients",
-        )
-        for message in ("proposer_org_id is required.", "Emergency listings have no proposer.")
-    ),
     Inexpressible(
         "Attachment ",  # … is not yours.
         ("create_listing", "update_listing", "create_application", "update_application"),
         "existing uploads of the caller's",
         field="body.attachment_ids",
-    ),
-    Inexpressible(
-        "password needs username and password",
-        ("issue_token",),
-        "expressible (a `oneOf` of the two grants' forms): api/v1/auth.py",
-    ),
-    Inexpressible(
-        "The uploaded file is empty.",
-        ("upload_attachment",),
-        "expressible (`minLength: 1` on the file): api/v1/attachments.py",
-    ),
-    Inexpressible(
-        "String should match pattern",  # the header sent as `null`, which its schema admits
-        GUARDED,
-        "expressible (`If-Match` is a string, never null): api/deps.py",
-        field="header.if-match",
     ),
 )
 

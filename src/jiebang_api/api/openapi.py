@@ -211,6 +211,20 @@ def _describe_enums(document: dict[str, Any]) -> None:
         schema["description"] = intro + "\n\n" + "\n".join(lines)
 
 
+def _absent_not_null(document: dict[str, Any]) -> None:
+    """A parameter left out is absent, never null (a query string or a header has no null):
+    an optional parameter's schema is its value's schema alone (FastAPI adds `null`)."""
+    for operation in _operations(document):
+        for parameter in operation.get("parameters", []):
+            schema = parameter["schema"]
+            kinds = schema.get("anyOf", [])
+            if parameter.get("required") or {"type": "null"} not in kinds:
+                continue
+            values = [kind for kind in kinds if kind != {"type": "null"}]
+            del schema["anyOf"]
+            schema.update(values[0] if len(values) == 1 else {"anyOf": values})
+
+
 def _restore_example_nulls(document: dict[str, Any]) -> None:
     """`get_openapi` drops every null (fastapi#5559); examples get their declared nulls back."""
     schemas = document.get("components", {}).get("schemas", {})
@@ -278,6 +292,7 @@ def build(app: FastAPI) -> dict[str, Any]:
     _document_security(document)
     _document_events(document)
     _describe_enums(document)
+    _absent_not_null(document)
     _document_links(document)
     app.openapi_schema = document
     return document

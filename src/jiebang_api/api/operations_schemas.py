@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+from jiebang_api.api.schema_extras import values
 
 
 class HealthOut(BaseModel):
@@ -26,7 +28,13 @@ class ReadinessOut(BaseModel):
             ]
         }
     )
-    status: Literal["ready", "not_ready"]
-    database: Literal["ok", "unreachable"]
+    status: Literal["ready", "not_ready"] = Field(
+        json_schema_extra=values({"ready": ("就绪", "Ready"), "not_ready": ("未就绪", "Not ready")})
+    )
+    database: Literal["ok", "unreachable"] = Field(
+        json_schema_extra=values(
+            {"ok": ("可用", "Reachable"), "unreachable": ("不可达", "Unreachable")}
+        )
+    )
     current_revision: str | None
     head_revision: str | None

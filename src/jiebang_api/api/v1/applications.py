@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, get_args
 
 from fastapi import APIRouter, Query, Response, status
 
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.findings import EligibilityReportOut
 from jiebang_api.api.problems import problems
+from jiebang_api.api.schema_extras import labels_of, values
 from jiebang_api.api.v1.params import ApplicationId, Cursor, Limit, ListingId
 from jiebang_api.api.v1.schemas.applications import (
     ApplicationIn,
@@ -22,6 +23,7 @@ from jiebang_api.api.v1.schemas.applications import (
 )
 from jiebang_api.api.v1.schemas.listings import EmptyIn
 from jiebang_api.applications import service as applications_service
+from jiebang_api.applications.workflow import ApplicationStatus
 from jiebang_api.kit.errors import ErrorCode
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.models import Application, Listing
@@ -109,7 +111,13 @@ async def list_applications(
         uuid.UUID | None, Query(description="Only applications to this listing.")
     ] = None,
     status: Annotated[
-        ApplicationStatusFilter | None, Query(description="Only this status (as of now).")
+        ApplicationStatusFilter | None,
+        Query(
+            description="Only this status (as of now).",
+            json_schema_extra=values(
+                labels_of(ApplicationStatus, get_args(ApplicationStatusFilter))
+            ),
+        ),
     ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,

@@ -88,7 +88,13 @@ DOWNLOAD_CONTENT: dict[str, Any] = {
     openapi_extra=UPLOAD_BODY,
 )
 async def upload_attachment(
-    file: Annotated[UploadFile, File(description=f"The file ({ACCEPTED_NAMES}).")],
+    file: Annotated[
+        UploadFile,
+        File(
+            description=f"The file ({ACCEPTED_NAMES}); not empty.",
+            json_schema_extra={"minLength": 1},
+        ),
+    ],
     session: SessionDep,
     principal: PrincipalDep,
     now: NowDep,

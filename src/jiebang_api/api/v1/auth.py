@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Form, status
 
@@ -15,8 +15,7 @@ from jiebang_api.api.deps import (
     SessionDep,
 )
 from jiebang_api.api.problems import problems
-from jiebang_api.api.v1.schemas.auth import RegisterIn, TokenOut, UserOut
-from jiebang_api.api.v1.schemas.base import NO_NUL
+from jiebang_api.api.v1.schemas.auth import RegisterIn, TokenOut, TokenRequest, UserOut
 from jiebang_api.auth import service as auth_service
 from jiebang_api.kit.errors import InputInvalid, Message
 
@@ -40,9 +39,6 @@ async def register(
         session, **body.model_dump(), address=address, limits=limits, now=now
     )
     return UserOut.model_validate(user)
-
-
-GrantType = Literal["password", "client_credentials"]
 
 
 @router.post(
@@ -88,14 +84,12 @@ async def issue_token(
     codec: CodecDep,
     address: ClientAddressDep,
     clock: BaseClockDep,
-    grant_type: Annotated[GrantType, Form()],
-    username: Annotated[str | None, Form(max_length=64, pattern=NO_NUL)] = None,
-    password: Annotated[str | None, Form(max_length=128, pattern=NO_NUL)] = None,
-    client_id: Annotated[str | None, Form(max_length=64, pattern=NO_NUL)] = None,
-    client_secret: Annotated[str | None, Form(max_length=128, pattern=NO_NUL)] = None,
+    form: Annotated[TokenRequest, Form()],
 ) -> TokenOut:
     now = clock.now()
-    if grant_type == "password" and username and password:
+    username, password = form.username, form.password
+    client_id, client_secret = form.client_id, form.client_secret
+    if form.grant_type == "password" and username and password:
         issued = await auth_service.password_grant(
             session,
             username=username,
@@ -105,7 +99,7 @@ async def issue_token(
             codec=codec,
             now=now,
         )
-    elif grant_type == "client_credentials" and client_id and client_secret:
+    elif form.grant_type == "client_credentials" and client_id and client_secret:
         issued = await auth_service.client_credentials_grant(
             session,
             client_id=client_id,

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from fastapi import APIRouter, Query
 
 from jiebang_api.api.deps import NowDep, SessionDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.schema_extras import labels_of, values
 from jiebang_api.api.v1.params import ClosesAfter, Cursor, Industry, Limit, ListingId, OpensBefore
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.listings import PublicListingOut, PublicListingPage, PublicProposer
@@ -17,6 +18,7 @@ from jiebang_api.listings import access as listings_access
 from jiebang_api.listings import service as listings_service
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.service import PublicListing
+from jiebang_api.listings.workflow import ListingStatus
 
 router = APIRouter(prefix="/public", tags=["public"])
 PublicStatus = Literal["published", "closed", "awarded", "failed"]
@@ -51,7 +53,11 @@ async def public_listings(
     now: NowDep,
     kind: Annotated[ListingKind | None, Query(description="Only this kind.")] = None,
     status: Annotated[
-        PublicStatus | None, Query(description="Only this status (as of now).")
+        PublicStatus | None,
+        Query(
+            description="Only this status (as of now).",
+            json_schema_extra=values(labels_of(ListingStatus, get_args(PublicStatus))),
+        ),
     ] = None,
     industry: Industry = None,
     q: Annotated[

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from typing import Literal, get_args
 
-from pydantic import ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field
 from pydantic.config import JsonDict
 
-from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody
+from jiebang_api.api.schema_extras import labels_of, values, when
+from jiebang_api.api.v1.schemas.base import (
+    NO_NUL,
+    RequestBody,
+    ResponseBody,
+    optional,
+)
 from jiebang_api.auth.password_policy import MIN_LENGTH, USERNAME_PATTERN
 from jiebang_api.auth.principal import MembershipRole
 from jiebang_api.auth.roles import Role
@@ -76,6 +82,9 @@ class RegisterIn(RequestBody):
     email: str | None = Field(None, max_length=254, pattern=EMAIL)
 
 
+AssignableRole = Literal["admin", "expert", "agency"]
+
+
 class UserCreateIn(RegisterIn):
     model_config = ConfigDict(
         json_schema_extra={
@@ -92,7 +101,11 @@ class UserCreateIn(RegisterIn):
         }
     )
 
-    roles: list[Literal["admin", "expert", "agency"]] = Field(default_factory=list, max_length=3)
+    roles: list[AssignableRole] = Field(
+        default_factory=list,
+        max_length=3,
+        json_schema_extra=values(labels_of(Role, get_args(AssignableRole))),
+    )
     affiliation_org_id: uuid.UUID | None = Field(
         None, description="Experts: the organisation they work for (conflicts of interest)."
     )
@@ -177,11 +190,59 @@ class MeOut(ResponseBody):
         }
     )
 
-    kind: Literal["user", "service"]
+    kind: Literal["user", "service"] = Field(
+        json_schema_extra=values(
+            {"user": ("用户", "A person"), "service": ("服务客户端", "A service client")}
+        )
+    )
     user: UserOut | None
     service_client: ServiceClientOut | None
     roles: list[Role]
     memberships: list[MembershipOut]
+
+
+GrantType = Literal["password", "client_credentials"]
+
+
+def _needs(*fields: str) -> JsonDict:
+    return {"required": list(fields), "properties": {f: {"type": "string"} for f in fields}}
+
+
+class TokenRequest(BaseModel):
+    """The token endpoint's form (OAuth2, RFC 6749 §4.3 and §4.4). Unknown fields (`scope`,
+    …) are ignored, as OAuth2 clients send them; what each grant needs is stated in the schema
+    (`if`/`then`/`else`), so a client knows it before it asks."""
+
+    model_config = ConfigDict(
+        json_schema_extra=when(
+            "grant_type",
+            "password",
+            then=_needs("username", "password"),
+            otherwise=_needs("client_id", "client_secret"),
+        )
+    )
+
+    grant_type: GrantType = Field(
+        description="`password` (a person) or `client_credentials` (a service client)."
+    )
+    username: str = optional(
+        min_length=1, max_length=64, pattern=NO_NUL, description="`password` grant: required."
+    )
+    password: str = optional(
+        min_length=1, max_length=128, pattern=NO_NUL, description="`password` grant: required."
+    )
+    client_id: str = optional(
+        min_length=1,
+        max_length=64,
+        pattern=NO_NUL,
+        description="`client_credentials` grant: required.",
+    )
+    client_secret: str = optional(
+        min_length=1,
+        max_length=128,
+        pattern=NO_NUL,
+        description="`client_credentials` grant: required.",
+    )
 
 
 class TokenOut(ResponseBody):

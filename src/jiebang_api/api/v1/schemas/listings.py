@@ -18,6 +18,7 @@ from pydantic import (
 from pydantic.config import JsonDict
 
 from jiebang_api.api.findings import Finding
+from jiebang_api.api.schema_extras import values, when
 from jiebang_api.api.v1.schemas.base import (
     NEXT_CURSOR,
     RequestBody,
@@ -56,7 +57,16 @@ class KeyTechnology(RequestBody):
 
 
 class IpRecord(RequestBody):
-    kind: Literal["invention_patent", "utility_model", "software_copyright", "other"]
+    kind: Literal["invention_patent", "utility_model", "software_copyright", "other"] = Field(
+        json_schema_extra=values(
+            {
+                "invention_patent": ("发明专利", "Invention patent"),
+                "utility_model": ("实用新型专利", "Utility model patent"),
+                "software_copyright": ("软件著作权", "Software copyright"),
+                "other": ("其他", "Other"),
+            }
+        )
+    )
     number: str = Field(min_length=1, max_length=100)
     title: str = Field(min_length=1, max_length=200)
     holder: str = Field(min_length=1, max_length=200, description="Must be the proposer.")
@@ -110,7 +120,19 @@ EXAMPLE_TRANSFER_LISTING: JsonDict = {
 
 class ListingIn(RequestBody):
     model_config = ConfigDict(
-        json_schema_extra={"examples": [EXAMPLE_LISTING, EXAMPLE_TRANSFER_LISTING]}
+        json_schema_extra={
+            "examples": [EXAMPLE_LISTING, EXAMPLE_TRANSFER_LISTING],
+            # An emergency listing has no proposer (the department runs it); every other has one.
+            **when(
+                "kind",
+                "emergency",
+                then={"properties": {"proposer_org_id": {"type": "null"}}},
+                otherwise={
+                    "required": ["proposer_org_id"],
+                    "properties": {"proposer_org_id": {"type": "string", "format": "uuid"}},
+                },
+            ),
+        }
     )
 
     kind: ListingKind
@@ -225,7 +247,22 @@ class ListingOut(ResponseBody):
     allowed_actions: list[ListingOperation] = Field(
         description="What the state allows next, each the last path segment of its operation: "
         "`POST /api/v1/listings/{listing_id}/{action}`. Whether the caller may take it is "
-        "a matter of role."
+        "a matter of role.",
+        json_schema_extra=values(
+            {
+                "submit": ("提交", "Submit"),
+                "screen": ("初筛（通过或不通过）", "Screen (pass or fail)"),
+                "assessments": ("论证意见", "Add an assessment"),
+                "approve": ("论证通过", "Approve"),
+                "reject": ("不予通过", "Reject"),
+                "return": ("退回修改", "Return for revision"),
+                "confirm": ("确认榜单文本", "Confirm the final text"),
+                "publish": ("发布", "Publish"),
+                "close": ("截止", "Close"),
+                "withdraw": ("撤回", "Withdraw"),
+                "cancel": ("取消", "Cancel"),
+            }
+        ),
     )
     proposer_org_id: uuid.UUID | None
     title: str
@@ -291,7 +328,15 @@ class AssessmentIn(RequestBody):
     )
 
     assessor: str = Field(min_length=1, max_length=100)
-    conclusion: Literal["support", "oppose", "revise"]
+    conclusion: Literal["support", "oppose", "revise"] = Field(
+        json_schema_extra=values(
+            {
+                "support": ("支持", "Support"),
+                "oppose": ("不支持", "Oppose"),
+                "revise": ("修改后再议", "Revise first"),
+            }
+        )
+    )
     comment: str | None = Field(None, max_length=5000)
     layout_fit: bool | None = Field(
         None,
