@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 
 from jiebang_api import __version__, wiring
-from jiebang_api.api import docs, health, openapi, problems
+from jiebang_api.api import docs, health, openapi, outage, problems
 from jiebang_api.api import v1 as api_v1
 from jiebang_api.api.metrics import Metrics
 from jiebang_api.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -67,6 +67,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.include_router(api_v1.router, prefix="/api/v1")
     docs.install(app, title=openapi.TITLE)
     problems.install(app)
+    outage.install(app)
 
     def _openapi() -> dict[str, Any]:
         return openapi.build(app)

@@ -51,14 +51,26 @@ class Settings(BaseSettings):
     migrations_dir: Path | None = None
     storage_dir: Path = Path("./data/files")
     max_upload_bytes: int = Field(default=20 * 1024 * 1024, ge=1024, le=1024 * 1024 * 1024)
+    # Any request body but an upload (JSON, forms): far smaller than a file.
+    max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
+    body_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # Addresses (or CIDR networks) of the reverse proxies whose `X-Forwarded-For` is believed.
+    trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # `/docs`, `/redoc` and `/openapi.json` for anyone; false closes them (404).
+    docs_public: bool = True
+    # When set, `/metrics` answers only `Authorization: Bearer <this token>`.
+    metrics_token: SecretStr | None = None
+    # A stored file with no attachment row is removed by the worker after this long.
+    orphan_file_grace_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
 
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: object) -> object:
         if isinstance(data, dict):
-            raw = data.get("cors_origins")
-            if isinstance(raw, str):
-                data["cors_origins"] = [o.strip() for o in raw.split(",") if o.strip()]
+            for name in ("cors_origins", "trusted_proxies"):
+                raw = data.get(name)
+                if isinstance(raw, str):
+                    data[name] = [item.strip() for item in raw.split(",") if item.strip()]
         return data
 
     @model_validator(mode="after")

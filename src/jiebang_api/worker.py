@@ -1,16 +1,20 @@
 """Background work run by `jiebang-api worker`: the one deadline sweep (`kit.sweep`), in its
 own transaction, safe to run in several processes at once (rows are claimed with SKIP LOCKED
-on PostgreSQL)."""
+on PostgreSQL); and, less often, the removal of stored files that no attachment names."""
 
 from __future__ import annotations
 
 import asyncio
+import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jiebang_api import wiring
+from jiebang_api.attachments import service as attachments_service
+from jiebang_api.attachments.storage import Storage
 from jiebang_api.kit import sweep
 from jiebang_api.kit.clock import Clock
 from jiebang_api.sandbox import service as sandbox
@@ -32,17 +36,48 @@ async def sweep_once(
     return handled
 
 
+@dataclass(frozen=True)
+class Housekeeping:
+    """Stored files that no attachment names are removed once older than `grace`."""
+
+    storage: Storage
+    grace: timedelta
+    every_seconds: float = 600.0
+
+
+async def remove_orphan_files(
+    sessions: async_sessionmaker[AsyncSession], *, clock: Clock, housekeeping: Housekeeping
+) -> int:
+    """One pass over the stored files (by the real clock: file times are real)."""
+    async with sessions() as session:
+        removed = await attachments_service.remove_orphans(
+            session, storage=housekeeping.storage, written_before=clock.now() - housekeeping.grace
+        )
+    if removed:
+        log.info("orphan_files_removed", count=removed)
+    return removed
+
+
 async def run(
     sessions: async_sessionmaker[AsyncSession],
     *,
     clock: Clock,
     sandbox_enabled: bool,
     interval_seconds: float,
+    housekeeping: Housekeeping | None = None,
 ) -> None:
-    """Sweep forever, `interval_seconds` apart; a failed pass is logged and retried."""
+    """Sweep forever, `interval_seconds` apart, and keep house every so often; a failed pass
+    is logged and retried."""
+    kept_house_at = float("-inf")
     while True:
         try:
             await sweep_once(sessions, clock=clock, sandbox_enabled=sandbox_enabled)
         except Exception:
             log.exception("sweep_failed")
+        if housekeeping and time.monotonic() - kept_house_at >= housekeeping.every_seconds:
+            kept_house_at = time.monotonic()
+            try:
+                await remove_orphan_files(sessions, clock=clock, housekeeping=housekeeping)
+            except Exception:
+                log.exception("housekeeping_failed")
         await asyncio.sleep(interval_seconds)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import uuid
 import zipfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -36,8 +38,10 @@ from jiebang_api.attachments.service import clean_filename
 from jiebang_api.attachments.sniff import DOCX, PDF, FileType
 from jiebang_api.attachments.storage import LocalStorage, ObjectMissing, StorageError, new_key
 from jiebang_api.auth import service as auth_service
+from jiebang_api.kit.clock import FixedClock
 from jiebang_api.kit.errors import InputInvalid
 from jiebang_api.models import Attachment, AuditEntry, Listing, Organization, User
+from jiebang_api.worker import Housekeeping, remove_orphan_files
 
 ATTACHMENTS = "/api/v1/attachments"
 PDF_BYTES = b"%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
@@ -404,3 +408,46 @@ async def test_local_storage_refuses_keys_that_escape(tmp_path: Path, key: str) 
     with pytest.raises(StorageError):
         await storage.get(key)
     assert not (tmp_path / "outside").exists()
+
+
+def _age(path: Path, hours: float) -> None:
+    """Make `path` look last written `hours` ago."""
+    when = path.stat().st_mtime - hours * 3600
+    os.utime(path, (when, when))
+
+
+async def test_the_worker_removes_stored_files_no_attachment_names(
+    files: Files, uploader: User
+) -> None:
+    """A process killed between storing the bytes and committing the row leaves a file no row
+    names: the worker removes it once it is older than the grace period, and nothing else."""
+    kept = await files.upload(bearer(files.app, uploader))
+    storage = LocalStorage(files.root)
+    old_orphan, new_orphan = new_key(), new_key()
+    await storage.put(old_orphan, PDF_BYTES)
+    await storage.put(new_orphan, PDF_BYTES)
+    partial = storage.path_of(new_key())
+    partial = partial.with_name(f".{partial.name}.{uuid.uuid4().hex}.part")
+    partial.parent.mkdir(parents=True, exist_ok=True)
+    partial.write_bytes(b"half")
+    async with files.sessions() as session:
+        named = await session.get(Attachment, uuid.UUID(kept["id"]))
+        assert named is not None
+        kept_path = storage.path_of(named.storage_key)
+    for path in (storage.path_of(old_orphan), kept_path, partial):
+        _age(path, hours=2)
+    housekeeping = Housekeeping(storage=storage, grace=timedelta(hours=1))
+    clock = FixedClock(datetime.now(UTC))
+
+    removed = await remove_orphan_files(files.sessions, clock=clock, housekeeping=housekeeping)
+
+    assert removed == 1
+    assert not storage.path_of(old_orphan).exists()
+    assert not partial.exists()
+    assert kept_path.exists()
+    assert storage.path_of(new_orphan).exists()
+    download = await files.http.get(
+        f"{ATTACHMENTS}/{kept['id']}/content", headers=bearer(files.app, uploader)
+    )
+    assert download.status_code == 200
+    assert await remove_orphan_files(files.sessions, clock=clock, housekeeping=housekeeping) == 0

@@ -95,12 +95,20 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
 def _document_common_errors(document: dict[str, Any]) -> None:
     """Errors any operation may give: a body that cannot be read (400), a declared body over
     the size limit, refused unread by the middleware whatever the route (413), an unexpected
-    failure (500)."""
-    for operation in _operations(document):
-        statuses = (400, 413, 500) if "requestBody" in operation else (413, 500)
-        responses = operation.setdefault("responses", {})
-        for status, response in problems(*statuses).items():
-            responses.setdefault(str(status), response)
+    failure (500); and under `/api/`, a database that cannot be reached (503, with
+    `Retry-After`)."""
+    for path, item in document.get("paths", {}).items():
+        for operation in item.values():
+            statuses = [400, 413, 500] if "requestBody" in operation else [413, 500]
+            if path.startswith("/api/"):
+                statuses.append(503)
+            responses = operation.setdefault("responses", {})
+            for status, response in problems(*statuses).items():
+                responses.setdefault(str(status), response)
+            if path.startswith("/api/"):
+                responses["503"].setdefault("headers", {})["Retry-After"] = _header_ref(
+                    "Retry-After"
+                )
 
 
 HEADERS: dict[str, dict[str, Any]] = {

@@ -20,3 +20,11 @@ async def many(session: AsyncSession, ids: Collection[uuid.UUID]) -> list[Attach
         return []
     statement = select(Attachment).where(Attachment.id.in_(list(ids)))
     return list((await session.scalars(statement)).all())
+
+
+async def stored_keys(session: AsyncSession, keys: Collection[str]) -> set[str]:
+    """Those of `keys` that an attachment row names."""
+    if not keys:
+        return set()
+    statement = select(Attachment.storage_key).where(Attachment.storage_key.in_(list(keys)))
+    return set((await session.scalars(statement)).all())

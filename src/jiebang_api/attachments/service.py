@@ -195,3 +195,24 @@ async def require_linkable(
         ],
         extensions={"attachment_ids": [str(i) for i in refused]},
     )
+
+
+ORPHAN_BATCH = 500
+
+
+async def remove_orphans(
+    session: AsyncSession, *, storage: Storage, written_before: datetime
+) -> int:
+    """Delete stored files that no attachment row names, written before `written_before` (an
+    upload stores its bytes before its row commits: a process killed in between leaves them).
+    Returns how many were removed."""
+    keys = await storage.keys_written_before(written_before)
+    removed = 0
+    for start in range(0, len(keys), ORPHAN_BATCH):
+        batch = keys[start : start + ORPHAN_BATCH]
+        named = await attachments_repository.stored_keys(session, batch)
+        for key in batch:
+            if key not in named:
+                await storage.delete(key)
+                removed += 1
+    return removed

@@ -1,5 +1,5 @@
 """Where attachment bytes live. Services see only the `Storage` protocol; `LocalStorage` keeps
-files under a directory. An S3-compatible store can implement the same three methods."""
+files under a directory. An S3-compatible store can implement the same four methods."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import asyncio
 import os
 import re
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -28,6 +29,11 @@ class Storage(Protocol):
     async def get(self, key: str) -> bytes: ...
 
     async def delete(self, key: str) -> None: ...
+
+    async def keys_written_before(self, cutoff: datetime) -> list[str]:
+        """Every stored key last written before `cutoff` (and partial writes that old are
+        discarded)."""
+        ...
 
 
 def new_key() -> str:
@@ -60,6 +66,25 @@ class LocalStorage:
 
     async def delete(self, key: str) -> None:
         await asyncio.to_thread(self.path_of(key).unlink, missing_ok=True)
+
+    async def keys_written_before(self, cutoff: datetime) -> list[str]:
+        return await asyncio.to_thread(self._keys_written_before, cutoff.timestamp())
+
+    def _keys_written_before(self, cutoff: float) -> list[str]:
+        keys = []
+        for path in self.root.rglob("*") if self.root.is_dir() else ():
+            try:
+                if not path.is_file() or path.stat().st_mtime >= cutoff:
+                    continue
+            except FileNotFoundError:  # removed meanwhile
+                continue
+            if path.name.startswith("."):  # a write that a killed process never finished
+                path.unlink(missing_ok=True)
+                continue
+            key = path.relative_to(self.root).as_posix()
+            if _SAFE_KEY.fullmatch(key):
+                keys.append(key)
+        return keys
 
     @staticmethod
     def _put(path: Path, data: bytes) -> None:
