@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import sys
+from datetime import timedelta
 from pathlib import Path
 from typing import Annotated
 
@@ -17,6 +18,13 @@ audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=
 app.add_typer(audit_app, name="audit")
 
 DEFAULT_SPEC = Path("openapi/openapi.yaml")
+# The request line and headers that h11 buffers while they are incomplete: past this it
+# answers 400 itself (text/plain, from uvicorn) and closes the connection. It is well above
+# the app's own limit (`api.middleware.MAX_HEADER_BYTES`, 16 KiB), so that a head too large
+# reaches the app and is answered with a 431 problem document; only a head past this bound
+# gets uvicorn's own answer. h11 is named, not left to uvicorn's choice: uvicorn has this
+# setting for h11 only (with httptools installed it would pick httptools).
+MAX_REQUEST_HEAD_BYTES = 256 * 1024
 
 
 def _settings() -> Settings:
@@ -65,7 +73,11 @@ def serve(
         port=port,
         workers=workers,
         log_config=None,
-        proxy_headers=True,
+        # The app reads `X-Forwarded-For` itself, from `JIEBANG_TRUSTED_PROXIES` only.
+        proxy_headers=False,
+        http="h11",
+        h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
+        server_header=False,  # name no software and version to callers
     )
 
 
@@ -102,8 +114,10 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="One sweep, then exit.")] = False,
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between sweeps.")] = 30.0,
 ) -> None:
-    """Run the deadline sweep (e.g. closing listings whose application window has ended)."""
+    """Run the deadline sweep (e.g. closing listings whose application window has ended), and
+    remove stored files that no attachment names once `JIEBANG_ORPHAN_FILE_GRACE_SECONDS` old."""
     from jiebang_api import worker as sweeps
+    from jiebang_api.attachments.storage import LocalStorage
     from jiebang_api.kit.clock import SystemClock
     from jiebang_api.kit.db import make_engine, make_sessionmaker
     from jiebang_api.kit.logging import configure_logging
@@ -115,6 +129,10 @@ def worker(
         engine = make_engine(settings.database_url, pool_size=2)
         sessions = make_sessionmaker(engine)
         clock, sandbox_enabled = SystemClock(), settings.sandbox_enabled
+        housekeeping = sweeps.Housekeeping(
+            storage=LocalStorage(settings.storage_dir),
+            grace=timedelta(seconds=settings.orphan_file_grace_seconds),
+        )
         try:
             if once:
                 done = await sweeps.sweep_once(
@@ -127,6 +145,7 @@ def worker(
                     clock=clock,
                     sandbox_enabled=sandbox_enabled,
                     interval_seconds=interval,
+                    housekeeping=housekeeping,
                 )
         finally:
             await engine.dispose()

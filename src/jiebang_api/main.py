@@ -7,13 +7,19 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
-from fastapi.middleware.cors import CORSMiddleware
+from starlette.types import ASGIApp
 
 from jiebang_api import __version__, wiring
 from jiebang_api.api import docs, health, openapi, outage, problems
 from jiebang_api.api import v1 as api_v1
 from jiebang_api.api.metrics import Metrics
-from jiebang_api.api.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from jiebang_api.api.middleware import (
+    BodyLimitsMiddleware,
+    HeaderLimitMiddleware,
+    ProblemCORSMiddleware,
+    RequestContextMiddleware,
+    SecurityHeadersMiddleware,
+)
 from jiebang_api.auth.service import Limits
 from jiebang_api.auth.tokens import TokenCodec
 from jiebang_api.kit.clock import Clock, SystemClock
@@ -40,6 +46,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         lifespan=_lifespan,
         docs_url=None,
         redoc_url=None,
+        openapi_url="/openapi.json" if settings.docs_public else None,
         debug=settings.debug,
         generate_unique_id_function=lambda route: route.name,
     )
@@ -65,7 +72,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     app.include_router(health.router)
     app.include_router(api_v1.router, prefix="/api/v1")
-    docs.install(app, title=openapi.TITLE)
+    if settings.docs_public:
+        docs.install(app, title=openapi.TITLE)
     problems.install(app)
     outage.install(app)
 
@@ -76,7 +84,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
 
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware,
+            ProblemCORSMiddleware,
             allow_origins=settings.cors_origins,
             allow_methods=["GET", "POST", "PATCH", "PUT", "DELETE", "OPTIONS"],
             allow_headers=[
@@ -90,9 +98,26 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
             expose_headers=["ETag", "X-Request-ID", "Retry-After", "Content-Language"],
         )
     app.add_middleware(
-        BodySizeLimitMiddleware,
-        max_bytes=settings.max_upload_bytes + MULTIPART_ALLOWANCE,
-        advertised_bytes=settings.max_upload_bytes,
+        BodyLimitsMiddleware,
+        max_body_bytes=settings.max_body_bytes,
+        max_upload_bytes=settings.max_upload_bytes,
+        upload_allowance=MULTIPART_ALLOWANCE,
+        read_timeout_seconds=settings.body_read_timeout_seconds,
+        uploads={("POST", str(app.url_path_for("upload_attachment")))},
     )
+    app.add_middleware(HeaderLimitMiddleware)
     app.add_middleware(RequestContextMiddleware, metrics=app.state.metrics)
+    _secure_every_response(app)
     return app
+
+
+def _secure_every_response(app: FastAPI) -> None:
+    """Security headers around the whole stack, the error middleware included: the 500
+    problem documents of unexpected errors carry them too."""
+    token_path = str(app.url_path_for("issue_token"))
+    build = app.build_middleware_stack
+
+    def build_secured() -> ASGIApp:
+        return SecurityHeadersMiddleware(build(), token_path=token_path)
+
+    app.build_middleware_stack = build_secured  # type: ignore[method-assign]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import ipaddress
 from enum import StrEnum
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "dev-only-change-me-0123456789abcdef"  # noqa: S105 - refused in prod
@@ -42,8 +43,11 @@ class Settings(BaseSettings):
     jwt_leeway_seconds: int = Field(default=30, ge=0, le=60)
     access_token_ttl_seconds: int = Field(default=1800, ge=60, le=86_400)
     rate_limit_storage_url: str = "async+memory://"
-    login_failure_limit: str = "10/15minutes"
-    login_address_limit: str = "50/15minutes"
+    # Failed sign-ins per (username or client id, address) that are free within the window;
+    # after each further one the pair's next attempt waits 1, 2, 4 … s (at most 60).
+    login_failure_limit: str = "5/15minutes"
+    # Failed sign-ins per client address, for any names (password spraying).
+    login_address_limit: str = "100/15minutes"
     registration_limit: str = "20/hour"
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
@@ -72,6 +76,18 @@ class Settings(BaseSettings):
                 if isinstance(raw, str):
                     data[name] = [item.strip() for item in raw.split(",") if item.strip()]
         return data
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _proxies_are_networks(cls, proxies: list[str]) -> list[str]:
+        for entry in proxies:
+            try:
+                ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                raise ValueError(
+                    f"JIEBANG_TRUSTED_PROXIES: {entry!r} is no IP address or network"
+                ) from None
+        return proxies
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

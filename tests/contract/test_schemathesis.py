@@ -129,6 +129,12 @@ INEXPRESSIBLE = (
     Inexpressible("No user has this username.", ("add_member",), "an existing username"),
     Inexpressible("The proposer does not exist.", ("create_listing",), "an existing id"),
     Inexpressible(
+        "layout_fit is judged only on achievement-transfer listings",
+        ("add_assessment",),
+        "the listing's kind, which the body does not carry",
+        field="body.layout_fit",
+    ),
+    Inexpressible(
         "Attachment ",  # … is not yours.
         ("create_listing", "update_listing", "create_application", "update_application"),
         "existing uploads of the caller's",

@@ -189,6 +189,56 @@ async def test_an_application_without_a_plan_is_refused_citing_article_9_4(
     assert accepted.status_code == 200, accepted.text
 
 
+async def test_a_budget_of_0_is_no_plan(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions
+) -> None:
+    """第九条（四）"填报实施方案", read: a plan whose budget is 0 has no budget."""
+    s = await scene(app, sessions)
+    created = await draft(client, s, plan={**PLAN, "budget_total": "0.00"})
+    refused = await submit(client, s, created["id"])
+    assert refused.status_code == 422, refused.text
+    assert {(v["rule"], v["article"], v["field"]) for v in refused.json()["violations"]} == {
+        ("R-APP-PLAN", "第九条（四）", "plan.budget_total")
+    }
+    some = await client.patch(
+        f"/api/v1/applications/{created['id']}",
+        json={"plan": {**PLAN, "budget_total": "0.01"}},
+        headers=s.headers,
+    )
+    assert some.status_code == 200, some.text
+    accepted = await submit(client, s, created["id"])
+    assert accepted.status_code == 200, accepted.text
+
+
+SOLVER = ("R-ELIG-TB-SOLVER-TYPE", "第四条（一）")
+
+
+@pytest.mark.parametrize(
+    ("flags", "verified", "warns"),
+    [
+        # 第四条（一）"科技型企业": a verified technology-based (or high-tech) enterprise.
+        ({"tech_based": True}, ["tech_based"], False),
+        ({"high_tech": True}, ["high_tech"], False),
+        ({"tech_based": True}, [], True),
+        ({}, [], True),
+    ],
+    ids=["tech-based", "high-tech", "self-declared", "unknown"],
+)
+async def test_an_enterprise_solver_not_known_to_be_technology_based_is_flagged(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    sessions: Sessions,
+    flags: dict[str, bool],
+    verified: list[str],
+    warns: bool,
+) -> None:
+    s = await scene(app, sessions, applicant_type="enterprise", verified_flags=verified, **flags)
+    submitted = await submit(client, s, (await draft(client, s))["id"])
+    assert submitted.status_code == 200, submitted.text
+    warnings = submitted.json()["eligibility_report"]["warnings"]
+    assert (SOLVER in {(w["rule"], w["article"]) for w in warnings}) is warns
+
+
 async def test_a_subsidiary_of_the_proposer_is_refused_citing_article_4(
     client: httpx.AsyncClient, app: FastAPI, sessions: Sessions
 ) -> None:
@@ -277,6 +327,7 @@ async def test_a_submit_after_the_window_is_409_window_closed(
     assert refused.status_code == 409
     assert refused.json()["code"] == "WINDOW_CLOSED"
     assert refused.json()["violations"][0]["rule"] == "R-LIST-WINDOW"
+    assert refused.json()["violations"][0]["article"] == "本系统规则"  # the service's own rule
 
 
 async def test_the_proposer_sees_applications_only_after_the_window_closes(

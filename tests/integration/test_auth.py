@@ -1,5 +1,6 @@
-"""Identity over HTTP: forged tokens, the OAuth2 grants, login rate limits, registration,
-accounts made by the department, service clients and the `create-admin` command."""
+"""Identity over HTTP: forged tokens, the OAuth2 grants, registration and its rate limit,
+accounts made by the department, service clients and the `create-admin` command. Sign-in
+throttling has its own module, `test_login_throttling.py`."""
 
 from __future__ import annotations
 
@@ -469,74 +470,7 @@ async def test_password_grant_refuses_json(client: httpx.AsyncClient, user: User
 
 
 # ---------------------------------------------------------------------------------------------
-# login rate limits (a fresh app per test: the in-memory limiter starts empty)
-
-
-async def test_failures_are_limited_per_username(
-    app_factory: AppFactory, database_url: str
-) -> None:
-    app = app_factory(database_url, login_address_limit="10/15minutes")
-    victim = await create_user(app.state.sessionmaker)
-    bystander = await create_user(app.state.sessionmaker)
-    async with client_at(app, "10.0.0.1") as a, client_at(app, "10.0.0.2") as b:
-        for attempt in range(10):
-            # case variants of the name count against the same username
-            name = victim.username.upper() if attempt % 2 else victim.username
-            assert_unauthenticated(await password_grant(a, name, f"wrong-password-{attempt}"))
-
-        # the 11th attempt is refused even with the right password, from a clean address
-        refused = await password_grant(b, victim.username)
-        body = assert_problem(refused, 429, "RATE_LIMITED")
-        retry_after = refused.headers["Retry-After"]
-        assert retry_after.isdigit()
-        assert 0 < int(retry_after) <= 15 * 60
-        assert body["retry_after"] == int(retry_after)
-        assert "access_token" not in body
-
-        # the limit is the victim's: another user from the clean address still gets in ...
-        assert (await password_grant(b, bystander.username)).status_code == 200
-        # ... but not from the address that tried ten times (its own limit is reached)
-        assert_problem(await password_grant(a, bystander.username), 429, "RATE_LIMITED")
-
-
-async def test_failures_are_limited_per_address(app_factory: AppFactory, database_url: str) -> None:
-    app = app_factory(database_url, login_address_limit="10/15minutes")
-    member = await create_user(app.state.sessionmaker)
-    async with client_at(app, "10.0.1.1") as a, client_at(app, "10.0.1.2") as b:
-        for _ in range(10):
-            assert_unauthenticated(await password_grant(a, unique("ghost")))
-        refused = await password_grant(a, unique("ghost"))
-        assert_problem(refused, 429, "RATE_LIMITED")
-        assert int(refused.headers["Retry-After"]) > 0
-        # a real account with the right password is refused from that address too ...
-        assert_problem(await password_grant(a, member.username), 429, "RATE_LIMITED")
-        # ... and gets in from another one
-        assert (await password_grant(b, member.username)).status_code == 200
-
-
-async def test_concurrent_failures_cannot_exceed_the_limit(
-    app_factory: AppFactory, database_url: str
-) -> None:
-    """A burst of simultaneous guesses gets no more password checks than the limit allows.
-
-    Each guess is checked against the limit before the password is verified and counted only
-    afterwards, so guesses sent together must still be cut off at the limit (1 here).
-    """
-    app = app_factory(database_url, login_failure_limit="1/15minutes")
-    victim = await create_user(app.state.sessionmaker)
-    clients = [client_at(app, f"10.0.3.{n}") for n in range(1, 4)]
-    try:
-        responses = await asyncio.gather(
-            *(
-                password_grant(http, victim.username, f"guess-{n}-of-many")
-                for n, http in enumerate(clients)
-            )
-        )
-    finally:
-        for http in clients:
-            await http.aclose()
-    statuses = sorted(r.status_code for r in responses)
-    assert statuses == [401, 429, 429]
+# sign-in throttling: tests/integration/test_login_throttling.py
 
 
 async def test_password_checks_run_off_the_event_loop(
@@ -767,6 +701,24 @@ async def test_registrations_are_limited_per_address(
         assert_problem(refused, 429, "RATE_LIMITED")
         assert int(refused.headers["Retry-After"]) > 0
         assert (await b.post(REGISTER, json=registration())).status_code == 201
+
+
+async def test_the_registration_limit_runs_before_the_body_is_validated(
+    app_factory: AppFactory, database_url: str
+) -> None:
+    """Invalid sign-ups count too, and once the limit is reached they answer 429, not 422:
+    a flood of malformed bodies costs its sender the same as well-formed ones."""
+    app = app_factory(database_url, registration_limit="2/hour")
+    invalid = {"username": "ab", "display_name": ""}  # no password, a short name, no name
+    async with client_at(app, "10.0.2.3") as a, client_at(app, "10.0.2.4") as b:
+        assert (await a.post(REGISTER, json=registration())).status_code == 201
+        assert_problem(await a.post(REGISTER, json=invalid), 422, "VALIDATION_FAILED")
+        for body in (invalid, registration()):
+            refused = await a.post(REGISTER, json=body)
+            problem = assert_problem(refused, 429, "RATE_LIMITED")
+            assert problem["retry_after"] == int(refused.headers["Retry-After"]) > 0
+        # another address is not affected
+        assert_problem(await b.post(REGISTER, json=invalid), 422, "VALIDATION_FAILED")
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,12 @@ async def test_publish_before_confirm_names_the_allowed_actions(
     assert refused["code"] == "INVALID_TRANSITION"
     assert refused["current_state"] == "approved"
     assert refused["allowed_actions"] == ["return", "confirm", "withdraw", "cancel"]
+    # 第九条（三）"自治区科技厅会同申报单位研究确定有关需求": the proposer confirms first.
+    assert [(v["rule"], v["article"]) for v in refused["violations"]] == [
+        ("R-WF-PUBLISH-JOINT", "第九条（三）")
+    ]
+    await step(client, lid, "confirm", world.member)
+    assert (await step(client, lid, "publish", world.admin, window()))["status"] == "published"
 
 
 @pytest.mark.parametrize(
@@ -190,7 +196,10 @@ async def test_approval_needs_an_assessment(client: httpx.AsyncClient, world: Wo
     await step(client, lid, "submit", world.member)
     await step(client, lid, "screen", world.admin, {"passed": True})
     refused = await step(client, lid, "approve", world.admin, expect=409)
-    assert refused["violations"][0]["article"] == "第九条（二）"
+    assert refused["code"] == "CONFLICT"
+    assert [(v["rule"], v["article"]) for v in refused["violations"]] == [
+        ("R-WF-ASSESS", "第九条（二）")
+    ]
 
 
 async def test_submission_lists_every_violation(
@@ -375,6 +384,167 @@ async def test_a_long_time_requirement_is_a_warning_for_assessors(
     }
 
 
+async def test_a_listing_without_an_industry_cites_article_3(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """第三条 "须聚焦自治区重点产业、重点领域": the industry is required under 第三条."""
+    lid = (await drafted(client, world, industry=None))["id"]
+    refused = await step(client, lid, "submit", world.member, expect=422)
+    assert cited(refused) == {("R-LIST-FIELDS", "第三条", "listing.industry")}
+
+
+async def test_the_duration_warning_follows_edits_until_publication(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    """第十六条: the department may change the time requirement until publication, so the
+    warning for assessors is evaluated again when it publishes."""
+    lid = (await drafted(client, world))["id"]
+    submitted = await step(client, lid, "submit", world.member)
+    assert "R-TIME-TB-36M" not in {w["rule"] for w in submitted["eligibility_warnings"]}
+    await step(client, lid, "screen", world.admin, {"passed": True})
+    await client.post(
+        f"{LISTINGS}/{lid}/assessments",
+        json={"assessor": "李", "conclusion": "support"},
+        headers=world.admin,
+    )
+    await step(client, lid, "approve", world.admin)
+    edited = await client.patch(
+        f"{LISTINGS}/{lid}", json={"time_requirement_months": 48}, headers=world.admin
+    )
+    assert edited.status_code == 200, edited.text
+    await step(client, lid, "confirm", world.member)
+    published = await step(client, lid, "publish", world.admin, window())
+    assert published["status"] == "published", "a warning, never a block"
+    assert ("R-TIME-TB-36M", "第十六条") in {
+        (w["rule"], w["article"]) for w in published["eligibility_warnings"]
+    }
+
+
+class Holder:
+    """A university offering an achievement (第四条（二）), and its department-side view."""
+
+    def __init__(self, app: FastAPI, manager: User, org_id: Any, name: str) -> None:
+        self.headers = bearer(app, manager)
+        self.org_id, self.name = org_id, name
+
+    def ip(self, holder: str | None = None) -> dict[str, str]:
+        return {
+            "kind": "invention_patent",
+            "number": "ZL1",
+            "title": "一种方法",
+            "holder": holder or self.name,
+        }
+
+
+@pytest.fixture
+async def holder(app: FastAPI, sessions: Sessions) -> Holder:
+    manager = await create_user(sessions)
+    uni = await create_organization(
+        sessions, manager=manager, type="university", name=f"内蒙古大学{uuid.uuid4().hex[:6]}"
+    )
+    return Holder(app, manager, uni.id, uni.name)
+
+
+async def transfer_under_assessment(
+    client: httpx.AsyncClient, holder: Holder, admin: dict[str, str]
+) -> str:
+    body = listing_body(
+        holder.org_id, kind="achievement_transfer", ip_records=[holder.ip()], **TRANSFER_TEXT
+    )
+    created = await client.post(LISTINGS, json=body, headers=holder.headers)
+    assert created.status_code == 201, created.text
+    lid: str = created.json()["id"]
+    await step(client, lid, "submit", holder.headers)
+    await step(client, lid, "screen", admin, {"passed": True})
+    return lid
+
+
+async def assess(
+    client: httpx.AsyncClient, lid: str, admin: dict[str, str], **fields: Any
+) -> httpx.Response:
+    return await client.post(
+        f"{LISTINGS}/{lid}/assessments",
+        json={"assessor": "王教授", "conclusion": "support", **fields},
+        headers=admin,
+    )
+
+
+LAYOUT = ("R-ELIG-AT-LAYOUT", "第七条（一）")
+
+
+async def test_an_achievement_transfer_is_approved_only_once_judged_to_fit_the_layout(
+    client: httpx.AsyncClient, holder: Holder, admin_headers: dict[str, str]
+) -> None:
+    """第七条（一）"所提出的拟转化成果符合自治区经济社会发展总体布局": the assessment judges
+    it (layout_fit), approval needs a judgement, and the latest one must be that it fits."""
+    lid = await transfer_under_assessment(client, holder, admin_headers)
+
+    unjudged = await assess(client, lid, admin_headers)
+    assert unjudged.status_code == 201, unjudged.text
+    assert unjudged.json()["layout_fit"] is None
+    refused = await step(client, lid, "approve", admin_headers, expect=409)
+    assert [(v["rule"], v["article"]) for v in refused["violations"]] == [LAYOUT]
+
+    fits = await assess(client, lid, admin_headers, layout_fit=True)
+    assert fits.status_code == 201, fits.text
+    assert fits.json()["layout_fit"] is True
+    does_not = await assess(client, lid, admin_headers, conclusion="oppose", layout_fit=False)
+    assert does_not.json()["layout_fit"] is False
+    read_back = await client.get(f"{LISTINGS}/{lid}/assessments", headers=holder.headers)
+    assert [a["layout_fit"] for a in read_back.json()["items"]] == [None, True, False]
+    refused = await step(client, lid, "approve", admin_headers, expect=409)
+    assert [(v["rule"], v["article"]) for v in refused["violations"]] == [LAYOUT]
+    assert "latest" in refused["violations"][0]["message_en"]
+
+    await assess(client, lid, admin_headers, layout_fit=True)
+    assert (await step(client, lid, "approve", admin_headers))["status"] == "approved"
+    history = (await client.get(f"{LISTINGS}/{lid}/history", headers=admin_headers)).json()
+    judged = [e["data"]["layout_fit"] for e in history["items"] if e["action"] == "listing.assess"]
+    assert judged == [None, True, False, True]
+
+
+async def test_layout_fit_is_judged_only_on_achievement_transfers(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    lid = (await drafted(client, world))["id"]
+    await step(client, lid, "submit", world.member)
+    await step(client, lid, "screen", world.admin, {"passed": True})
+    refused = await assess(client, lid, world.admin, layout_fit=True)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "VALIDATION_FAILED"
+    assert [v["field"] for v in refused.json()["violations"]] == ["body.layout_fit"]
+    opinions = (await client.get(f"{LISTINGS}/{lid}/assessments", headers=world.admin)).json()
+    assert opinions["items"] == [], "nothing recorded"
+    assert (await assess(client, lid, world.admin, layout_fit=None)).status_code == 201
+    assert (await step(client, lid, "approve", world.admin))["status"] == "approved"
+
+
+async def test_an_ip_edit_that_breaks_own_ip_is_refused_at_publication(
+    client: httpx.AsyncClient, holder: Holder, admin_headers: dict[str, str]
+) -> None:
+    """第七条（二）"对拟转化成果拥有自主知识产权": the department may edit the IP records until
+    publication, so R-ELIG-AT-OWN-IP is checked again when it publishes."""
+    lid = await transfer_under_assessment(client, holder, admin_headers)
+    await assess(client, lid, admin_headers, layout_fit=True)
+    await step(client, lid, "approve", admin_headers)
+    edited = await client.patch(
+        f"{LISTINGS}/{lid}", json={"ip_records": [holder.ip("另一所大学")]}, headers=admin_headers
+    )
+    assert edited.status_code == 200, edited.text
+    await step(client, lid, "confirm", holder.headers)
+    refused = await step(client, lid, "publish", admin_headers, window(), expect=422)
+    assert refused["code"] == "RULE_VIOLATION"
+    assert cited(refused) == {("R-ELIG-AT-OWN-IP", "第七条（二）", "listing.ip_records")}
+    detail = (await client.get(f"{LISTINGS}/{lid}", headers=admin_headers)).json()
+    assert detail["status"] == "confirmed", "nothing published"
+
+    await client.patch(
+        f"{LISTINGS}/{lid}", json={"ip_records": [holder.ip()]}, headers=admin_headers
+    )
+    await step(client, lid, "confirm", holder.headers)
+    assert (await step(client, lid, "publish", admin_headers, window()))["status"] == "published"
+
+
 async def test_only_the_department_creates_emergency_listings(
     client: httpx.AsyncClient, world: World
 ) -> None:
@@ -447,6 +617,7 @@ async def test_a_window_in_the_past_is_refused(client: httpx.AsyncClient, world:
     }
     refused = await step(client, lid, "publish", world.admin, past, expect=422)
     assert refused["violations"][0]["rule"] == "R-LIST-WINDOW"
+    assert refused["violations"][0]["article"] == "本系统规则"  # the service's own rule
 
 
 async def test_strangers_cannot_see_a_listing(

@@ -57,6 +57,8 @@ REVISION_2 = {
     "R-CHG-FORCE-MAJEURE", "R-CHG-TERMINATION-AUDIT", "R-INTEG-MISCONDUCT",
     "R-POLICY-VERSION", "R-ORG-USCC", "R-LIST-WINDOW",
 }  # fmt: skip
+# Added after revision 2: 第九条（二）'s assessment before approval, cited when it is missing.
+ADDED = {"R-WF-ASSESS"}
 
 
 async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
@@ -64,7 +66,7 @@ async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
 ) -> None:
     items = (await client.get(RULES)).json()["items"]
     by_id = {item["id"]: item for item in items}
-    assert set(by_id) == REVISION_2
+    assert set(by_id) == REVISION_2 | ADDED
     assert all(item["basis"] in ("text", "reading") for item in items)
     assert by_id["R-FUND-EM-FISCAL"]["basis"] == "reading"
     assert by_id["R-INTEG-MISCONDUCT"]["basis"] == "reading"
@@ -72,6 +74,18 @@ async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
     assert by_id["R-APP-PLAN"]["enforced_at"] == ["application.submit"]
     assert by_id["R-LIST-FIELDS"]["enforced_at"] == ["listing.submit", "listing.publish"]
     assert by_id["R-ELIG-AT-SERVICE-TEAM"]["enforced_at"] == ["listing.submit", "listing.publish"]
+    assert by_id["R-LIST-FIELDS"]["articles"] == ["第九条（一）", "第三条"]
+    assert by_id["R-WF-PUBLISH-JOINT"]["enforced_at"] == ["listing.publish"]
+    assert by_id["R-WF-ASSESS"]["enforced_at"] == ["listing.approve"]
+    assert by_id["R-WF-ASSESS"]["articles"] == ["第九条（二）"]
+    assert by_id["R-ELIG-AT-LAYOUT"]["enforced_at"] == [
+        "listing.submit",
+        "listing.approve",
+        "listing.publish",
+    ]
+    assert by_id["R-ELIG-AT-LAYOUT"]["kind"] == "block"
+    assert by_id["R-ELIG-AT-OWN-IP"]["enforced_at"] == ["listing.submit", "listing.publish"]
+    assert by_id["R-APP-PLAN"]["reading_en"]
     # Planned rules say so: no code checks them yet.
     assert by_id["R-FUND-RATIO-CAP"]["enforced_at"] == []
     assert by_id["R-DISB-NEVER-EXCEED"]["enforced_at"] == []

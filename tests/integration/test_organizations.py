@@ -166,6 +166,29 @@ async def test_large_and_influential_is_self_declared_until_verified(
     assert edited.json()["verification"]["verified_flags"] == []
 
 
+async def test_technology_based_is_a_flag_of_its_own_verified_by_the_department(
+    client: httpx.AsyncClient, headers: dict[str, str], admin_headers: dict[str, str]
+) -> None:
+    """第四条（一）（二）"科技型企业": declared by the organisation, verified by the department,
+    apart from high-tech (高新技术企业, the narrower status)."""
+    created = (await client.post(ORGS, json=new_org(tech_based=True), headers=headers)).json()
+    assert (created["tech_based"], created["high_tech"]) == (True, False)
+    assert created["verification"]["verified_flags"] == []
+    url = f"{ORGS}/{created['id']}"
+    verified = await client.post(
+        f"{url}/verify", json={"flags": ["tech_based"]}, headers=admin_headers
+    )
+    assert verified.status_code == 200, verified.text
+    assert verified.json()["verification"]["verified_flags"] == ["tech_based"]
+    edited = await client.patch(url, json={"tech_based": False}, headers=headers)
+    assert edited.json()["tech_based"] is False
+    assert edited.json()["verification"]["verified_flags"] == []
+    history = (await client.get(f"{url}/history", headers=headers)).json()["items"]
+    assert history[-1]["changes"]["tech_based"] == {"old": True, "new": False}
+    refused = await client.post(ORGS, json=new_org(tech_based="yes"), headers=headers)
+    assert refused.status_code == 422
+
+
 async def test_history_shows_every_change_with_actor(
     client: httpx.AsyncClient, headers: dict[str, str], user: User
 ) -> None:

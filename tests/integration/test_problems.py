@@ -44,11 +44,13 @@ async def test_wrong_method_is_405_with_allow(client: httpx.AsyncClient) -> None
     assert set(response.headers["Allow"].replace(" ", "").split(",")) == {"GET", "POST"}
 
 
-async def test_malformed_body_is_422_with_per_field_violations(client: httpx.AsyncClient) -> None:
+async def test_malformed_body_is_422_with_per_field_violations(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
     response = await client.post(
         "/api/v1/sandbox/clock",
         json={"advance_seconds": "soon", "colour": "blue"},
-        headers={"Accept-Language": "en"},
+        headers={**admin_headers, "Accept-Language": "en"},
     )
     body = assert_problem(response, 422, "VALIDATION_FAILED")
     fields = {v["field"] for v in body["violations"]}  # type: ignore[attr-defined]
@@ -57,18 +59,24 @@ async def test_malformed_body_is_422_with_per_field_violations(client: httpx.Asy
     assert all(v["message"] for v in body["violations"])  # type: ignore[attr-defined]
 
 
-async def test_validation_messages_are_chinese_by_default(client: httpx.AsyncClient) -> None:
-    response = await client.post("/api/v1/sandbox/clock", json={"advance_seconds": "soon"})
+async def test_validation_messages_are_chinese_by_default(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
+    response = await client.post(
+        "/api/v1/sandbox/clock", json={"advance_seconds": "soon"}, headers=admin_headers
+    )
     body = assert_problem(response, 422, "VALIDATION_FAILED")
     messages = [v["message"] for v in body["violations"]]  # type: ignore[attr-defined]
     assert "应为整数" in messages
 
 
-async def test_invalid_json_is_a_422_problem(client: httpx.AsyncClient) -> None:
+async def test_invalid_json_is_a_422_problem(
+    client: httpx.AsyncClient, admin_headers: dict[str, str]
+) -> None:
     response = await client.post(
         "/api/v1/sandbox/clock",
         content=b"{not json",
-        headers={"Content-Type": "application/json"},
+        headers={**admin_headers, "Content-Type": "application/json"},
     )
     assert_problem(response, 422, "VALIDATION_FAILED")
 

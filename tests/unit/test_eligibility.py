@@ -133,6 +133,13 @@ CASES: list[tuple[str, str, Callable[[], Application], Callable[[], Application]
     ("R-ELIG-TB-TEAM", "第六条（二）", tb, lambda: tb(plan=replace(GOOD_PLAN, team=0))),
     # 第九条（四）: every unit that applies "填报实施方案", whatever the kind.
     ("R-APP-PLAN", "第九条（四）", tb, lambda: tb(plan=replace(GOOD_PLAN, budget_total=None))),
+    # A reading of 第九条（四）"实施方案": a budget of 0 is no budget.
+    (
+        "R-APP-PLAN",
+        "第九条（四）",
+        lambda: tb(plan=replace(GOOD_PLAN, budget_total=Decimal("0.01"))),
+        lambda: tb(plan=replace(GOOD_PLAN, budget_total=Decimal("0"))),
+    ),
     ("R-APP-PLAN", "第九条（四）", at, lambda: at(plan=Plan())),
     ("R-APP-PLAN", "第九条（四）", at, lambda: at(plan=replace(GOOD_PLAN, milestones=0))),
     ("R-APP-PLAN", "第九条（四）", em, lambda: em(plan=replace(GOOD_PLAN, approach=" "))),
@@ -299,8 +306,15 @@ SOLVER = ("R-ELIG-TB-SOLVER-TYPE", "第四条（一）")
 @pytest.mark.parametrize(
     ("lead", "warns"),
     [
-        (party("高新企业", high_tech=True), False),
-        # 第四条（一）"科技型企业": an enterprise not known to be one is for the reviewers.
+        # 第四条（一）"科技型企业": a verified technology-based enterprise, or a verified
+        # high-tech one (高新技术企业 is a narrower kind of 科技型企业).
+        (party("科技型企业", tech_based=True, verified_flags=frozenset({"tech_based"})), False),
+        (party("高新企业", high_tech=True, verified_flags=frozenset({"high_tech"})), False),
+        # Declared but not verified, or verified as not being one: for the reviewers.
+        (party("自称科技型", tech_based=True), True),
+        (party("自称高新", high_tech=True), True),
+        (party("核验为否", verified_flags=frozenset({"tech_based", "high_tech"})), True),
+        # An enterprise not known to be one is for the reviewers.
         (party("普通企业"), True),
         (party("伙伴企业", partner_4_8_n=True, verified_flags=frozenset({"partner_4_8_n"})), False),
         (party("伙伴机构", "other", partner_4_8_n=True), True),  # a self-declared partner
@@ -316,6 +330,23 @@ def test_tech_breakthrough_solver_type_warnings(lead: Party, warns: bool) -> Non
     report = evaluate(tb(lead=lead))
     assert report.eligible
     assert (SOLVER in cited(report.warnings)) is warns
+    member_report = evaluate(tb(members=(member(lead),)))
+    assert (SOLVER in cited(member_report.warnings)) is warns, "each member too"
+
+
+@pytest.mark.parametrize(
+    ("budget", "passes"),
+    [(Decimal("1500000.00"), True), (Decimal("0.01"), True), (Decimal("0"), False), (None, False)],
+)
+def test_a_plan_needs_a_budget_above_0(budget: Decimal | None, passes: bool) -> None:
+    """R-APP-PLAN (第九条（四）), read: a budget of 0 is no budget."""
+    for make in (tb, at, em):
+        report = evaluate(make(plan=replace(GOOD_PLAN, budget_total=budget)))
+        assert report.eligible is passes
+        if not passes:
+            assert {(f.rule, f.article, f.field) for f in report.violations} == {
+                ("R-APP-PLAN", "第九条（四）", "plan.budget_total")
+            }
 
 
 def test_the_dry_run_leaves_out_plan_and_declarations() -> None:

@@ -64,6 +64,28 @@ def test_emergency_shortcuts(state: S, action: A, after: S) -> None:
         workflow.machine(TB).next_state(state, action)
 
 
+@pytest.mark.parametrize(
+    ("kind", "state", "awaits"),
+    [
+        # 第九条（三）"会同申报单位研究确定": the proposer's confirmation comes first.
+        (TB, S.APPROVED, True),
+        (AT, S.UNDER_ASSESSMENT, True),
+        (TB, S.DRAFT, True),
+        (TB, S.CONFIRMED, False),
+        (TB, S.PUBLISHED, False),
+        (TB, S.WITHDRAWN, False),
+        # R-WF-EM-SIMPLIFIED: the department's own listing needs no confirmation.
+        (EM, S.APPROVED, False),
+    ],
+)
+def test_which_states_still_await_the_proposers_confirmation(
+    kind: ListingKind, state: S, awaits: bool
+) -> None:
+    assert workflow.awaits_confirmation(kind, state) is awaits
+    if awaits:
+        assert not workflow.machine(kind).can(state, A.PUBLISH)
+
+
 def test_terminal_states_allow_nothing() -> None:
     for state in (S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED):
         assert workflow.ORDINARY.allowed_actions(state) == []
@@ -134,6 +156,19 @@ def test_every_required_field_is_cited(missing: str) -> None:
     report = rules.evaluate_submission(TB, {**COMPLETE, missing: None}, PROPOSER)
     assert ("R-LIST-FIELDS", "第九条（一）") in rule_ids(report)
     assert f"listing.{missing}" in {v.field for v in report.violations}
+
+
+def test_the_industry_is_required_by_article_3() -> None:
+    """第三条: listings "须聚焦自治区重点产业、重点领域", so each names its industry."""
+    assert "industry" not in rules.COMMON_FIELDS
+    for report in (
+        rules.evaluate_submission(TB, {**COMPLETE, "industry": ""}, PROPOSER),
+        rules.evaluate_publication(EM, {**COMPLETE, "industry": None}),
+    ):
+        assert {(v.rule, v.article, v.field) for v in report.violations} == {
+            ("R-LIST-FIELDS", "第三条", "listing.industry")
+        }
+    assert rules.evaluate_submission(TB, COMPLETE, PROPOSER).passed
 
 
 def test_key_technologies_need_metrics() -> None:
@@ -228,6 +263,35 @@ def test_achievement_transfer_proposer_type(proposer_type: str, passes: bool) ->
         assert ("R-ELIG-AT-PROPOSER-TYPE", "第四条（二）") in rule_ids(report)
 
 
+AT_TYPE = ("R-ELIG-AT-PROPOSER-TYPE", "第四条（二）")
+
+
+@pytest.mark.parametrize(
+    ("tech_based", "high_tech", "verified", "warns"),
+    [
+        # 第四条（二）"拥有自主知识产权的…科技型企业": a verified technology-based enterprise, or
+        # a verified high-tech one (高新技术企业 is a narrower kind of 科技型企业).
+        (True, False, frozenset({"tech_based"}), False),
+        (False, True, frozenset({"high_tech"}), False),
+        (True, True, frozenset({"high_tech"}), False),
+        # Only declared, verified as not being one, or nothing known: for the assessors.
+        (True, False, frozenset(), True),
+        (False, True, frozenset(), True),
+        (False, False, frozenset({"tech_based", "high_tech"}), True),
+        (False, False, frozenset(), True),
+    ],
+)
+def test_an_enterprise_offering_an_achievement_is_technology_based(
+    tech_based: bool, high_tech: bool, verified: frozenset[str], warns: bool
+) -> None:
+    holder = replace(PROPOSER, tech_based=tech_based, high_tech=high_tech, verified_flags=verified)
+    report = rules.evaluate_submission(AT, COMPLETE, holder)
+    assert report.passed, "a warning for assessors, never a block"
+    assert (AT_TYPE in {(w.rule, w.article) for w in report.warnings}) is warns
+    university = rules.evaluate_submission(AT, COMPLETE, replace(holder, type="university"))
+    assert AT_TYPE not in {(w.rule, w.article) for w in university.warnings}
+
+
 @pytest.mark.parametrize("proposer_type", ["other", "agency", "consortium"])
 def test_a_4_8_n_partner_of_any_type_may_offer_an_achievement(proposer_type: str) -> None:
     partner = replace(
@@ -313,6 +377,66 @@ def test_publication_checks_the_content_of_every_kind(kind: ListingKind) -> None
     assert {"listing.background", "listing.total_rd_investment"} <= {
         v.field for v in title_only.violations
     }
+
+
+def test_publication_checks_the_holder_and_its_ip_again() -> None:
+    """The department may edit the IP records until publication: R-ELIG-AT-OWN-IP (第七条（二）)
+    and R-ELIG-AT-PROPOSER-TYPE (第四条（二）) are evaluated again before publication."""
+    assert rules.evaluate_publication(AT, COMPLETE, PROPOSER).passed
+    foreign = [{**COMPLETE["ip_records"][0], "holder": "别人的公司"}]
+    report = rules.evaluate_publication(AT, {**COMPLETE, "ip_records": foreign}, PROPOSER)
+    assert rule_ids(report) == {("R-ELIG-AT-OWN-IP", "第七条（二）")}
+    agency = rules.evaluate_publication(AT, COMPLETE, replace(PROPOSER, type="agency"))
+    assert rule_ids(agency) == {AT_TYPE}
+    # A technology breakthrough's proposer rules rest on no editable text: not again.
+    assert rules.evaluate_publication(TB, COMPLETE, replace(PROPOSER, type="university")).passed
+    assert sorted(rules.RECHECKED_AT_PUBLICATION) == [
+        "R-ELIG-AT-OWN-IP",
+        "R-ELIG-AT-PROPOSER-TYPE",
+        "R-TIME-AT-24M",
+        "R-TIME-TB-36M",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("kind", "months", "warns"), [(TB, 37, True), (TB, 36, False), (AT, 25, True), (EM, 99, False)]
+)
+def test_publication_warns_of_a_long_time_requirement_again(
+    kind: ListingKind, months: int, warns: bool
+) -> None:
+    listing = {**COMPLETE, "time_requirement_months": months}
+    report = rules.evaluate_publication(kind, listing, PROPOSER, rules.DurationLimits())
+    assert report.passed, "a warning for assessors, never a block"
+    assert bool({w.rule for w in report.warnings} & {"R-TIME-TB-36M", "R-TIME-AT-24M"}) is warns
+    assert all(w.article == "第十六条" for w in report.warnings)
+
+
+LAYOUT = ("R-ELIG-AT-LAYOUT", "第七条（一）")
+
+
+@pytest.mark.parametrize(
+    ("judgements", "passes"),
+    [
+        # 第七条（一）"所提出的拟转化成果符合自治区经济社会发展总体布局": the department's
+        # assessment judges it, and the latest judgement decides.
+        ([True], True),
+        ([None, True, None], True),
+        ([False, True], True),
+        ([], False),
+        ([None], False),
+        ([True, False], False),
+        ([True, False, None], False),
+    ],
+)
+def test_approval_of_an_achievement_transfer_needs_a_layout_judgement(
+    judgements: list[bool | None], passes: bool
+) -> None:
+    found = rules.layout_judged(AT, judgements)
+    assert (found == []) is passes
+    if not passes:
+        assert {(v.rule, v.article) for v in found} == {LAYOUT}
+    assert rules.layout_judged(TB, judgements) == []
+    assert rules.layout_judged(EM, judgements) == []
 
 
 @pytest.mark.parametrize(

@@ -94,6 +94,51 @@ def test_revision_2_articles() -> None:
     assert RULES_BY_ID["R-ELIG-PRIORITY"].articles == ("第六条（三）",)
     assert RULES_BY_ID["R-ELIG-AT-SERVICE-TEAM"].articles == ("第七条（三）",)
     assert RULES_BY_ID["R-APP-PLAN"].articles == ("第九条（四）",)
+    # 第三条 asks every listing to name its industry; 第九条（一） lists the rest.
+    assert RULES_BY_ID["R-LIST-FIELDS"].articles == ("第九条（一）", "第三条")
+    assert RULES_BY_ID["R-WF-ASSESS"].articles == ("第九条（二）",)
+    assert RULES_BY_ID["R-WF-PUBLISH-JOINT"].articles == ("第九条（三）",)
+
+
+def test_the_workflow_rules_are_live_where_the_workflow_checks_them() -> None:
+    """第九条（二）（三）: approval after assessment, publication after the proposer's
+    confirmation; an achievement's layout judged before approval (第七条（一）)."""
+    assert RULES_BY_ID["R-WF-ASSESS"].enforced_at == (UseCase.LISTING_APPROVE,)
+    assert RULES_BY_ID["R-WF-PUBLISH-JOINT"].enforced_at == (UseCase.LISTING_PUBLISH,)
+    layout = RULES_BY_ID["R-ELIG-AT-LAYOUT"]
+    assert UseCase.LISTING_APPROVE in layout.enforced_at
+    assert layout.kind is RuleKind.BLOCK, "第七条: the supply side 应具备 it, no 原则上"
+    for rule in ("R-ELIG-AT-OWN-IP", "R-ELIG-AT-PROPOSER-TYPE"):
+        assert RULES_BY_ID[rule].enforced_at == (UseCase.LISTING_SUBMIT, UseCase.LISTING_PUBLISH)
+
+
+@pytest.mark.parametrize("rule_id", ["R-TIME-TB-36M", "R-TIME-AT-24M"])
+def test_the_duration_rules_say_their_live_check_only_warns(rule_id: str) -> None:
+    """第十六条 "原则上不超过": a waivable block on the agreement's duration (planned), and,
+    the only live check, a warning on a listing's time requirement — the summary says so."""
+    rule = RULES_BY_ID[rule_id]
+    assert rule.kind is RuleKind.BLOCK
+    assert rule.waivable
+    assert rule.enforced_at == (UseCase.LISTING_SUBMIT, UseCase.LISTING_PUBLISH)
+    assert "warning" in rule.summary_en
+    assert "never a block" in rule.summary_en
+    assert "agreement" in rule.summary_en
+    assert "仅提示" in rule.summary_zh
+
+
+def test_summaries_do_not_claim_what_is_not_live_or_not_the_text() -> None:
+    dishonesty = RULES_BY_ID["R-ELIG-NO-DISHONESTY"]
+    assert "come with those features" in dishonesty.summary_en
+    assert UseCase.LISTING_SUBMIT in dishonesty.enforced_at
+    priority = RULES_BY_ID["R-ELIG-PRIORITY"]
+    assert "is a reading" in priority.summary_en
+    assert priority.reading_zh
+    assert priority.reading_en
+    fiscal = RULES_BY_ID["R-FUND-EM-FISCAL"]
+    assert "social capital" in fiscal.summary_en
+    assert "社会资本" in fiscal.summary_zh
+    solver = RULES_BY_ID["R-ELIG-TB-SOLVER-TYPE"]
+    assert "verified high-tech" in solver.summary_en
 
 
 def test_readings_say_so() -> None:
@@ -109,6 +154,7 @@ def test_readings_say_so() -> None:
     assert "研发总投入" not in case_by_case.summary_zh
     assert "S ≤ T" in (case_by_case.reading_zh or "")
     assert "0" in (RULES_BY_ID["R-LIST-FIELDS"].reading_zh or "")
+    assert "0" in (RULES_BY_ID["R-APP-PLAN"].reading_zh or "")
     assert "公示期" in (RULES_BY_ID["R-POLICY-VERSION"].reading_zh or "")
 
 
@@ -117,6 +163,7 @@ def test_the_scan_finds_citations() -> None:
     text = "\n".join(p.read_text(encoding="utf-8") for p in sources())
     assert "R-ORG-USCC" in set(CITED.findall(text))
     assert ("R-LIST-FIELDS", "第九条（一）") in set(RULE_THEN_ARTICLE.findall(text))
+    assert ("R-LIST-FIELDS", "第三条") in set(RULE_THEN_ARTICLE.findall(text))
     assert RULE_KEYWORD.search(text)
 
 

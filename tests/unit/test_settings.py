@@ -149,3 +149,10 @@ def test_prod_needs_a_long_secret(
     else:
         with pytest.raises(ValidationError, match="at least 32 characters"):
             load(monkeypatch, env="prod", jwt_secret="k" * length)
+
+
+def test_trusted_proxies_are_addresses_or_networks(monkeypatch: pytest.MonkeyPatch) -> None:
+    settings = load(monkeypatch, trusted_proxies="10.0.0.1, 172.16.0.0/12,::1")
+    assert settings.trusted_proxies == ["10.0.0.1", "172.16.0.0/12", "::1"]
+    with pytest.raises(ValidationError, match=r"proxy\.example"):
+        load(monkeypatch, trusted_proxies="10.0.0.1,proxy.example")

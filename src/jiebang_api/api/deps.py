@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import AsyncIterator
 from datetime import datetime
+from functools import lru_cache
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -116,11 +118,63 @@ def get_limits(request: Request) -> Limits:
 LimitsDep = Annotated[Limits, Depends(get_limits)]
 
 
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+@lru_cache(maxsize=8)
+def trusted_networks(entries: tuple[str, ...]) -> tuple[Network, ...]:
+    """`JIEBANG_TRUSTED_PROXIES` (addresses or CIDR networks) as networks."""
+    return tuple(ipaddress.ip_network(entry, strict=False) for entry in entries)
+
+
+def _is_trusted(address: str, trusted: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in trusted)
+
+
+def client_address(peer: str, forwarded_for: list[str], trusted: tuple[Network, ...]) -> str:
+    """The address a request came from, as far as it can be believed.
+
+    `peer` is the TCP peer. Only when it is a trusted proxy is `X-Forwarded-For` read, from
+    the right (each proxy appends the address it received from): the first entry that is not
+    a trusted proxy is the client; the entries to its left are the client's own say and are
+    ignored. An entry that is not an IP address ends the walk at the proxy that reported it.
+    """
+    if not _is_trusted(peer, trusted):
+        return peer
+    hops = [hop.strip() for header in forwarded_for for hop in header.split(",") if hop.strip()]
+    address = peer
+    for hop in reversed(hops):
+        try:
+            hop_ip = ipaddress.ip_address(hop)
+        except ValueError:
+            return address
+        address = str(hop_ip)
+        if not any(hop_ip in network for network in trusted):
+            return address
+    return address  # every hop is a proxy: the farthest one is all we know
+
+
 def get_client_address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The caller's address: the peer's, or what trusted proxies say (`client_address`)."""
+    peer = request.client.host if request.client else "unknown"
+    settings: Settings = request.app.state.settings
+    if not settings.trusted_proxies:
+        return peer
+    trusted = trusted_networks(tuple(settings.trusted_proxies))
+    return client_address(peer, request.headers.getlist("x-forwarded-for"), trusted)
 
 
 ClientAddressDep = Annotated[str, Depends(get_client_address)]
+
+
+async def count_registration(limits: LimitsDep, address: ClientAddressDep) -> None:
+    """Count a sign-up attempt per address. A dependency, so it runs before the body is
+    validated: malformed sign-ups count too, and over the limit they answer 429, not 422."""
+    await auth_service.count_registration(limits, address)
 
 
 def get_if_match(

@@ -1,15 +1,16 @@
-"""Operations endpoints outside the versioned API: health, readiness, metrics, the contract."""
+"""Operations endpoints outside the versioned API: health, readiness, metrics."""
 
 from __future__ import annotations
+
+import hmac
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
 
-from jiebang_api.api.openapi import build, to_yaml
 from jiebang_api.api.operations_schemas import HealthOut, ReadinessOut
 from jiebang_api.api.problems import problem_response, problems
 from jiebang_api.kit import readiness
-from jiebang_api.kit.errors import ErrorCode, Message
+from jiebang_api.kit.errors import ErrorCode, Message, Unauthenticated
 
 router = APIRouter(tags=["operations"])
 
@@ -63,20 +64,34 @@ NOT_READY = Message(
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
-    description="Request counts and latencies by route template, in the Prometheus text format.",
+    description="Request counts and latencies by route template, in the Prometheus text format. "
+    "When `JIEBANG_METRICS_TOKEN` is set, only a request with `Authorization: Bearer <that "
+    "token>` is answered; any other is 401 (`UNAUTHENTICATED`).",
     response_class=Response,
     responses={
         200: {
             "content": {"text/plain": {"schema": {"type": "string"}, "example": "# HELP …\n"}},
             "description": "Metrics in the Prometheus exposition format.",
         },
+        **problems(401),
     },
 )
 async def metrics(request: Request) -> Response:
+    expected = request.app.state.settings.metrics_token
+    if expected is not None and not _bears(request, expected.get_secret_value()):
+        raise Unauthenticated(METRICS_TOKEN_REQUIRED)
     registry = request.app.state.metrics
     return Response(registry.render(), media_type=registry.content_type)
 
 
-@router.get("/openapi.yaml", include_in_schema=False)
-async def openapi_yaml(request: Request) -> Response:
-    return Response(to_yaml(build(request.app)), media_type="application/yaml")
+def _bears(request: Request, token: str) -> bool:
+    """Whether the request's bearer token is `token` (compared in constant time)."""
+    scheme, _, given = request.headers.get("authorization", "").partition(" ")
+    return scheme.lower() == "bearer" and hmac.compare_digest(
+        given.strip().encode(), token.encode()
+    )
+
+
+METRICS_TOKEN_REQUIRED = Message(
+    "读取监控指标需要监控令牌。", "The metrics token is required to read the metrics."
+)

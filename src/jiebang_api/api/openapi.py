@@ -93,13 +93,14 @@ def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _document_common_errors(document: dict[str, Any]) -> None:
-    """Errors any operation may give: a body that cannot be read (400), a declared body over
-    the size limit, refused unread by the middleware whatever the route (413), an unexpected
+    """Errors any operation may give: a body that cannot be read (400) or does not arrive in
+    time (408), a declared body over the size limit, refused unread by the middleware whatever
+    the route (413), headers over their limit (431), an unexpected
     failure (500); and under `/api/`, a database that cannot be reached (503, with
     `Retry-After`)."""
     for path, item in document.get("paths", {}).items():
         for operation in item.values():
-            statuses = [400, 413, 500] if "requestBody" in operation else [413, 500]
+            statuses = [400, 408, 413, 431, 500] if "requestBody" in operation else [413, 431, 500]
             if path.startswith("/api/"):
                 statuses.append(503)
             responses = operation.setdefault("responses", {})

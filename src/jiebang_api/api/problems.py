@@ -19,7 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jiebang_api.api.findings import EligibilityReportOut, Finding
 from jiebang_api.api.operations_schemas import ReadinessOut
-from jiebang_api.api.validation_messages import violations_from_pydantic
+from jiebang_api.api.validation_messages import MAX_VIOLATIONS, capped, violations_from_pydantic
 from jiebang_api.kit.context import current_request_id
 from jiebang_api.kit.errors import (
     Conflict,
@@ -68,8 +68,10 @@ CODE_OF_STATUS: dict[int, ErrorCode] = {
     406: ErrorCode.NOT_ACCEPTABLE,
     409: ErrorCode.CONFLICT,
     412: ErrorCode.VERSION_CONFLICT,
+    408: ErrorCode.REQUEST_TIMEOUT,
     413: ErrorCode.PAYLOAD_TOO_LARGE,
     415: ErrorCode.UNSUPPORTED_MEDIA_TYPE,
+    431: ErrorCode.HEADERS_TOO_LARGE,
     422: ErrorCode.VALIDATION_FAILED,
     429: ErrorCode.RATE_LIMITED,
     500: ErrorCode.INTERNAL_ERROR,
@@ -103,7 +105,11 @@ class Problem(BaseModel):
     detail: str
     instance: str = Field(description="The path of the request that failed.")
     code: ErrorCode = Field(description="Stable machine-readable code.")
-    violations: list[Finding] = Field(default_factory=list)
+    violations: list[Finding] = Field(
+        default_factory=list,
+        description=f"`VALIDATION_FAILED` lists at most the first {MAX_VIOLATIONS}; "
+        "`violations_omitted` counts the rest.",
+    )
     request_id: str | None = Field(None, description="The `X-Request-ID` of the request.")
     # Members that only some problems carry (RFC 9457 extension members).
     current_state: str | None = Field(
@@ -119,11 +125,19 @@ class Problem(BaseModel):
         description="The token endpoint's 401: the OAuth 2.0 error code (RFC 6749 §5.2), "
         "`invalid_grant` or `invalid_client`.",
     )
+    violations_omitted: int | None = Field(
+        None,
+        ge=1,
+        description=f"`VALIDATION_FAILED` with more than {MAX_VIOLATIONS} violations: how many "
+        "were found beyond those listed.",
+    )
     retry_after: int | None = Field(
         None, description="`RATE_LIMITED`: seconds to wait, as in the `Retry-After` header."
     )
     max_bytes: int | None = Field(
-        None, description="`PAYLOAD_TOO_LARGE`: the largest accepted upload, in bytes."
+        None,
+        description="`PAYLOAD_TOO_LARGE`: the limit that applied, in bytes (a request "
+        "body's, or an upload's).",
     )
     attachment_ids: list[str] | None = Field(
         None, description="The attachment ids refused (not found, or not the caller's)."
@@ -237,12 +251,14 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
             f"该接口只接受表单数据（{form}），请勿发送 JSON。",
             f"This endpoint takes a form ({form}), not JSON or another body.",
         )
+    violations, omitted = capped(violations_from_pydantic(error.errors()))
     return problem_response(
         request,
         status=422,
         code=ErrorCode.VALIDATION_FAILED,
         detail=detail,
-        violations=violations_from_pydantic(error.errors()),
+        violations=violations,
+        extensions={"violations_omitted": omitted} if omitted else None,
     )
 
 
@@ -334,6 +350,7 @@ STATUS_OF_CODE: dict[ErrorCode, int] = {
     ErrorCode.WINDOW_CLOSED: 409,
     ErrorCode.RULE_VIOLATION: 422,
     ErrorCode.ELIGIBILITY_FAILED: 422,
+    ErrorCode.CORS_REFUSED: 400,
     **{code: status for status, code in CODE_OF_STATUS.items()},
 }
 

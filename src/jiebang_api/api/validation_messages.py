@@ -13,6 +13,7 @@ _ZH: dict[str, str] = {
     "missing": "缺少必填字段",
     "extra_forbidden": "不允许的字段",
     "json_invalid": "JSON 格式错误",
+    "json_duplicate_key": "重复的字段：{key}（同一对象中每个字段只能出现一次）",
     "string_type": "应为字符串",
     "string_too_short": "字符串过短（至少 {min_length} 个字符）",
     "string_too_long": "字符串过长（至多 {max_length} 个字符）",
@@ -23,6 +24,8 @@ _ZH: dict[str, str] = {
     "float_type": "应为数字",
     "float_parsing": "应为数字",
     "decimal_parsing": "应为十进制数字字符串",
+    "decimal_format": "应为十进制数字字符串：半角数字，{minimum} 至 {maximum}，至多 {places} 位小数"
+    "（不用指数、空格或分隔符）",
     "bool_type": "应为布尔值",
     "bool_parsing": "应为布尔值",
     "greater_than": "应大于 {gt}",
@@ -33,6 +36,8 @@ _ZH: dict[str, str] = {
     "datetime_parsing": "日期时间格式错误",
     "datetime_from_date_parsing": "日期时间格式错误",
     "timezone_aware": "日期时间须带时区",
+    "iso_date": "应为 ISO 8601 日期字符串（YYYY-MM-DD）",
+    "iso_datetime": "应为带时区的 ISO 8601 日期时间字符串（如 2027-01-05T09:00:00+08:00）",
     "uuid_parsing": "应为 UUID",
     "uuid_type": "应为 UUID",
     "enum": "取值应为：{expected}",
@@ -47,8 +52,21 @@ _ZH: dict[str, str] = {
 }
 
 
+# A problem lists at most this many violations (and says how many it left out).
+MAX_VIOLATIONS = 50
+# A violation about unknown fields names at most this many of them.
+MAX_NAMES = 10
+# A location's parts (keys a client chose) are cut to this many characters.
+MAX_PART = 100
+
+
+def _part(part: Any) -> str:
+    text = str(part)
+    return text if len(text) <= MAX_PART else text[:MAX_PART] + "…"
+
+
 def _field(loc: Sequence[Any]) -> str | None:
-    return ".".join(str(part) for part in loc) or None
+    return ".".join(_part(part) for part in loc) or None
 
 
 def _zh(error: dict[str, Any]) -> str:
@@ -62,11 +80,37 @@ def _zh(error: dict[str, Any]) -> str:
         return re.split(r"[：（{]", template, maxsplit=1)[0].strip()
 
 
+def _unknown_fields(loc: Sequence[Any], names: list[str]) -> Violation:
+    """One violation for all the unknown fields of one object, naming the first few."""
+    shown = [_part(name) for name in names[:MAX_NAMES]]
+    rest = len(names) - len(shown)
+    zh = f"不允许的字段：{'、'.join(shown)}" + (f"（另有 {rest} 个）" if rest else "")
+    en = f"Unknown fields: {', '.join(shown)}" + (f" (and {rest} more)" if rest else "")
+    return Violation(message=Message(zh, en), field=_field(loc))
+
+
 def violations_from_pydantic(errors: Sequence[dict[str, Any]]) -> list[Violation]:
-    """One violation per pydantic error, located by its dotted path."""
-    return [
-        Violation(
-            message=Message(_zh(error), str(error.get("msg", ""))), field=_field(error["loc"])
-        )
-        for error in errors
-    ]
+    """One violation per pydantic error, located by its dotted path; but the unknown fields
+    of one object, when there are several, are one violation (at the object) naming them."""
+    unknown: dict[tuple[Any, ...], list[str]] = {}
+    for error in errors:
+        if error.get("type") == "extra_forbidden" and error["loc"]:
+            unknown.setdefault(tuple(error["loc"][:-1]), []).append(str(error["loc"][-1]))
+    violations: list[Violation] = []
+    grouped: set[tuple[Any, ...]] = set()
+    for error in errors:
+        loc = tuple(error["loc"])
+        names = unknown.get(loc[:-1], []) if error.get("type") == "extra_forbidden" else []
+        if len(names) > 1:
+            if loc[:-1] not in grouped:  # the group's one violation, where its first was
+                grouped.add(loc[:-1])
+                violations.append(_unknown_fields(loc[:-1], names))
+            continue
+        message = Message(_zh(error), str(error.get("msg", "")))
+        violations.append(Violation(message=message, field=_field(loc)))
+    return violations
+
+
+def capped(violations: Sequence[Violation]) -> tuple[list[Violation], int]:
+    """The first `MAX_VIOLATIONS` violations, and how many are left out."""
+    return list(violations[:MAX_VIOLATIONS]), max(len(violations) - MAX_VIOLATIONS, 0)

@@ -11,12 +11,13 @@ has not verified give a warning, never a silent pass.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
 from jiebang_api.listings.enums import ListingKind
+from jiebang_api.organizations import flags
 
 SOLVER_TYPES = frozenset({"university", "research_institute", "enterprise", "consortium"})
 RESEARCH_TYPES = frozenset({"university", "research_institute"})
@@ -45,6 +46,7 @@ class Party:
     partner_4_8_n: bool = False
     strategic_agreement: bool = False
     high_tech: bool = False
+    tech_based: bool = False
     verified_flags: frozenset[str] = frozenset()
     ancestors: tuple[uuid.UUID, ...] = ()
     dishonesty: tuple[Period, ...] = ()
@@ -204,14 +206,14 @@ def enterprise_led(app: Application) -> Iterable[Finding]:
 
 def implementation_plan(app: Application) -> Iterable[Finding]:
     """R-APP-PLAN: every application, of every kind, carries an implementation plan
-    (approach, milestones, budget, team)."""
+    (approach, milestones, budget, team); reading: a budget of 0 is no budget."""
     plan = app.plan
     missing = [
         (name, zh, en)
         for name, zh, en, given in (
             ("approach", "技术路线", "approach", bool(plan.approach and plan.approach.strip())),
             ("milestones", "里程碑", "milestones", plan.milestones >= 1),
-            ("budget_total", "预算", "budget", plan.budget_total is not None),
+            ("budget_total", "预算（须大于0）", "budget (above 0)", _positive(plan.budget_total)),
             ("team", "团队", "team", plan.team >= 1),
         )
         if not given
@@ -225,6 +227,10 @@ def implementation_plan(app: Application) -> Iterable[Finding]:
             app.lead.org_id,
             f"plan.{name}",
         )
+
+
+def _positive(amount: Decimal | None) -> bool:
+    return amount is not None and amount > 0
 
 
 def feasible_plan(app: Application) -> Iterable[Finding]:
@@ -358,7 +364,9 @@ def unverified(app: Application) -> Iterable[Finding]:
 
 def _tech_based(party: Party, where: str) -> Iterable[Finding]:
     """R-ELIG-TB-SOLVER-TYPE, for reviewers: a 4+8+N partner's eligibility resting on an
-    unverified declaration, or an enterprise not known to be technology-based."""
+    unverified declaration, or an enterprise not known to be technology-based (科技型企业:
+    neither a verified `tech_based` nor a verified `high_tech` flag; a high-tech enterprise
+    is a technology-based one)."""
     if party.partner_4_8_n:
         if party.type not in SOLVER_TYPES and "partner_4_8_n" not in party.verified_flags:
             yield Finding(
@@ -369,13 +377,20 @@ def _tech_based(party: Party, where: str) -> Iterable[Finding]:
                 party.org_id,
                 where,
             )
-    elif party.type == "enterprise" and not party.high_tech:
+    elif party.type == "enterprise" and not flags.known_tech_based(
+        party.tech_based, party.high_tech, party.verified_flags
+    ):
+        if party.tech_based or party.high_tech:
+            zh = f"{party.name}自行申报为科技型企业（或高新技术企业），尚未核验，请评审核实。"
+            en = f"{party.name} declares itself technology-based (or high-tech), not verified"
+        else:
+            zh = f"{party.name}是否为科技型企业尚不明确，请评审核实。"
+            en = f"{party.name} is not known to be a technology-based enterprise"
         yield Finding(
             "R-ELIG-TB-SOLVER-TYPE",
             "第四条（一）",
-            f"{party.name}是否为科技型企业尚不明确，请评审核实。",
-            f"{party.name} is not known to be a technology-based enterprise; for the "
-            "reviewers to check.",
+            zh,
+            f"{en}; for the reviewers to check.",
             party.org_id,
             where,
         )
@@ -397,3 +412,30 @@ def evaluate_parties(app: Application) -> EligibilityReport:
     declarations and budget shares) exists."""
     violations = tuple(f for rule in PARTY_RULES for f in rule(app))
     return EligibilityReport(violations, tuple(unverified(app)), tuple(priority(app)))
+
+
+# What a reader learns of an organisation it does not belong to: that it fails a rule, no more.
+WITHHELD = (
+    "该单位不符合本条要求（详情仅向该单位成员和科技厅显示）。",
+    "This organisation does not meet this rule (details are shown only to its members and "
+    "the department).",
+)
+
+
+def as_seen_by(report: EligibilityReport, knows: Callable[[uuid.UUID], bool]) -> EligibilityReport:
+    """The report for a reader who may know the facts of only some organisations (`knows`):
+    a violation about another keeps its rule, article and organisation, with a message that
+    says no more than that it fails; a warning or priority about another (facts such as an
+    unverified flag or an agreement) is left out. Findings about no organisation stay."""
+
+    def seen(finding: Finding) -> bool:
+        return finding.org_id is None or knows(finding.org_id)
+
+    return EligibilityReport(
+        violations=tuple(
+            f if seen(f) else replace(f, message_zh=WITHHELD[0], message_en=WITHHELD[1])
+            for f in report.violations
+        ),
+        warnings=tuple(f for f in report.warnings if seen(f)),
+        priorities=tuple(f for f in report.priorities if seen(f)),
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict
 from datetime import date, datetime
 from decimal import Decimal
@@ -42,6 +42,7 @@ from jiebang_api.listings.workflow import ListingStatus
 from jiebang_api.models import Application, Listing, Organization
 from jiebang_api.organizations import repository as organizations_repository
 from jiebang_api.organizations.credit import CreditRecordKind
+from jiebang_api.rules import SERVICE_RULE
 
 RESOURCE = "application"
 HUNDRED = Decimal("100")
@@ -64,6 +65,7 @@ async def _party(session: AsyncSession, org: Organization) -> eligibility.Party:
         partner_4_8_n=org.partner_4_8_n,
         strategic_agreement=org.strategic_agreement,
         high_tech=org.high_tech,
+        tech_based=org.tech_based,
         verified_flags=frozenset(org.verified_flags),
         ancestors=tuple(ancestors),
         dishonesty=tuple(
@@ -171,7 +173,14 @@ async def check(
     listing = await _open_listing(session, principal, listing_id)
     members = [{"org_id": m, "budget_share": "0"} for m in member_org_ids]
     app = await _engine_input(session, listing, lead_org_id, HUNDRED, members, {}, {}, now)
-    return eligibility.evaluate_parties(app)
+    return eligibility.as_seen_by(eligibility.evaluate_parties(app), _knows(principal))
+
+
+def _knows(principal: Principal) -> Callable[[uuid.UUID], bool]:
+    """Whose facts the caller may read: the department all, anyone else their own units'."""
+    if principal.has(Role.ADMIN):
+        return lambda _org_id: True
+    return principal.member_of
 
 
 def _validate_parties(
@@ -394,7 +403,7 @@ async def submit(
         raise Conflict(
             WINDOW_CLOSED,
             code=ErrorCode.WINDOW_CLOSED,
-            violations=[Violation(WINDOW_CLOSED, rule="R-LIST-WINDOW")],
+            violations=[Violation(WINDOW_CLOSED, rule="R-LIST-WINDOW", article=SERVICE_RULE)],
         )
     engine_input = await _engine_input(
         session,
@@ -408,6 +417,7 @@ async def submit(
     )
     report = eligibility.evaluate(engine_input)
     if not report.eligible:
+        report = eligibility.as_seen_by(report, _knows(principal))
         raise RuleViolation(
             Message("揭榜资格审查未通过。", "The application does not meet the requirements."),
             violations=[

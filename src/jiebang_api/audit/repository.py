@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,13 +23,21 @@ async def last_for(
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def list_for(session: AsyncSession, resource_type: str, resource_id: str) -> list[AuditEntry]:
-    """One resource's entries, oldest first."""
+async def list_for(
+    session: AsyncSession,
+    resource_type: str,
+    resource_id: str,
+    *,
+    withheld: Collection[str] = (),
+) -> list[AuditEntry]:
+    """One resource's entries, oldest first, but those of the `withheld` actions."""
     statement = (
         select(AuditEntry)
         .where(AuditEntry.resource_type == resource_type, AuditEntry.resource_id == resource_id)
         .order_by(AuditEntry.resource_seq)
     )
+    if withheld:
+        statement = statement.where(AuditEntry.action.not_in(list(withheld)))
     return list((await session.execute(statement)).scalars())
 
 

@@ -18,8 +18,15 @@ from jiebang_api.auth.principal import MembershipRole, Principal
 from jiebang_api.auth.roles import Role
 from jiebang_api.auth.tokens import Claims, SubjectKind, TokenCodec
 from jiebang_api.kit.actor import Actor, ActorType
-from jiebang_api.kit.errors import Conflict, InputInvalid, Message, NotFound, Unauthenticated
-from jiebang_api.kit.ratelimit import RateLimiter
+from jiebang_api.kit.errors import (
+    Conflict,
+    InputInvalid,
+    Message,
+    NotFound,
+    RateLimited,
+    Unauthenticated,
+)
+from jiebang_api.kit.ratelimit import Backoff, RateLimiter
 from jiebang_api.models import Membership, Organization, ServiceClient, User
 
 ASSIGNABLE_ROLES = frozenset({Role.ADMIN, Role.EXPERT, Role.AGENCY})
@@ -29,12 +36,24 @@ USERNAME_TAKEN = Message("用户名已被使用。", "The username is taken.")
 
 @dataclass(frozen=True)
 class Limits:
-    """The rate limiter and the limits it applies to logins and registrations."""
+    """The rate limiter and the limits it applies to sign-ins and registrations.
+
+    Sign-ins count failures only (OWASP: throttle, never lock the owner out):
+    `login_failures` ("5/15minutes") per username (or client id) *and* address: that many
+    are free, then each failure makes that pair's next attempt wait 1, 2, 4 … seconds, at
+    most `login_max_delay`; `login_addresses` caps one address's failures for any names
+    (password spraying). `registrations` counts every sign-up attempt per address.
+    """
 
     limiter: RateLimiter
     login_failures: str
     login_addresses: str
     registrations: str
+    login_max_delay: int = 60
+
+    @property
+    def login_backoff(self) -> Backoff:
+        return Backoff(self.login_failures, max_delay=self.login_max_delay)
 
 
 @dataclass(frozen=True)
@@ -84,12 +103,11 @@ async def register(
     password: str,
     display_name: str,
     email: str | None,
-    address: str,
-    limits: Limits,
     now: datetime,
 ) -> User:
-    """Self-registration of an organisation user (no roles; joins organisations later)."""
-    await limits.limiter.hit(limits.registrations, "register", address)
+    """Self-registration of an organisation user (no roles; joins organisations later).
+
+    The caller has counted the attempt first (`count_registration`)."""
     user = await _new_user(
         session, username=username, password=password, display_name=display_name, email=email
     )
@@ -103,6 +121,11 @@ async def register(
         data={"username": username},
     )
     return user
+
+
+async def count_registration(limits: Limits, address: str) -> None:
+    """Count a sign-up attempt from `address`, valid or not; `RateLimited` over the limit."""
+    await limits.limiter.hit(limits.registrations, "register", address)
 
 
 async def create_user(
@@ -183,26 +206,38 @@ async def password_grant(
     codec: TokenCodec,
     now: datetime,
 ) -> IssuedToken:
-    """A token for a user; attempts are limited per username and per client address."""
-    user_key = ("login-user", username.lower())
-    await _count_attempt(limits, user_key, address)
+    """A token for a user; failures are throttled per (username, address) and per address."""
+    subject = ("login-user", username.lower())
+    await _begin_attempt(limits, subject, address)
     user = await auth_repository.user_by_username(session, username)
     matches = await passwords.check_or_pretend(user.password_hash if user else None, password)
     if user is None or not user.is_active or not matches:
         raise Unauthenticated(BAD_CREDENTIALS, extensions={"error": "invalid_grant"})
-    await limits.limiter.clear(limits.login_failures, *user_key)
+    await _succeeded(limits, subject, address)
     token, ttl = codec.issue(user.id, SubjectKind.USER, now)
     return IssuedToken(token, ttl)
 
 
-async def _count_attempt(limits: Limits, subject_key: tuple[str, str], address: str) -> None:
-    """Count the attempt before checking it, atomically, so parallel guesses cannot slip past.
+async def _begin_attempt(limits: Limits, subject: tuple[str, str], address: str) -> None:
+    """Count the attempt as a failure before the secret is checked (atomically, so guesses
+    sent together cannot slip past), or raise `RateLimited`.
 
-    A success clears the subject's count (its owner proved the secret); the address keeps
-    counting, so signing in to one's own account does not buy guesses at another's.
+    The counts are the address's (any subject) and the (subject, address) pair's, whose
+    backoff makes its next attempt wait; a success takes them back (`_succeeded`). Nothing
+    is counted for a subject alone, so nobody elsewhere can make its owner wait.
     """
-    await limits.limiter.hit(limits.login_failures, *subject_key)
-    await limits.limiter.hit(limits.login_addresses, "login-address", address)
+    await limits.limiter.reserve(limits.login_addresses, "login-address", address)
+    try:
+        await limits.limiter.reserve_with_backoff(limits.login_backoff, *subject, address)
+    except RateLimited:
+        await limits.limiter.release(limits.login_addresses, "login-address", address)
+        raise
+
+
+async def _succeeded(limits: Limits, subject: tuple[str, str], address: str) -> None:
+    """A success never counts: it clears its pair's failures and uncounts the address."""
+    await limits.limiter.reset_backoff(limits.login_backoff, *subject, address)
+    await limits.limiter.release(limits.login_addresses, "login-address", address)
 
 
 async def client_credentials_grant(
@@ -215,9 +250,10 @@ async def client_credentials_grant(
     codec: TokenCodec,
     now: datetime,
 ) -> IssuedToken:
-    """A token for a service client (the plan management system)."""
-    client_key = ("login-client", client_id)
-    await _count_attempt(limits, client_key, address)
+    """A token for a service client (the plan management system); throttled as sign-ins
+    are, per (client id, address) and per address."""
+    subject = ("login-client", client_id)
+    await _begin_attempt(limits, subject, address)
     client = await auth_repository.client_by_client_id(session, client_id)
     matches = await passwords.check_or_pretend(
         client.secret_hash if client else None, client_secret
@@ -227,7 +263,7 @@ async def client_credentials_grant(
             Message("客户端凭据错误。", "Wrong client credentials."),
             extensions={"error": "invalid_client"},
         )
-    await limits.limiter.clear(limits.login_failures, *client_key)
+    await _succeeded(limits, subject, address)
     token, ttl = codec.issue(client.id, SubjectKind.SERVICE, now)
     return IssuedToken(token, ttl)
 

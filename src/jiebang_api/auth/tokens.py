@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -60,7 +60,8 @@ class TokenCodec:
         return token, int(self.ttl.total_seconds())
 
     def read(self, token: str) -> Claims:
-        """The verified claims, or `Unauthenticated` for anything forged, expired or foreign."""
+        """The verified claims, or `Unauthenticated` for anything forged, expired, foreign or
+        issued in the future."""
         try:
             header = jwt.get_unverified_header(token)
             if header.get("alg") != self.algorithm:
@@ -82,6 +83,10 @@ class TokenCodec:
             )
             if claims.get("typ") != TOKEN_TYPE:
                 raise JWTError("not an access token")
+            # python-jose checks only that `iat` is a number: a token "issued" later than now
+            # (beyond the clock skew allowed) was not issued by this service's clock.
+            if int(claims["iat"]) > datetime.now(UTC).timestamp() + self.leeway:
+                raise JWTError("issued in the future")
             return Claims(uuid.UUID(claims["sub"]), SubjectKind(claims["knd"]))
         except (JWTError, KeyError, ValueError, TypeError) as error:
             raise Unauthenticated(

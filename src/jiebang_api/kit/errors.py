@@ -42,6 +42,9 @@ from jiebang_api.kit.labels import labelled
         "WINDOW_CLOSED": ("不在揭榜申请期限内", "The application window is not open"),
         "RATE_LIMITED": ("请求过于频繁", "Too many requests"),
         "PAYLOAD_TOO_LARGE": ("请求体过大", "Payload too large"),
+        "REQUEST_TIMEOUT": ("请求体未在时限内送达", "Request timeout"),
+        "HEADERS_TOO_LARGE": ("请求头过大", "Request headers too large"),
+        "CORS_REFUSED": ("跨域请求被拒绝", "Cross-origin request refused"),
         "UNSUPPORTED_MEDIA_TYPE": ("不支持的媒体类型", "Unsupported media type"),
         "NOT_ACCEPTABLE": ("无法提供所请求的表示形式", "Not acceptable"),
         "BAD_REQUEST": ("请求格式错误", "Bad request"),
@@ -65,6 +68,9 @@ class ErrorCode(StrEnum):
     WINDOW_CLOSED = "WINDOW_CLOSED"
     RATE_LIMITED = "RATE_LIMITED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
+    REQUEST_TIMEOUT = "REQUEST_TIMEOUT"
+    HEADERS_TOO_LARGE = "HEADERS_TOO_LARGE"
+    CORS_REFUSED = "CORS_REFUSED"
     UNSUPPORTED_MEDIA_TYPE = "UNSUPPORTED_MEDIA_TYPE"
     NOT_ACCEPTABLE = "NOT_ACCEPTABLE"
     BAD_REQUEST = "BAD_REQUEST"

@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
-import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from jiebang_api.kit import decimals
+
 CENT = Decimal("0.01")
-PATTERN = r"^(0|[1-9][0-9]{0,15})(\.[0-9]{1,2})?$"
 MAX = Decimal("9999999999999999.99")
+# An amount as JSON writes it: a decimal string from "0" to MAX, at most two places.
+FORMAT = decimals.DecimalFormat(places=2, maximum=MAX)
+PATTERN = FORMAT.pattern
 
 
-def parse(text: str) -> Decimal:
-    """A non-negative amount written as a decimal string (`"1500000.00"`); ValueError otherwise."""
-    if not isinstance(text, str) or not re.fullmatch(PATTERN, text):
-        raise ValueError("an amount is a decimal string with at most two decimal places")
-    return Decimal(text).quantize(CENT)
+def parse(text: object) -> Decimal:
+    """A non-negative amount written as a decimal string (`"1500000.00"`);
+    `decimals.DecimalFormatError` (a ValueError) otherwise."""
+    return decimals.parse(text, FORMAT)
 
 
 def quantize(amount: Decimal) -> Decimal:

@@ -1,12 +1,15 @@
-"""What a listing and its proposer must satisfy before the listing is submitted, and what
-its content must satisfy before it is published — pure.
+"""What a listing and its proposer must satisfy before the listing is submitted, what it
+must satisfy before it is published, and what its assessment must have judged before it is
+approved — pure.
 
-Rules: R-LIST-FIELDS (第九条（一）, every kind, at submission and again at publication),
-R-ELIG-AT-LAYOUT (第七条（一）), R-ELIG-AT-SERVICE-TEAM (第七条（三）), R-ELIG-TB-PROPOSER
-(第五条), R-ELIG-TB-PROPOSER-SCALE (第五条（一）), R-ELIG-AT-PROPOSER-TYPE (第四条（二）),
-R-ELIG-AT-OWN-IP (第七条（二）), R-ELIG-NO-DISHONESTY (第十五条), R-TIME-TB-36M and
-R-TIME-AT-24M (第十六条, warnings on the time requirement). Every rule is evaluated; all
-findings are returned.
+Rules: R-LIST-FIELDS (第九条（一）, and 第三条 for the industry; every kind, at submission and
+again at publication), R-ELIG-AT-LAYOUT (第七条（一）: the fields at submission and
+publication, the department's judgement at approval), R-ELIG-AT-SERVICE-TEAM (第七条（三）),
+R-ELIG-TB-PROPOSER (第五条), R-ELIG-TB-PROPOSER-SCALE (第五条（一）), R-ELIG-AT-PROPOSER-TYPE
+(第四条（二）), R-ELIG-AT-OWN-IP (第七条（二）), R-ELIG-NO-DISHONESTY (第十五条), R-TIME-TB-36M
+and R-TIME-AT-24M (第十六条, warnings on the time requirement). The department may edit the
+text (IP records, time requirement…) until publication, so the rules that rest on it are
+evaluated again then. Every rule is evaluated; all findings are returned.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from typing import Any
 
 from jiebang_api.kit.errors import Message, Violation
 from jiebang_api.listings.enums import ListingKind
+from jiebang_api.organizations import flags
 
 
 @dataclass(frozen=True)
@@ -35,6 +39,7 @@ class ProposerFacts:
     active_dishonesty: bool
     large_influential: bool = False
     partner_4_8_n: bool = False
+    tech_based: bool = False
 
 
 @dataclass(frozen=True)
@@ -56,9 +61,11 @@ class DurationLimits:
     achievement_transfer: int = 24
 
 
+# 第三条: a listing serves the region's key industries and fields, so it names its own.
+SCOPE_FIELDS: dict[str, tuple[str, str]] = {"industry": ("所属产业领域", "industry")}
+# 第九条（一）: what every listing states.
 COMMON_FIELDS: dict[str, tuple[str, str]] = {
     "title": ("榜单名称", "title"),
-    "industry": ("所属产业领域", "industry"),
     "background": ("需求背景", "background"),
     "key_technologies": ("关键技术及指标", "key technologies and target metrics"),
     "time_requirement_months": ("时间要求", "time requirement"),
@@ -107,11 +114,12 @@ def _missing(
 
 
 def required_fields(kind: ListingKind, listing: Mapping[str, Any]) -> list[Violation]:
-    """R-LIST-FIELDS for every kind (transfer content and form for achievement transfers;
-    reading: a total R&D investment of 0 is not an investment), and for achievement
-    transfers R-ELIG-AT-LAYOUT and R-ELIG-AT-SERVICE-TEAM. Checked at submission and again
-    before publication, whatever path the listing took."""
+    """R-LIST-FIELDS for every kind (the industry under 第三条; transfer content and form for
+    achievement transfers; reading: a total R&D investment of 0 is not an investment), and
+    for achievement transfers R-ELIG-AT-LAYOUT and R-ELIG-AT-SERVICE-TEAM. Checked at
+    submission and again before publication, whatever path the listing took."""
     found = _missing(listing, COMMON_FIELDS, "R-LIST-FIELDS", "第九条（一）")
+    found += _missing(listing, SCOPE_FIELDS, "R-LIST-FIELDS", "第三条")
     techs: Sequence[Mapping[str, Any]] = listing.get("key_technologies") or []
     if any(_blank(t.get("target_metrics")) for t in techs):
         found.append(
@@ -266,18 +274,8 @@ def achievement_transfer_proposer(proposer: ProposerFacts, listing: Mapping[str,
                 field="proposer",
             )
         )
-    elif proposer.type == "enterprise" and not proposer.high_tech:
-        warnings.append(
-            Violation(
-                Message(
-                    "发榜企业是否为科技型企业，请论证时核实。",
-                    "Check that the enterprise is a technology-based enterprise.",
-                ),
-                rule="R-ELIG-AT-PROPOSER-TYPE",
-                article="第四条（二）",
-                field="proposer",
-            )
-        )
+    elif proposer.type == "enterprise":
+        warnings += _tech_based(proposer)
     records: Sequence[Mapping[str, Any]] = listing.get("ip_records") or []
     foreign = [r for r in records if not _same_holder(str(r.get("holder", "")), proposer.name)]
     if not records or foreign:
@@ -294,6 +292,29 @@ def achievement_transfer_proposer(proposer: ProposerFacts, listing: Mapping[str,
             )
         )
     return Report(violations, warnings)
+
+
+def _tech_based(proposer: ProposerFacts) -> list[Violation]:
+    """R-ELIG-AT-PROPOSER-TYPE for an enterprise: a technology-based enterprise (科技型企业)
+    holds the achievement. Not known to be one (neither a verified `tech_based` nor a verified
+    `high_tech` flag) is a warning for assessors, as is a declaration not yet verified."""
+    if flags.known_tech_based(proposer.tech_based, proposer.high_tech, proposer.verified_flags):
+        return []
+    claimed = [f for f in ("tech_based", "high_tech") if getattr(proposer, f)]
+    if claimed:
+        return _unverified(proposer, claimed, "R-ELIG-AT-PROPOSER-TYPE", "第四条（二）")
+    return [
+        Violation(
+            Message(
+                "发榜企业未申报为科技型企业（或高新技术企业），请论证时核实。",
+                "The enterprise has not declared itself technology-based (or high-tech); "
+                "for the assessors to check.",
+            ),
+            rule="R-ELIG-AT-PROPOSER-TYPE",
+            article="第四条（二）",
+            field="proposer",
+        )
+    ]
 
 
 def no_dishonesty(proposer: ProposerFacts) -> list[Violation]:
@@ -331,7 +352,56 @@ def evaluate_submission(
     return Report(violations + report.violations, warnings + report.warnings)
 
 
-def evaluate_publication(kind: ListingKind, listing: Mapping[str, Any]) -> Report:
-    """What the content must satisfy before publication, whatever path the listing took
-    (the emergency shortcut skips steps, never content)."""
-    return Report(required_fields(kind, listing))
+# The rules evaluated again at publication because they rest on text the department may
+# still edit: a fresh finding of one of them replaces the one kept from submission.
+RECHECKED_AT_PUBLICATION = frozenset(
+    {"R-ELIG-AT-PROPOSER-TYPE", "R-ELIG-AT-OWN-IP", "R-TIME-TB-36M", "R-TIME-AT-24M"}
+)
+
+
+def evaluate_publication(
+    kind: ListingKind,
+    listing: Mapping[str, Any],
+    proposer: ProposerFacts | None = None,
+    limits: DurationLimits | None = None,
+) -> Report:
+    """What the listing must satisfy before publication, whatever path it took (the
+    emergency shortcut skips steps, never content): the content again, and, since the
+    department may edit the text until publication, the achievement-transfer holder and its
+    IP (R-ELIG-AT-PROPOSER-TYPE, R-ELIG-AT-OWN-IP) and the duration warnings."""
+    violations = required_fields(kind, listing)
+    warnings = duration(kind, listing, limits or DurationLimits())
+    if kind is ListingKind.ACHIEVEMENT_TRANSFER and proposer is not None:
+        holder = achievement_transfer_proposer(proposer, listing)
+        violations += holder.violations
+        warnings += holder.warnings
+    return Report(violations, warnings)
+
+
+def layout_judged(kind: ListingKind, judgements: Sequence[bool | None]) -> list[Violation]:
+    """R-ELIG-AT-LAYOUT at approval: the department's assessment judged that the achievement
+    fits the region's overall development layout (第七条（一）, a condition the supply side
+    "应具备", so a block). `judgements` are the assessments' `layout_fit`, oldest first (None:
+    not judged); the latest judgement decides."""
+    if kind is not ListingKind.ACHIEVEMENT_TRANSFER:
+        return []
+    judged = [j for j in judgements if j is not None]
+    if not judged:
+        message = Message(
+            "成果转化类榜单须经论证判断拟转化成果是否符合自治区发展总体布局（尚无论证意见作出判断）。",
+            "An achievement transfer is approved only once an assessment has judged whether "
+            "it fits the region's overall development layout (none has yet).",
+        )
+    elif not judged[-1]:
+        message = Message(
+            "最近一次论证判断拟转化成果不符合自治区发展总体布局。",
+            "The latest assessment judged that the achievement does not fit the region's "
+            "overall development layout.",
+        )
+    else:
+        return []
+    return [
+        Violation(
+            message, rule="R-ELIG-AT-LAYOUT", article="第七条（一）", field="assessments.layout_fit"
+        )
+    ]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -43,6 +43,7 @@ from jiebang_api.models import AuditEntry, Listing, ListingAssessment
 from jiebang_api.organizations import repository as organizations_repository
 from jiebang_api.organizations import service as organizations_service
 from jiebang_api.policies import service as policies_service
+from jiebang_api.rules import SERVICE_RULE
 
 RESOURCE = "listing"
 CODE_LETTERS = {
@@ -280,6 +281,19 @@ async def update(
     return listing
 
 
+async def _proposer(
+    session: AsyncSession, listing: Listing, now: datetime
+) -> rules.ProposerFacts | None:
+    """What the rules know of the listing's proposer today (None: an emergency listing)."""
+    if listing.proposer_org_id is None:
+        return None
+    org = await organizations_repository.get(session, listing.proposer_org_id)
+    dishonest = await organizations_service.has_active_dishonesty(
+        session, listing.proposer_org_id, now.astimezone(SHANGHAI).date()
+    )
+    return _facts(org, dishonest)
+
+
 def _facts(org: Any, active_dishonesty: bool) -> rules.ProposerFacts:
     return rules.ProposerFacts(
         name=org.name,
@@ -293,6 +307,7 @@ def _facts(org: Any, active_dishonesty: bool) -> rules.ProposerFacts:
         active_dishonesty=active_dishonesty,
         large_influential=org.large_influential,
         partner_4_8_n=org.partner_4_8_n,
+        tech_based=org.tech_based,
     )
 
 
@@ -305,6 +320,11 @@ async def _duration_limits(session: AsyncSession, now: datetime) -> rules.Durati
         tech_breakthrough=version.tech_breakthrough_max_months,
         achievement_transfer=version.achievement_transfer_max_months,
     )
+
+
+def _text(listing: Listing) -> dict[str, Any]:
+    """The listing's editable text, as the pure rules read it."""
+    return {name: getattr(listing, name) for name in EDITABLE_FIELDS}
 
 
 def _finding(v: Violation) -> dict[str, Any]:
@@ -324,8 +344,10 @@ async def _transition(
     *,
     expected_version: int | None,
     now: datetime,
+    guard: Callable[[Listing, ListingStatus], None] | None = None,
 ) -> tuple[Listing, ListingStatus]:
-    """Load, authorise and move the listing; returns it with the state it left."""
+    """Load, authorise and move the listing; returns it with the state it left. `guard`, if
+    given, may refuse the step (citing its rule) before the state machine is asked."""
     listing = await _load(session, principal, listing_id, for_update=True)
     org = listing.proposer_org_id
     if permission is Permission.ACT_FOR_PROPOSER and org is None:
@@ -335,6 +357,8 @@ async def _transition(
     require_version(listing.version, expected_version)
     await run_deadlines(session, listing, now)  # a window that has ended closes first
     before = ListingStatus(listing.status)
+    if guard is not None:
+        guard(listing, before)
     listing.status = workflow.machine(_kind(listing)).next_state(before, action).value
     return listing, before
 
@@ -358,14 +382,11 @@ async def submit(
         now=now,
     )
     kind = _kind(listing)
-    facts = {name: getattr(listing, name) for name in EDITABLE_FIELDS}
-    if listing.proposer_org_id is not None:
-        org = await organizations_repository.get(session, listing.proposer_org_id)
-        dishonest = await organizations_service.has_active_dishonesty(
-            session, listing.proposer_org_id, now.astimezone(SHANGHAI).date()
-        )
+    facts = _text(listing)
+    proposer = await _proposer(session, listing, now)
+    if proposer is not None:
         limits = await _duration_limits(session, now)
-        report = rules.evaluate_submission(kind, facts, _facts(org, dishonest), limits)
+        report = rules.evaluate_submission(kind, facts, proposer, limits)
     else:
         report = rules.Report(rules.required_fields(kind, facts))
     if not report.passed:
@@ -416,7 +437,8 @@ async def add_assessment(
     now: datetime,
     layout_fit: bool | None = None,
 ) -> ListingAssessment:
-    """Record one assessment opinion (论证) while the listing is under assessment."""
+    """Record one assessment opinion (论证) while the listing is under assessment; only an
+    achievement transfer's opinion judges its fit with the region's layout (第七条（一）)."""
     listing, before = await _transition(
         session,
         principal,
@@ -426,6 +448,8 @@ async def add_assessment(
         expected_version=None,
         now=now,
     )
+    if layout_fit is not None and _kind(listing) is not ListingKind.ACHIEVEMENT_TRANSFER:
+        raise InputInvalid(violations=[LAYOUT_FIT_NOT_JUDGED_HERE])
     opinion = ListingAssessment(
         id=uuid.uuid4(),
         listing_id=listing.id,
@@ -448,6 +472,15 @@ async def add_assessment(
     return opinion
 
 
+LAYOUT_FIT_NOT_JUDGED_HERE = Violation(
+    Message(
+        "仅成果转化类榜单的论证意见判断是否符合自治区发展总体布局（第七条（一））。",
+        "layout_fit is judged only on achievement-transfer listings (Art. 7 (1)).",
+    ),
+    field="body.layout_fit",
+)
+
+
 async def approve(
     session: AsyncSession,
     *,
@@ -467,7 +500,19 @@ async def approve(
         now=now,
     )
     skipped = workflow.SKIPPED_BY_SHORTCUT.get((before, ListingAction.APPROVE))
-    if skipped is None and not await listings_repository.assessments(session, listing.id):
+    if skipped is None:
+        await _require_assessment(session, listing)
+    await _step_recorded(
+        session, principal, listing, ListingAction.APPROVE, before, now, data=_skips(skipped)
+    )
+    return listing
+
+
+async def _require_assessment(session: AsyncSession, listing: Listing) -> None:
+    """R-WF-ASSESS: at least one assessment opinion (论证, 第九条（二）); for an achievement
+    transfer, R-ELIG-AT-LAYOUT: the latest opinion that judges the layout judged it a fit."""
+    opinions = await listings_repository.assessments(session, listing.id)
+    if not opinions:
         raise Conflict(
             Message(
                 "榜单须经论证（至少一条论证意见）后方可通过。",
@@ -475,14 +520,21 @@ async def approve(
             ),
             violations=[
                 Violation(
-                    Message("尚无论证意见。", "No assessment opinion yet."), article="第九条（二）"
+                    Message("尚无论证意见。", "No assessment opinion yet."),
+                    rule="R-WF-ASSESS",
+                    article="第九条（二）",
                 )
             ],
         )
-    await _step_recorded(
-        session, principal, listing, ListingAction.APPROVE, before, now, data=_skips(skipped)
-    )
-    return listing
+    layout = rules.layout_judged(_kind(listing), [o.layout_fit for o in opinions])
+    if layout:
+        raise Conflict(
+            Message(
+                "论证未认定拟转化成果符合自治区发展总体布局，不能通过。",
+                "The assessment has not found that the achievement fits the region's layout.",
+            ),
+            violations=layout,
+        )
 
 
 # Steps that only move the state (with an optional reason), and who may take them.
@@ -557,7 +609,9 @@ async def publish(
     now: datetime,
 ) -> Listing:
     """Publish with an application window (R-LIST-WINDOW); ordinary listings need the
-    proposer's confirmation first (R-WF-PUBLISH-JOINT), emergency ones do not."""
+    proposer's confirmation first (R-WF-PUBLISH-JOINT), emergency ones do not. The text may
+    have been edited since submission, so its content, an achievement's holder and IP, and
+    the duration warnings are evaluated again."""
     listing, before = await _transition(
         session,
         principal,
@@ -566,6 +620,7 @@ async def publish(
         Permission.REVIEW_LISTING,
         expected_version=expected_version,
         now=now,
+        guard=_require_confirmation,
     )
     if closes_at <= opens_at or closes_at <= now:
         raise RuleViolation(
@@ -577,18 +632,30 @@ async def publish(
                         "The window must close after it opens, and in the future.",
                     ),
                     rule="R-LIST-WINDOW",
+                    article=SERVICE_RULE,
                     field="body.application_closes_at",
                 )
             ],
         )
     content = rules.evaluate_publication(
-        _kind(listing), {name: getattr(listing, name) for name in EDITABLE_FIELDS}
+        _kind(listing),
+        _text(listing),
+        await _proposer(session, listing, now),
+        await _duration_limits(session, now),
     )
     if not content.passed:  # R-LIST-FIELDS: skipped steps never skip content
         raise RuleViolation(
-            Message("榜单内容不完整，不能发布。", "The listing is not complete enough to publish."),
+            Message(
+                "榜单未通过发布前审查。", "The listing does not meet the requirements to publish."
+            ),
             violations=content.violations,
         )
+    kept = [
+        w
+        for w in listing.eligibility_warnings
+        if w.get("rule") not in rules.RECHECKED_AT_PUBLICATION
+    ]
+    listing.eligibility_warnings = kept + [_finding(w) for w in content.warnings]
     listing.application_opens_at, listing.application_closes_at = opens_at, closes_at
     listing.published_at = now
     listing.next_check_at = deadlines.due_at(listings_deadlines.next_deadline(listing))
@@ -614,6 +681,37 @@ async def publish(
         },
     )
     return listing
+
+
+def _require_confirmation(listing: Listing, status: ListingStatus) -> None:
+    """R-WF-PUBLISH-JOINT (第九条（三）): an ordinary listing is published only once the
+    proposer has confirmed its final text; refused as the invalid transition it is, citing
+    the rule."""
+    kind = _kind(listing)
+    if not workflow.awaits_confirmation(kind, status):
+        return
+    raise Conflict(
+        Message(
+            f"榜单当前状态为 {status.value}，须经发榜方确认终稿后方可发布。",
+            f"The listing is {status.value}; it is published only after the proposer has "
+            "confirmed its final text.",
+        ),
+        code=ErrorCode.INVALID_TRANSITION,
+        violations=[
+            Violation(
+                Message(
+                    "发榜方尚未确认榜单终稿。",
+                    "The proposer has not confirmed the final text.",
+                ),
+                rule="R-WF-PUBLISH-JOINT",
+                article="第九条（三）",
+            )
+        ],
+        extensions={
+            "current_state": status.value,
+            "allowed_actions": workflow.machine(kind).allowed_operations(status),
+        },
+    )
 
 
 async def assessments(

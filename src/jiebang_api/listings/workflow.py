@@ -144,6 +144,19 @@ def machine(kind: ListingKind) -> StateMachine[ListingStatus, ListingAction]:
     return EMERGENCY if kind is ListingKind.EMERGENCY else ORDINARY
 
 
+# R-WF-PUBLISH-JOINT: the states in which an ordinary listing still lacks the proposer's
+# confirmation of its final text (and could yet get it).
+AWAITING_CONFIRMATION = frozenset(
+    {S.DRAFT, S.RETURNED, S.SUBMITTED, S.UNDER_ASSESSMENT, S.APPROVED}
+)
+
+
+def awaits_confirmation(kind: ListingKind, status: ListingStatus) -> bool:
+    """Whether publishing now would skip the proposer's confirmation (emergency listings
+    need none: R-WF-EM-SIMPLIFIED)."""
+    return kind is not ListingKind.EMERGENCY and status in AWAITING_CONFIRMATION
+
+
 def after_edit(status: ListingStatus) -> ListingStatus:
     """An edit of confirmed text clears the confirmation (R-WF-PUBLISH-JOINT)."""
     return S.APPROVED if status is S.CONFIRMED else status

@@ -42,6 +42,9 @@ class Organization(Entity, Base):
     central_enterprise_branch: Mapped[bool] = mapped_column(Boolean, default=False)
     pays_tax_in_region: Mapped[bool] = mapped_column(Boolean, default=False)
     high_tech: Mapped[bool] = mapped_column(Boolean, default=False)
+    # 第四条（一）（二）: a technology-based enterprise (科技型企业); a high-tech enterprise
+    # (`high_tech`, 高新技术企业) is one too, but not every technology-based one is high-tech.
+    tech_based: Mapped[bool] = mapped_column(Boolean, default=False)
     # 第五条（一）: of considerable influence and scale in its field (有较大影响和规模).
     large_influential: Mapped[bool] = mapped_column(Boolean, default=False)
     partner_4_8_n: Mapped[bool] = mapped_column(Boolean, default=False)

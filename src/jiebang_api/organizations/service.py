@@ -318,8 +318,20 @@ async def has_active_dishonesty(session: AsyncSession, org_id: uuid.UUID, on_dat
     return credit.has_active_dishonesty(records, on_date)
 
 
+# Entries of an organisation's history that record what only some may read, with the
+# permission that reads it: a reader without it gets the history without them.
+HISTORY_READ_WITH = {f"{RESOURCE}.credit_record.add": Permission.READ_CREDIT_RECORDS}
+
+
 async def history(
     session: AsyncSession, *, principal: Principal, org_id: uuid.UUID
 ) -> list[AuditEntry]:
+    """The organisation's history as this reader may see it: the department all of it, its
+    members all but the department's credit file on it (`HISTORY_READ_WITH`)."""
     await _allowed(session, principal, org_id, Permission.READ_ORGANIZATION_HISTORY)
-    return await audit_repository.list_for(session, RESOURCE, str(org_id))
+    withheld = [
+        action
+        for action, permission in HISTORY_READ_WITH.items()
+        if not policy.can(principal, permission, org_id)
+    ]
+    return await audit_repository.list_for(session, RESOURCE, str(org_id), withheld=withheld)

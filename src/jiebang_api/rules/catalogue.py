@@ -4,7 +4,10 @@ what it does, what it rests on and where it is checked — pure, written by hand
 Ids and article numbers follow the measures (the Chinese text is the authority); the
 summaries are the service's own wording. Rules that the measures state "in principle"
 (原则上) are `waivable`: the department may lift them case by case, by an explicit, audited
-decision. A rule's `basis` is `text` when it says what the measures say, `reading` when it
+decision. A rule's `kind` is what a breach of it does under the measures (stop the action,
+inform, or flag a priority); where a live check of a blocking rule only informs (a listing's
+time requirement, a declaration not yet verified), its summary says so. A rule's `basis` is
+`text` when it says what the measures say, `reading` when it
 is the service's reading of them (an invariant, or the department's reading of a general
 clause); a `reading` note names any part of a textual rule that goes beyond the words.
 `enforced_at` lists the use cases that check the rule (`listing.submit`,
@@ -107,7 +110,7 @@ class Rule:
 
 U = UseCase
 READING = RuleBasis.READING
-_LISTING_CONTENT = (U.LISTING_SUBMIT, U.LISTING_PUBLISH)
+_LISTING_CONTENT = (U.LISTING_SUBMIT, U.LISTING_PUBLISH)  # the text may change until publication
 _PARTIES = (U.ELIGIBILITY_CHECK, U.APPLICATION_SUBMIT)
 
 RULES: tuple[Rule, ...] = (
@@ -126,11 +129,13 @@ RULES: tuple[Rule, ...] = (
         "R-ELIG-TB-SOLVER-TYPE",
         ("第四条（一）",),
         "技术攻关类的揭榜方及其联合体成员须为“4+8+N”合作主体（任何类型），或高校、科研院所、"
-        "科技型企业、创新联合体；未知是否为科技型的企业提示评审。",
+        "科技型企业、创新联合体；企业既无经核验的“科技型企业”标识、也无经核验的“高新技术企业”"
+        "标识（高新技术企业即属科技型企业）时提示评审。",
         "A technology-breakthrough solver and each consortium member must be a 4+8+N partner "
         "(of any type), or a university, research institute, technology-based enterprise or "
-        "innovation consortium; an enterprise not known to be technology-based is flagged to "
-        "reviewers.",
+        "innovation consortium; an enterprise with neither a verified technology-based flag "
+        "nor a verified high-tech flag (a high-tech enterprise is technology-based) is flagged "
+        "to reviewers.",
         enforced_at=_PARTIES,
     ),
     Rule(
@@ -155,11 +160,14 @@ RULES: tuple[Rule, ...] = (
         "R-ELIG-AT-PROPOSER-TYPE",
         ("第四条（二）",),
         "成果转化类发榜方（成果持有方）须为“4+8+N”合作主体（任何类型），或拥有自主知识产权的"
-        "高校、科研院所、科技型企业。",
+        "高校、科研院所、科技型企业；企业既无经核验的“科技型企业”也无经核验的“高新技术企业”"
+        "标识时提示论证专家。提交时核查，发布前再次核查。",
         "An achievement-transfer proposer, the holder of the achievement, must be a 4+8+N "
         "partner (of any type), or a university, research institute or technology-based "
-        "enterprise owning the IP.",
-        enforced_at=(U.LISTING_SUBMIT,),
+        "enterprise owning the IP; an enterprise with neither a verified technology-based nor "
+        "a verified high-tech flag is flagged to assessors. Checked at submission and again "
+        "before publication.",
+        enforced_at=_LISTING_CONTENT,
     ),
     # 第五条: the proposer of a technology breakthrough.
     Rule(
@@ -200,31 +208,43 @@ RULES: tuple[Rule, ...] = (
         "R-ELIG-PRIORITY",
         ("第六条（三）",),
         "技术攻关类榜单中，与自治区人民政府签署战略合作协议的单位获鼓励标注，供评审参考；"
-        "“4+8+N”合作主体身份不构成此项标注，其他类别榜单不作标注。",
+        "“4+8+N”合作主体身份不构成此项标注，其他类别榜单不作标注；对任何签署单位"
+        "（不限于“4+8+N”合作主体）均予标注是本系统的解读。",
         "On technology-breakthrough listings, units with a strategic cooperation agreement "
         "with the regional government are flagged to reviewers as encouraged applicants; "
-        "being a 4+8+N partner is not this flag, and no other kind of listing gets it.",
+        "being a 4+8+N partner is not this flag, and no other kind of listing gets it; "
+        "flagging any signatory, not only 4+8+N partners, is a reading.",
         kind=RuleKind.PRIORITY,
         enforced_at=_PARTIES,
+        reading_zh="原文鼓励签署了战略合作协议的“合作主体”揭榜；对任何签署单位（不限于"
+        "“4+8+N”合作主体）均予标注是本系统的解读。",
+        reading_en="The text encourages the cooperation partners that signed a strategic "
+        "agreement; flagging any signatory, not only 4+8+N partners, is the service's reading.",
     ),
     # 第七条: the proposer of an achievement transfer.
     Rule(
         "R-ELIG-AT-LAYOUT",
         ("第七条（一）",),
         "拟转化成果须符合自治区发展总体布局、应用方向明确、能推动产业转型升级：榜单须写明应用方向"
-        "和预期产业带动作用，论证意见记录科技厅的判断。",
+        "和预期产业带动作用（提交和发布时核查）；论证意见记录科技厅是否符合布局的判断，"
+        "至少一条论证意见作出判断且最近一次判断为符合，方可论证通过（阻断）。",
         "The achievement must fit the region's overall development layout, have a clear "
         "application direction and drive industrial upgrading: the listing states the "
-        "application direction and the expected industrial effect, and the assessment records "
-        "the department's judgement.",
-        enforced_at=_LISTING_CONTENT,
+        "application direction and the expected industrial effect (checked at submission and "
+        "publication); assessment opinions record the department's judgement of the fit, and "
+        "approval is blocked until at least one has judged it and the latest judgement is "
+        "that it fits.",
+        enforced_at=(U.LISTING_SUBMIT, U.LISTING_APPROVE, U.LISTING_PUBLISH),
     ),
     Rule(
         "R-ELIG-AT-OWN-IP",
         ("第七条（二）",),
-        "发榜方须是拟转化成果全部知识产权记录的权利人。",
-        "The proposer must be the holder of every IP record of the achievement on offer.",
-        enforced_at=(U.LISTING_SUBMIT,),
+        "发榜方须是拟转化成果全部知识产权记录的权利人；科技厅在发布前仍可修改知识产权记录，"
+        "故提交时核查，发布前再次核查。",
+        "The proposer must be the holder of every IP record of the achievement on offer; the "
+        "department may edit the records until publication, so this is checked at submission "
+        "and again before publication.",
+        enforced_at=_LISTING_CONTENT,
     ),
     Rule(
         "R-ELIG-AT-SERVICE-TEAM",
@@ -254,10 +274,12 @@ RULES: tuple[Rule, ...] = (
     # 第九条: the workflow.
     Rule(
         "R-LIST-FIELDS",
-        ("第九条（一）",),
-        "榜单须写明背景、关键技术及其指标、成果转化内容与形式（成果转化类）、时限要求、研发总投入、"
+        ("第九条（一）", "第三条"),
+        "榜单须写明所属产业领域（第三条：聚焦自治区重点产业、重点领域）、背景、关键技术及其指标、"
+        "成果转化内容与形式（成果转化类）、时限要求、研发总投入、"
         "对双方的要求、知识产权归属和利益分配；各类榜单发布前均须核查，无论经由何种程序。",
-        "A listing must state its background, key technologies with target metrics, transfer "
+        "A listing must state its industry (Art. 3: it serves the region's key industries and "
+        "fields), its background, key technologies with target metrics, transfer "
         "content and form (achievement transfer), time requirement, total R&D investment, "
         "requirements on both sides, IP ownership and benefit sharing; checked for every kind "
         "before publication, whatever path the listing took.",
@@ -266,10 +288,23 @@ RULES: tuple[Rule, ...] = (
         reading_en="Reading: a total R&D investment of 0 is not an investment; it must be above 0.",
     ),
     Rule(
+        "R-WF-ASSESS",
+        ("第九条（二）",),
+        "科技厅对申报的榜单初步筛选并组织论证，论证后方可通过（应急类可简化）。",
+        "The department screens the listings proposed and organises their assessment; a "
+        "listing is approved only after assessment (emergency listings may skip it).",
+        enforced_at=(U.LISTING_APPROVE,),
+        reading_zh="解读：至少一条论证意见记录在案，即视为已组织论证。",
+        reading_en="Reading: at least one recorded assessment opinion counts as the assessment "
+        "having been organised.",
+    ),
+    Rule(
         "R-WF-PUBLISH-JOINT",
         ("第九条（三）",),
-        "榜单终稿经发榜方确认后方可发布。",
-        "A listing is published only after the proposer has confirmed its final text.",
+        "榜单终稿经发榜方确认后方可发布（应急类除外）。",
+        "A listing is published only after the proposer has confirmed its final text "
+        "(emergency listings excepted).",
+        enforced_at=(U.LISTING_PUBLISH,),
     ),
     Rule(
         "R-APP-PLAN",
@@ -278,6 +313,8 @@ RULES: tuple[Rule, ...] = (
         "Every application, of every kind, carries an implementation plan (approach, "
         "milestones, budget, team) before it is submitted.",
         enforced_at=(U.APPLICATION_SUBMIT,),
+        reading_zh="解读：预算为0不构成预算，须大于0。",
+        reading_en="Reading: a budget of 0 is no budget; it must be above 0.",
     ),
     Rule(
         "R-WF-RECOMMEND-JOINT",
@@ -321,9 +358,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R-FUND-EM-FISCAL",
         ("第十条",),
-        "应急类项目以财政科技资金保障为主；解读：因此不受第十条、第十一条30%比例的约束，"
+        "应急类项目以财政科技资金保障为主，并鼓励企业和社会资本共同投入；"
+        "解读：因此不受第十条、第十一条30%比例的约束，"
         "1000万元上限原则上仍适用。",
-        "Emergency projects are funded mainly by the fiscal S&T funds; read as: the 30% ratios "
+        "Emergency projects are funded mainly by the fiscal S&T funds, and enterprises and "
+        "social capital are encouraged to co-invest; read as: the 30% ratios "
         "of Art. 10 and 11 do not bind them, the CNY 10 million cap still applies in principle.",
         basis=READING,
         reading_zh="办法原文只规定以财政资金为主；不受30%比例约束是本系统的解读。",
@@ -404,9 +443,11 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R-ELIG-NO-DISHONESTY",
         ("第十五条",),
-        "发榜方、揭榜方及联合体成员均不得有生效的严重失信记录，提交、申请、签约和每次拨付时均须核查。",
+        "发榜方、揭榜方及联合体成员均不得有生效的严重失信记录；现于榜单提交、揭榜资格预检和揭榜申请"
+        "提交时核查，签约和每次拨付时的核查随协议和拨付功能上线。",
         "No proposer, solver or consortium member may have an active serious-dishonesty "
-        "record; checked at submission, application, signing and every disbursement.",
+        "record; checked now at listing submission, the eligibility dry run and application "
+        "submission; the checks at signing and at every disbursement come with those features.",
         enforced_at=(U.LISTING_SUBMIT, U.ELIGIBILITY_CHECK, U.APPLICATION_SUBMIT),
     ),
     Rule(
@@ -419,24 +460,26 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R-TIME-TB-36M",
         ("第十六条",),
-        "技术攻关类项目实施周期原则上不超过三年（36个月）：榜单时限要求超过时提示论证专家，"
-        "协议期限超过时阻断（可豁免）。",
+        "技术攻关类项目实施周期原则上不超过三年（36个月）。现行的唯一检查在榜单提交和发布时，"
+        "时限要求超过时仅提示论证专家、不阻断；阻断（可豁免）的是协议期限，随协议功能上线。",
         "A technology-breakthrough project should in principle last no more than 3 years (36 "
-        "months): a listing's longer time requirement alerts assessors, a longer agreement is "
-        "blocked unless waived.",
+        "months). The only live check, at listing submission and publication, is a warning "
+        "for assessors when the time requirement is longer, never a block; the block (unless "
+        "waived) is on the agreement's duration, checked once agreements exist.",
         waivable=True,
-        enforced_at=(U.LISTING_SUBMIT,),
+        enforced_at=_LISTING_CONTENT,
     ),
     Rule(
         "R-TIME-AT-24M",
         ("第十六条",),
-        "成果转化类项目实施周期原则上不超过二年（24个月）：榜单时限要求超过时提示论证专家，"
-        "协议期限超过时阻断（可豁免）。",
+        "成果转化类项目实施周期原则上不超过二年（24个月）。现行的唯一检查在榜单提交和发布时，"
+        "时限要求超过时仅提示论证专家、不阻断；阻断（可豁免）的是协议期限，随协议功能上线。",
         "An achievement-transfer project should in principle last no more than 2 years (24 "
-        "months): a listing's longer time requirement alerts assessors, a longer agreement is "
-        "blocked unless waived.",
+        "months). The only live check, at listing submission and publication, is a warning "
+        "for assessors when the time requirement is longer, never a block; the block (unless "
+        "waived) is on the agreement's duration, checked once agreements exist.",
         waivable=True,
-        enforced_at=(U.LISTING_SUBMIT,),
+        enforced_at=_LISTING_CONTENT,
     ),
     Rule(
         "R-CHG-FORCE-MAJEURE",

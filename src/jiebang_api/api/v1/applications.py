@@ -11,6 +11,7 @@ from fastapi import APIRouter, Query, Response, status
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.findings import EligibilityReportOut
 from jiebang_api.api.problems import problems
+from jiebang_api.api.routing import StrictRoute
 from jiebang_api.api.schema_extras import labels_of, values
 from jiebang_api.api.v1.params import ApplicationId, Cursor, Limit, ListingId
 from jiebang_api.api.v1.schemas.applications import (
@@ -28,7 +29,7 @@ from jiebang_api.kit.errors import ErrorCode
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.models import Application, Listing
 
-router = APIRouter(tags=["applications"])
+router = APIRouter(tags=["applications"], route_class=StrictRoute)
 INVALID_TRANSITION = ErrorCode.INVALID_TRANSITION
 SUBMIT_REFUSALS = (INVALID_TRANSITION, ErrorCode.WINDOW_CLOSED, ErrorCode.ELIGIBILITY_FAILED)
 

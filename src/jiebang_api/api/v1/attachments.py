@@ -9,13 +9,14 @@ from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, sta
 
 from jiebang_api.api.deps import LOCATION, NowDep, PrincipalDep, SessionDep, SettingsDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.routing import StrictRoute
 from jiebang_api.api.v1.params import AttachmentId
 from jiebang_api.api.v1.schemas.attachments import AttachmentOut
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.attachments.sniff import ALLOWED
 from jiebang_api.attachments.storage import LocalStorage, Storage
 
-router = APIRouter(prefix="/attachments", tags=["attachments"])
+router = APIRouter(prefix="/attachments", tags=["attachments"], route_class=StrictRoute)
 ACCEPTED = ", ".join(sorted(ALLOWED))
 ACCEPTED_NAMES = "PDF, PNG, JPEG, Word (docx), Excel (xlsx), OFD"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Form, status
+from fastapi import APIRouter, Depends, Form, status
 
 from jiebang_api.api.deps import (
     BaseClockDep,
@@ -13,13 +13,15 @@ from jiebang_api.api.deps import (
     LimitsDep,
     NowDep,
     SessionDep,
+    count_registration,
 )
 from jiebang_api.api.problems import problems
+from jiebang_api.api.routing import StrictRoute
 from jiebang_api.api.v1.schemas.auth import RegisterIn, TokenOut, TokenRequest, UserOut
 from jiebang_api.auth import service as auth_service
 from jiebang_api.kit.errors import InputInvalid, Message
 
-router = APIRouter(prefix="/auth", tags=["auth"])
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=StrictRoute)
 
 
 @router.post(
@@ -29,15 +31,14 @@ router = APIRouter(prefix="/auth", tags=["auth"])
     summary="Register an organisation user",
     description="Anyone may create an account (no roles). Then register an organisation "
     "(`POST /api/v1/organizations`) to become its manager, or be added to one by its manager. "
-    "Passwords: at least 10 characters, not equal to the username. Rate-limited per address.",
+    "Passwords: at least 10 characters, not equal to the username. Rate-limited per address "
+    "(20 attempts an hour by default): every attempt counts, valid or not, and one over the "
+    "limit answers 429 with `Retry-After` before its fields are validated.",
     responses=problems(409, 422, 429),
+    dependencies=[Depends(count_registration)],
 )
-async def register(
-    body: RegisterIn, session: SessionDep, limits: LimitsDep, address: ClientAddressDep, now: NowDep
-) -> UserOut:
-    user = await auth_service.register(
-        session, **body.model_dump(), address=address, limits=limits, now=now
-    )
+async def register(body: RegisterIn, session: SessionDep, now: NowDep) -> UserOut:
+    user = await auth_service.register(session, **body.model_dump(), now=now)
     return UserOut.model_validate(user)
 
 
@@ -47,9 +48,14 @@ async def register(
     summary="Get an access token (OAuth2)",
     description="Form-encoded. `grant_type=password` with `username` and `password` (people; "
     "Swagger UI's Authorize button uses this), or `grant_type=client_credentials` with "
-    "`client_id` and `client_secret` (the plan management system). Failed attempts are "
-    "limited per username (or client) and per address: the 11th failure within 15 minutes "
-    "answers 429 with `Retry-After`.",
+    "`client_id` and `client_secret` (the plan management system).\n\n"
+    "Failures are throttled, successes never count. Per username (or client id) and client "
+    "address, 5 failures within 15 minutes are free; after each further one the next attempt "
+    "from that address must wait 1, 2, 4 … seconds (at most 60) and meanwhile answers 429 "
+    "with `Retry-After`. A success clears that count. One address's failures for any names "
+    "are limited as well (100 in 15 minutes). Failures from one address never delay another, "
+    "so nobody can lock an account's owner out. (The defaults; the service may be set up "
+    "otherwise.)",
     responses=problems(401, 422, 429),
     openapi_extra={
         "requestBody": {

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Query, Response, status
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.findings import Finding
 from jiebang_api.api.problems import problems
+from jiebang_api.api.routing import StrictRoute
 from jiebang_api.api.v1.params import Cursor, Industry, Limit, ListingId
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.listings import (
@@ -38,7 +39,7 @@ from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.workflow import ListingAction, ListingStatus
 from jiebang_api.models import Listing
 
-router = APIRouter(prefix="/listings", tags=["listings"])
+router = APIRouter(prefix="/listings", tags=["listings"], route_class=StrictRoute)
 
 
 def listing_out(listing: Listing, now: datetime) -> ListingOut:
@@ -171,7 +172,9 @@ async def update_listing(
     status_code=status.HTTP_201_CREATED,
     summary="Add an assessment opinion (department)",
     description="Records one assessment (论证) opinion while the listing is under assessment "
-    "(Art. 9 (2)). Approval needs at least one.",
+    "(Art. 9 (2)). Approval needs at least one. `layout_fit` (the department's judgement of "
+    "the achievement's fit with the region's layout, R-ELIG-AT-LAYOUT) is for achievement "
+    "transfers only: on any other listing it answers 422 `VALIDATION_FAILED`.",
     responses=problems(401, 403, 404, 422, ErrorCode.INVALID_TRANSITION),
 )
 async def add_assessment(
@@ -304,9 +307,11 @@ _transition(
     "approve",
     EmptyIn,
     "Approve a listing (department)",
-    "After at least one assessment opinion. An emergency draft may be approved "
-    "directly (R-WF-EM-SIMPLIFIED; the skipped steps are recorded); without an opinion "
-    "it answers 409 `CONFLICT`.",
+    "After at least one assessment opinion (R-WF-ASSESS); an achievement transfer also needs "
+    "an opinion that judged its fit with the region's layout, the latest one saying it fits "
+    "(R-ELIG-AT-LAYOUT, 第七条（一）). An emergency draft may be approved directly "
+    "(R-WF-EM-SIMPLIFIED; the skipped steps are recorded). Otherwise 409 `CONFLICT` citing "
+    "the rule.",
     listings_service.approve,
     409,
 )
@@ -338,9 +343,11 @@ _transition(
     "Publish a listing (department)",
     "Opens the application window (R-LIST-WINDOW: it must close after it opens and in "
     "the future; else 422 `RULE_VIOLATION`). Needs the proposer's confirmation, except "
-    "for emergency listings. Whatever path the listing took, its content is checked again "
-    "(R-LIST-FIELDS and, for an achievement transfer, R-ELIG-AT-LAYOUT and "
-    "R-ELIG-AT-SERVICE-TEAM): any gap answers 422 `RULE_VIOLATION` listing them all.",
+    "for emergency listings (before it, 409 `INVALID_TRANSITION` citing R-WF-PUBLISH-JOINT). "
+    "Whatever path the listing took, its content is checked again (R-LIST-FIELDS and, for "
+    "an achievement transfer, R-ELIG-AT-LAYOUT, R-ELIG-AT-SERVICE-TEAM, and the holder and "
+    "IP: R-ELIG-AT-PROPOSER-TYPE, R-ELIG-AT-OWN-IP): any gap answers 422 `RULE_VIOLATION` "
+    "listing them all. The duration warnings (R-TIME-TB-36M, R-TIME-AT-24M) are refreshed.",
     _publish,
     ErrorCode.RULE_VIOLATION,
 )

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.routing import StrictRoute
 from jiebang_api.api.v1.params import Cursor, Limit, OrganizationId, UserId
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.organizations import (
@@ -32,7 +33,7 @@ from jiebang_api.organizations import service as organizations_service
 from jiebang_api.organizations.enums import OrganizationType
 from jiebang_api.organizations.service import Member
 
-router = APIRouter(prefix="/organizations", tags=["organizations"])
+router = APIRouter(prefix="/organizations", tags=["organizations"], route_class=StrictRoute)
 
 
 def _out(org: Organization, response: Response) -> OrganizationOut:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 
 from jiebang_api.api.deps import NowDep, SessionDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.routing import StrictRoute
 from jiebang_api.api.schema_extras import labels_of, values
 from jiebang_api.api.v1.params import ClosesAfter, Cursor, Industry, Limit, ListingId, OpensBefore
 from jiebang_api.api.v1.schemas.base import NO_NUL
@@ -20,7 +21,7 @@ from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.service import PublicListing
 from jiebang_api.listings.workflow import ListingStatus
 
-router = APIRouter(prefix="/public", tags=["public"])
+router = APIRouter(prefix="/public", tags=["public"], route_class=StrictRoute)
 PublicStatus = Literal["published", "closed", "awarded", "failed"]
 
 

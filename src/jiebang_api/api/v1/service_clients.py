@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from jiebang_api.api.deps import NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.routing import StrictRoute
 from jiebang_api.api.v1.schemas.auth import (
     ServiceClientCreated,
     ServiceClientIn,
@@ -13,7 +14,7 @@ from jiebang_api.api.v1.schemas.auth import (
 )
 from jiebang_api.auth import service as auth_service
 
-router = APIRouter(prefix="/service-clients", tags=["users"])
+router = APIRouter(prefix="/service-clients", tags=["users"], route_class=StrictRoute)
 
 
 @router.post(

@@ -6,6 +6,7 @@ from fastapi import APIRouter, status
 
 from jiebang_api.api.deps import NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
+from jiebang_api.api.routing import StrictRoute
 from jiebang_api.api.v1.schemas.auth import (
     MembershipOut,
     MeOut,
@@ -17,7 +18,7 @@ from jiebang_api.auth import service as auth_service
 from jiebang_api.auth.roles import Role
 from jiebang_api.models import User
 
-router = APIRouter(tags=["users"])
+router = APIRouter(tags=["users"], route_class=StrictRoute)
 
 
 @router.post(

@@ -4,40 +4,23 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Any, Literal
 
-from pydantic import ConfigDict, Field, PlainSerializer, PlainValidator, StrictBool, WithJsonSchema
+from pydantic import ConfigDict, Field, StrictBool
 from pydantic.config import JsonDict
 
 from jiebang_api.api.findings import EligibilityReportOut
 from jiebang_api.api.v1.schemas.base import (
     NEXT_CURSOR,
+    Money,
     RequestBody,
     ResponseBody,
+    Share,
+    WholeNumber,
     example_cursor,
     optional,
 )
-from jiebang_api.api.v1.schemas.listings import Money
 from jiebang_api.applications.workflow import ApplicationStatus
-
-SHARE_PATTERN = r"^(100(\.0{1,2})?|[0-9]{1,2}(\.[0-9]{1,2})?)$"
-
-
-def _share(value: object) -> Decimal:
-    if isinstance(value, Decimal):
-        return value.quantize(Decimal("0.01"))
-    if isinstance(value, str) and value.replace(".", "", 1).isdigit() and Decimal(value) <= 100:
-        return Decimal(value).quantize(Decimal("0.01"))
-    raise ValueError('a budget share is a percentage string from "0" to "100", e.g. "60.00"')
-
-
-Share = Annotated[
-    Decimal,
-    PlainValidator(_share),
-    PlainSerializer(lambda d: str(d), return_type=str),
-    WithJsonSchema({"type": "string", "pattern": SHARE_PATTERN, "examples": ["40.00"]}),
-]
 
 
 class ApplicationMember(RequestBody):
@@ -48,7 +31,7 @@ class ApplicationMember(RequestBody):
 
 class Milestone(RequestBody):
     title: str = Field(min_length=1, max_length=200)
-    due_month: int = Field(ge=1, le=120)
+    due_month: WholeNumber = Field(ge=1, le=120)
     deliverable: str = Field(min_length=1, max_length=1000)
 
 

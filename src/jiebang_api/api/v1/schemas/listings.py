@@ -4,51 +4,30 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import (
-    AwareDatetime,
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    WithJsonSchema,
-)
+from pydantic import ConfigDict, Field, StrictBool, StrictInt
 from pydantic.config import JsonDict
 
 from jiebang_api.api.findings import Finding
 from jiebang_api.api.schema_extras import values, when
 from jiebang_api.api.v1.schemas.base import (
     NEXT_CURSOR,
+    WHOLE,
+    IsoDatetime,
+    Money,
     RequestBody,
     ResponseBody,
     example_cursor,
     optional,
 )
-from jiebang_api.kit import money
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.workflow import ListingStatus
 
+__all__ = ["Money"]  # imported from here by the other schema modules
 
-def _money(value: object) -> Decimal:
-    """JSON gives a decimal string (never a float); the database gives a Decimal."""
-    if isinstance(value, Decimal):
-        return money.quantize(value)
-    if isinstance(value, str):
-        return money.parse(value)
-    raise ValueError('an amount is a decimal string such as "1500000.00"')
-
-
-Money = Annotated[
-    Decimal,
-    PlainValidator(_money),
-    PlainSerializer(money.to_text, return_type=str),
-    WithJsonSchema(
-        {"type": "string", "pattern": money.PATTERN, "examples": ["1500000.00"]},
-    ),
-]
 Text = Annotated[str, Field(min_length=1, max_length=20_000)]
+Months = Annotated[StrictInt, Field(ge=1, le=120), WHOLE]
 
 
 class KeyTechnology(RequestBody):
@@ -156,7 +135,7 @@ class ListingIn(RequestBody):
         description="Achievement transfer: the proposer's transfer service team, or the "
         "third-party institution that supports the transfer (第七条（三）).",
     )
-    time_requirement_months: int | None = Field(None, ge=1, le=120)
+    time_requirement_months: Months | None = None
     total_rd_investment: Money | None = Field(
         None, description="Above 0 before submission and publication (R-LIST-FIELDS)."
     )
@@ -187,7 +166,7 @@ class ListingPatch(RequestBody):
     application_direction: Text = optional()
     industrial_effect: Text = optional()
     transfer_service: Text = optional()
-    time_requirement_months: int = optional(ge=1, le=120)
+    time_requirement_months: Months = optional()
     total_rd_investment: Money = optional()
     demand_requirements: Text = optional()
     supply_requirements: Text = optional()
@@ -316,7 +295,7 @@ class ScreenIn(RequestBody):
         json_schema_extra={"examples": [{"passed": True, "comment": "符合征集方向"}]}
     )
 
-    passed: bool
+    passed: StrictBool
     comment: str | None = Field(None, max_length=2000)
 
 
@@ -338,7 +317,7 @@ class AssessmentIn(RequestBody):
         )
     )
     comment: str | None = Field(None, max_length=5000)
-    layout_fit: bool | None = Field(
+    layout_fit: StrictBool | None = Field(
         None,
         description="Achievement transfer: whether the achievement fits the region's overall "
         "development layout (第七条（一）, R-ELIG-AT-LAYOUT); leave out when not judged.",
@@ -407,8 +386,8 @@ class PublishIn(RequestBody):
         }
     )
 
-    application_opens_at: AwareDatetime
-    application_closes_at: AwareDatetime
+    application_opens_at: IsoDatetime
+    application_closes_at: IsoDatetime
 
 
 # The public view of EXAMPLE_LISTING_OUT.

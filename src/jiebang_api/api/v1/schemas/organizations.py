@@ -11,6 +11,7 @@ from pydantic.config import JsonDict
 
 from jiebang_api.api.v1.schemas.base import (
     NEXT_CURSOR,
+    IsoDate,
     RequestBody,
     ResponseBody,
     example_cursor,
@@ -29,6 +30,7 @@ EXAMPLE_ORG: JsonDict = {
     "central_enterprise_branch": False,
     "pays_tax_in_region": True,
     "high_tech": True,
+    "tech_based": True,
     "large_influential": True,
     "partner_4_8_n": False,
     "strategic_agreement": False,
@@ -43,7 +45,12 @@ EXAMPLE_ORG_OUT: JsonDict = {
     "in_region": True,
     "verification": {
         "verified": True,
-        "verified_flags": ["independent_legal_person", "pays_tax_in_region", "high_tech"],
+        "verified_flags": [
+            "independent_legal_person",
+            "pays_tax_in_region",
+            "high_tech",
+            "tech_based",
+        ],
         "verified_at": "2026-11-30T03:00:00Z",
         "verified_by": "5b6c7d8e-9f0a-4b1c-8d2e-3f4a5b6c7d8e",
     },
@@ -96,7 +103,14 @@ class OrganizationIn(RequestBody):
     independent_legal_person: StrictBool = False
     central_enterprise_branch: StrictBool = False
     pays_tax_in_region: StrictBool = False
-    high_tech: StrictBool = False
+    high_tech: StrictBool = Field(
+        False, description="A high-tech enterprise (高新技术企业); self-declared until verified."
+    )
+    tech_based: StrictBool = Field(
+        False,
+        description="A technology-based enterprise (科技型企业, 第四条（一）（二）); "
+        "self-declared until verified. A verified high-tech enterprise counts as one too.",
+    )
     large_influential: StrictBool = Field(
         False,
         description="Of considerable influence and scale in its field (第五条（一）, "
@@ -121,6 +135,7 @@ class OrganizationPatch(RequestBody):
     central_enterprise_branch: StrictBool = optional()
     pays_tax_in_region: StrictBool = optional()
     high_tech: StrictBool = optional()
+    tech_based: StrictBool = optional()
     large_influential: StrictBool = optional()
     partner_4_8_n: StrictBool = optional()
     strategic_agreement: StrictBool = optional()
@@ -151,7 +166,10 @@ class OrganizationOut(ResponseBody):
     independent_legal_person: bool
     central_enterprise_branch: bool
     pays_tax_in_region: bool
-    high_tech: bool
+    high_tech: bool = Field(description="A high-tech enterprise (高新技术企业).")
+    tech_based: bool = Field(
+        description="A technology-based enterprise (科技型企业, 第四条（一）（二）)."
+    )
     large_influential: bool = Field(
         description="Of considerable influence and scale in its field (第五条（一）)."
     )
@@ -231,8 +249,8 @@ class CreditRecordIn(RequestBody):
     model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_CREDIT_IN]})
 
     kind: CreditRecordKind
-    starts_on: date
-    ends_on: date | None = Field(None, description="Inclusive; null while open-ended.")
+    starts_on: IsoDate
+    ends_on: IsoDate | None = Field(None, description="Inclusive; null while open-ended.")
     source: str = Field(min_length=1, max_length=200)
     reference: str | None = Field(None, max_length=200)
     note: str | None = Field(None, max_length=2000)

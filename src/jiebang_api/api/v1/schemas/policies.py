@@ -2,44 +2,21 @@
 
 from __future__ import annotations
 
-import re
 import uuid
 from datetime import date, datetime
-from decimal import Decimal
-from typing import Annotated
 
-from pydantic import (
-    ConfigDict,
-    Field,
-    PlainSerializer,
-    PlainValidator,
-    WithJsonSchema,
-    computed_field,
-)
+from pydantic import ConfigDict, Field, computed_field
 from pydantic.config import JsonDict
 
-from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody
-from jiebang_api.api.v1.schemas.listings import Money
+from jiebang_api.api.v1.schemas.base import (
+    IsoDate,
+    Money,
+    Ratio,
+    RequestBody,
+    ResponseBody,
+    WholeNumber,
+)
 from jiebang_api.rules.catalogue import DEPARTMENT_CONFIGURABLE
-
-RATIO_PATTERN = r"^(0(\.[0-9]{1,4})?|1(\.0{1,4})?)$"
-
-
-def _ratio(value: object) -> Decimal:
-    if isinstance(value, Decimal):
-        return value.quantize(Decimal("0.0001"))
-    # The pattern first: `Decimal("x")` raises InvalidOperation, which is no validation error.
-    if isinstance(value, str) and re.fullmatch(RATIO_PATTERN, value) and Decimal(value) <= 1:
-        return Decimal(value).quantize(Decimal("0.0001"))
-    raise ValueError('a ratio is a decimal string from "0" to "1", e.g. "0.3"')
-
-
-Ratio = Annotated[
-    Decimal,
-    PlainValidator(_ratio),
-    PlainSerializer(lambda d: str(d), return_type=str),
-    WithJsonSchema({"type": "string", "pattern": RATIO_PATTERN, "examples": ["0.3000"]}),
-]
 
 EXAMPLE_POLICY: JsonDict = {
     "name": "内蒙古自治区科技计划“揭榜挂帅”实施办法",
@@ -62,13 +39,15 @@ class PolicyVersionIn(RequestBody):
 
     name: str = Field(min_length=1, max_length=200)
     document_reference: str | None = Field(None, max_length=200)
-    effective_on: date
+    effective_on: IsoDate
     agreement_min_ratio: Ratio = Field(description="Art. 10: A ≥ ratio × T (R-FUND-AGREEMENT-MIN).")
     subsidy_max_ratio: Ratio = Field(description="Art. 11: S ≤ ratio × T (R-FUND-RATIO-CAP).")
     subsidy_cap: Money = Field(description="Art. 11: S ≤ cap per project (R-FUND-ABS-CAP).")
-    tech_breakthrough_max_months: int = Field(ge=1, le=120, description="Art. 16.")
-    achievement_transfer_max_months: int = Field(ge=1, le=120, description="Art. 16.")
-    publicity_working_days: int = Field(ge=1, le=60, description="Art. 9 (7) notice period.")
+    tech_breakthrough_max_months: WholeNumber = Field(ge=1, le=120, description="Art. 16.")
+    achievement_transfer_max_months: WholeNumber = Field(ge=1, le=120, description="Art. 16.")
+    publicity_working_days: WholeNumber = Field(
+        ge=1, le=60, description="Art. 9 (7) notice period."
+    )
     note: str | None = Field(None, max_length=2000)
 
 

@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import AwareDatetime, BeforeValidator, ConfigDict, Field, StrictInt
+from pydantic import AwareDatetime, ConfigDict, Field
 
-from jiebang_api.api.v1.schemas.base import RequestBody, ResponseBody
+from jiebang_api.api.v1.schemas.base import (
+    IsoDatetime,
+    JsonTrue,
+    RequestBody,
+    ResponseBody,
+    WholeNumber,
+)
 
 TEN_YEARS = 3650 * 86_400
-
-
-def _whole(value: object) -> object:
-    """JSON Schema's `integer` is any number without a fraction: `86400.0` is one too."""
-    return int(value) if isinstance(value, float) and value.is_integer() else value
-
-
-# An integer as JSON Schema means it (never a string or a boolean).
-WholeNumber = Annotated[StrictInt, BeforeValidator(_whole)]
 
 
 class ClockOut(ResponseBody):
@@ -55,7 +52,7 @@ class ClockSet(RequestBody):
         json_schema_extra={"examples": [{"set_to": "2027-03-01T09:00:00+08:00"}]}
     )
 
-    set_to: AwareDatetime = Field(description="The instant the clock should read now.")
+    set_to: IsoDatetime = Field(description="The instant the clock should read now.")
 
 
 class ClockReset(RequestBody):
@@ -63,7 +60,7 @@ class ClockReset(RequestBody):
 
     model_config = ConfigDict(json_schema_extra={"examples": [{"reset": True}]})
 
-    reset: Literal[True]
+    reset: JsonTrue
 
 
 ClockMove = Annotated[
