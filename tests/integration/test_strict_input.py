@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 
 from factories import (
+    PASSWORD,
     Sessions,
     application_body,
     bearer,
@@ -22,6 +23,7 @@ from factories import (
 )
 
 PROBLEM = "application/problem+json"
+TOKEN = "/api/v1/auth/token"
 JSON = {"Content-Type": "application/json"}
 
 # Each is refused by every decimal field: Unicode digits (superscript, circled, Arabic-Indic,
@@ -501,3 +503,19 @@ async def test_open_operations_still_validate_for_everyone(client: httpx.AsyncCl
     assert fields(registered) == {"body.username"}
     catalogue = await client.get("/api/v1/public/listings", params={"limit": "x"})
     assert fields(catalogue) == {"query.limit"}
+
+
+@pytest.mark.parametrize("empty", ["client_id", "client_secret", "username"])
+async def test_a_token_form_field_sent_empty_is_refused(
+    client: httpx.AsyncClient, sessions: Sessions, empty: str
+) -> None:
+    """FastAPI reads an empty form field as left out, so a grant would ignore one it does not
+    need and issue a token for a form its schema refuses (`minLength: 1`)."""
+    user = await create_user(sessions)
+    form = {"grant_type": "password", "username": user.username, "password": PASSWORD}
+    assert (await client.post(TOKEN, data=form)).status_code == 200
+    response = await client.post(TOKEN, data={**form, empty: ""})
+    assert response.status_code == 422
+    problem = response.json()
+    assert problem["code"] == "VALIDATION_FAILED"
+    assert [v["field"] for v in problem["violations"]] == [f"body.{empty}"]

@@ -40,11 +40,13 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+EXAMPLE_PDF = "%PDF-1.7\n1 0 obj<</Type/Catalog>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 UPLOAD_BODY: dict[str, Any] = {
     "requestBody": {
         "content": {
             "multipart/form-data": {
-                "example": {"file": "(binary content of 榜单需求说明书.pdf)"},
+                # The smallest PDF the service accepts: the example uploads as it stands.
+                "example": {"file": EXAMPLE_PDF},
             }
         }
     }
