@@ -42,9 +42,23 @@ def run_offline() -> None:
 
 
 def _run_sync(connection: Connection) -> None:
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # Batch mode rebuilds a table (copy, drop the old one, rename). With foreign keys
+        # enforced, dropping the old table would delete every row that references it ON
+        # DELETE CASCADE and empty every SET NULL reference. Enforcement can only change
+        # outside a transaction: off before the migrations begin (on the driver's connection,
+        # since SQLAlchemy would open one first), every reference checked before they commit.
+        cursor = connection.connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=OFF")
+        cursor.close()
     _configure(connection=connection)
     with context.begin_transaction():
         context.run_migrations()
+        if sqlite:
+            broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
+            if broken:
+                raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
 
 
 async def run_online() -> None:

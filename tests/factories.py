@@ -113,11 +113,18 @@ async def create_organization(
 
 
 async def add_member(
-    sessions: Sessions, org: Organization, user: User, *, role: str = "member"
+    sessions: Sessions,
+    org: Organization,
+    user: User,
+    *,
+    role: str = "member",
+    status: str = "accepted",
 ) -> Membership:
-    return await _save(
-        sessions, Membership(id=uuid.uuid4(), user_id=user.id, organization_id=org.id, role=role)
+    """A membership, accepted unless `status="invited"` (an invitation not yet answered)."""
+    membership = Membership(
+        id=uuid.uuid4(), user_id=user.id, organization_id=org.id, role=role, status=status
     )
+    return await _save(sessions, membership)
 
 
 async def create_credit_record(

@@ -33,6 +33,29 @@ def test_every_event_type_has_one_webhook_entry() -> None:
     )
 
 
+def test_consortium_answers_are_published_with_the_member() -> None:
+    """R-APP-MEMBER-CONSENT: an invitation, an acceptance and a decline are facts of their
+    own, each naming the member organisation besides the application."""
+    for event_type in (
+        "application.member_invited",
+        "application.member_accepted",
+        "application.member_declined",
+    ):
+        schema = payload_schema(event_type)
+        validator = Draft202012Validator(schema)
+        payload = {
+            "occurred_at": "2027-01-07T03:00:00+00:00",
+            "application_id": "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3",
+            "listing_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+            "lead_org_id": "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+            "status": "draft",
+            "from_status": "draft",
+            "member_org_id": "2c3d4e5f-6071-4b8c-9dae-1f2a3b4c5d6e",
+        }
+        assert validator.is_valid(payload), event_type
+        assert not validator.is_valid({k: v for k, v in payload.items() if k != "member_org_id"})
+
+
 def test_webhook_entries_are_complete_for_client_generators() -> None:
     ids = []
     for event_class in EVENTS:

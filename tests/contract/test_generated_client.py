@@ -358,6 +358,9 @@ async def test_a_whole_programme_through_the_generated_client(
     )
     assert isinstance(member, m.MemberOut), member
     assert (member.username, member.role) == (colleague_name, m.MembershipRole.MEMBER)
+    # An invitation gives no access until the colleague accepts it.
+    joined = await ops.accept_membership_invitation.asyncio_detailed(org.id, client=colleague)
+    assert joined.status_code == HTTPStatus.OK, joined.content
 
     text = {**factories.LISTING_TEXT, "total_rd_investment": "15000000.00"}
     draft = parsed(
@@ -440,12 +443,18 @@ async def test_a_whole_programme_through_the_generated_client(
     assert read.published_at is not None
     assert read.application_closes_at is not None
 
-    # A verified university checks its eligibility, then drafts and submits an application.
+    # A verified university checks its eligibility, then drafts an application with a research
+    # institute as consortium member, which accepts before the application is submitted.
     applicant = await factories.create_user(sessions)
     university = await factories.create_organization(
         sessions, manager=applicant, type="university", verified=True
     )
     solver = await clients.signed_in(factories.token_for(clients.app, applicant))
+    partner_manager = await factories.create_user(sessions)
+    institute = await factories.create_organization(
+        sessions, manager=partner_manager, type="research_institute"
+    )
+    partner = await clients.signed_in(factories.token_for(clients.app, partner_manager))
     report = parsed(
         await ops.check_eligibility.asyncio_detailed(
             client=solver, body=m.EligibilityCheckIn(listing_id=lid, lead_org_id=university.id)
@@ -458,7 +467,13 @@ async def test_a_whole_programme_through_the_generated_client(
         await ops.create_application.asyncio_detailed(
             lid,
             client=solver,
-            body=m.ApplicationIn.from_dict(factories.application_body(university)),
+            body=m.ApplicationIn.from_dict(
+                factories.application_body(
+                    university,
+                    lead_budget_share="70",
+                    members=[{"org_id": str(institute.id), "role": "合作方", "budget_share": "30"}],
+                )
+            ),
         ),
         m.ApplicationOut,
         HTTPStatus.CREATED,
@@ -467,6 +482,42 @@ async def test_a_whole_programme_through_the_generated_client(
         m.ApplicationStatus.DRAFT,
         university.id,
     )
+    [invited] = application.members
+    assert isinstance(invited, m.ApplicationMemberOut)
+    assert (invited.org_id, invited.consent) == (institute.id, m.ConsortiumConsent.INVITED)
+    waiting = parsed(
+        await ops.submit_application.asyncio_detailed(
+            application.id, client=solver, body=m.EmptyIn()
+        ),
+        m.Problem,
+        HTTPStatus.CONFLICT,
+    )
+    assert waiting.code == m.ErrorCode.MEMBERS_NOT_ACCEPTED
+    assert [(v.rule, v.org_id) for v in waiting.violations] == [
+        ("R-APP-MEMBER-CONSENT", institute.id)
+    ]
+    invitations = parsed(
+        await ops.list_consortium_invitations.asyncio_detailed(institute.id, client=partner),
+        m.ConsortiumInvitationPage,
+    )
+    [invitation] = invitations.items
+    assert isinstance(invitation, m.ConsortiumInvitationOut)
+    assert (invitation.application_id, invitation.lead_org_name, invitation.budget_share) == (
+        application.id,
+        university.name,
+        "30.00",
+    )
+    accepted = parsed(
+        await ops.accept_invitation.asyncio_detailed(
+            application.id,
+            institute.id,
+            client=partner,
+            body=m.AcceptInvitationIn(budget_share=invitation.budget_share),
+        ),
+        m.ConsortiumInvitationOut,
+    )
+    assert accepted.consent == m.ConsortiumConsent.ACCEPTED
+    assert accepted.decided_by == partner_manager.id
     sent = parsed(
         await ops.submit_application.asyncio_detailed(
             application.id, client=solver, body=m.EmptyIn()

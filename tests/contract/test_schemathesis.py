@@ -16,6 +16,7 @@ import asyncio
 import tomllib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -91,7 +92,13 @@ class Inexpressible:
 INEXPRESSIBLE = (
     Inexpressible(
         "The cursor is not valid.",
-        ("list_organizations", "list_listings", "list_applications", "public_listings"),
+        (
+            "list_organizations",
+            "list_listings",
+            "list_applications",
+            "public_listings",
+            "list_consortium_invitations",
+        ),
         "an opaque token the service made",
     ),
     Inexpressible(
@@ -290,6 +297,30 @@ async def _seed(app: FastAPI) -> Seeded:
     applicant = await create_organization(
         sessions, manager=manager, type="university", verified=True, partner_4_8_n=True
     )
+    # A consortium member the manager answers for (R-APP-MEMBER-CONSENT).
+    partner = await create_organization(sessions, manager=manager, type="research_institute")
+
+    # Consent to membership and ownership: an invitation of each actor's to an organisation per
+    # answering operation; claims of fresh organisations to be a subsidiary of `org` (its
+    # manager answers), and one of an organisation of the manager's on a fresh one (withdrawn).
+    inviting = {
+        name: await create_organization(sessions)
+        for name in ("accept_membership_invitation", "decline_membership_invitation")
+    }
+    for inviter in inviting.values():
+        for invitee in (admin, manager):
+            await add_member(sessions, inviter, invitee, status="invited")
+    claimed = {"pending_parent_org_id": org.id, "parent_claimed_at": datetime.now(UTC)}
+    claimants = {
+        name: await create_organization(sessions, **claimed)
+        for name in ("accept_subsidiary_claim", "decline_subsidiary_claim")
+    }
+    claiming = await create_organization(
+        sessions,
+        manager=manager,
+        pending_parent_org_id=(await create_organization(sessions)).id,
+        parent_claimed_at=datetime.now(UTC),
+    )
 
     async def listing(status: str, **overrides: Any) -> str:
         owner = overrides.pop("proposer", proposer)
@@ -321,14 +352,23 @@ async def _seed(app: FastAPI) -> Seeded:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
 
-        async def draft_application() -> str:  # each on a listing of its own: one per lead
+        async def draft_application(**overrides: Any) -> str:  # on a listing of its own
             response = await http.post(
                 f"/api/v1/listings/{await published()}/applications",
-                json=application_body(applicant),
+                json=application_body(applicant, **overrides),
                 headers=identities["manager"],
             )
             assert response.status_code == 201, response.text
             return str(response.json()["id"])
+
+        consortium = {
+            "lead_budget_share": "70",
+            "members": [{"org_id": str(partner.id), "role": "合作方", "budget_share": "30"}],
+        }
+        invitations = {
+            name: await draft_application(**consortium)
+            for name in ("accept_invitation", "decline_invitation")
+        }
 
         applications = {
             name: await draft_application()
@@ -351,9 +391,19 @@ async def _seed(app: FastAPI) -> Seeded:
     path_parameters: dict[str, dict[str, str]] = {
         **{name: {"listing_id": value} for name, value in listings.items()},
         **{name: {"application_id": value} for name, value in applications.items()},
+        **{
+            name: {"application_id": value, "org_id": str(partner.id)}
+            for name, value in invitations.items()
+        },
         "read_attachment": {"attachment_id": attachment},
         "download_attachment": {"attachment_id": attachment},
         "remove_member": {"organization_id": str(org.id), "user_id": str(leaver.id)},
+        **{name: {"organization_id": str(o.id)} for name, o in inviting.items()},
+        **{
+            name: {"organization_id": str(org.id), "claimant_id": str(o.id)}
+            for name, o in claimants.items()
+        },
+        "withdraw_parent_claim": {"organization_id": str(claiming.id)},
     }
     # Alone, with no attachments: members and attachments name what the fuzzer cannot know.
     alone = {"members": [], "lead_budget_share": "100", "attachment_ids": []}
@@ -361,6 +411,7 @@ async def _seed(app: FastAPI) -> Seeded:
         "add_member": {"username": newcomer.username},
         "create_application": {"lead_org_id": str(applicant.id), **alone},
         "update_application": alone,
+        "accept_invitation": {"budget_share": "30.00"},  # the share the invitation shows
         # Only the stateful phase creates with these (its links start from what they make).
         "create_organization": {"uscc": USCC, "parent_org_id": None},
         "create_listing": {

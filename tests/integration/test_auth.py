@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from factories import (
     PASSWORD,
+    add_member,
     bearer,
     create_organization,
     create_user,
@@ -39,6 +40,10 @@ from factories import (
 )
 from jiebang_api.auth import passwords
 from jiebang_api.auth import repository as auth_repository
+from jiebang_api.auth import service as auth_service
+from jiebang_api.auth.principal import MembershipRole
+from jiebang_api.auth.roles import Role
+from jiebang_api.auth.tokens import Claims, SubjectKind
 from jiebang_api.models import ServiceClient, User
 
 PROBLEM = "application/problem+json"
@@ -219,6 +224,31 @@ async def test_token_expired_within_the_leeway_still_works(
     assert app.state.settings.jwt_leeway_seconds >= 20
     token = mint(app, user.id, iat=now - 1800, exp=now - 10)
     assert (await client.get(ME, headers=auth(token))).status_code == 200
+
+
+async def test_only_accepted_memberships_reach_the_principal_and_me(
+    app: FastAPI, client: httpx.AsyncClient, sessions: Sessions, user: User
+) -> None:
+    """An invitation not yet accepted is no membership: not in the principal the token
+    becomes (so no access and no `org_member` role), not in `GET /me`."""
+    invited_to, member_of = await create_organization(sessions), await create_organization(sessions)
+    await add_member(sessions, invited_to, user, role="manager", status="invited")
+    await add_member(sessions, member_of, user, role="member")
+    async with sessions() as session:
+        principal = await auth_service.principal_for(session, Claims(user.id, SubjectKind.USER))
+    assert dict(principal.memberships) == {member_of.id: MembershipRole.MEMBER}
+    assert not principal.manages(invited_to.id)
+    assert Role.ORG_MEMBER in principal.roles
+    me = (await client.get(ME, headers=bearer(app, user))).json()
+    assert [m["organization_id"] for m in me["memberships"]] == [str(member_of.id)]
+
+
+async def test_an_invitation_alone_gives_no_member_role(
+    app: FastAPI, client: httpx.AsyncClient, sessions: Sessions, user: User
+) -> None:
+    await add_member(sessions, await create_organization(sessions), user, status="invited")
+    me = (await client.get(ME, headers=bearer(app, user))).json()
+    assert (me["roles"], me["memberships"]) == ([], [])
 
 
 async def test_no_token_is_401(client: httpx.AsyncClient) -> None:

@@ -28,7 +28,7 @@ import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, cast
@@ -49,12 +49,14 @@ from factories import (
     valid_uscc,
 )
 from jiebang_api.attachments.storage import LocalStorage, new_key
+from jiebang_api.auth.tokens import SubjectKind
 from jiebang_api.main import create_app
 from jiebang_api.models import (
     Application,
     Attachment,
     Listing,
     ListingAssessment,
+    Membership,
     Organization,
     User,
 )
@@ -75,6 +77,8 @@ TARGETS = ("A", "B")
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
 
 ORG = "/api/v1/organizations/{organization_id}"
+INVITATION = "/api/v1/me/invitations/{organization_id}"
+CLAIM = f"{ORG}/subsidiary-claims/{{claimant_id}}"
 LISTING = "/api/v1/listings/{listing_id}"
 PUBLIC_LISTING = "/api/v1/public/listings/{listing_id}"
 ATTACHMENT = "/api/v1/attachments/{attachment_id}"
@@ -188,6 +192,11 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("POST", "/api/v1/users"):           route(401,  403,      403,      403,      403,   403,   403,   201),
     ("POST", "/api/v1/service-clients"): route(401,  403,      403,      403,      403,   403,   403,   201),
     ("GET", "/api/v1/me"):               route(401,  200,      200,      200,      200,   200,   200,   200),
+    # Invitations: the invited user answers (each case invites the caller to the target unless
+    # it belongs there already: then 409); a service client is no user (403).
+    ("GET", "/api/v1/me/invitations"):   route(401,  200,      200,      200,      200,   200,   200,   200),
+    ("POST", f"{INVITATION}/accept"):   on_org(401,  OwnOther(409, 200), OwnOther(409, 200), OwnOther(409, 200), 200, 200, 403, 200),
+    ("POST", f"{INVITATION}/decline"):  on_org(401,  OwnOther(409, 204), OwnOther(409, 204), OwnOther(409, 204), 204, 204, 403, 204),
     ("POST", "/api/v1/organizations"):   route(401,  201,      201,      201,      201,   201,   403,   201),
     ("GET", "/api/v1/organizations"):    route(401,  200,      200,      200,      200,   200,   200,   200),
     ("GET", ORG):                       on_org(401,  200,      200,      200,      200,   200,   200,   200),
@@ -200,6 +209,18 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("POST", f"{ORG}/credit-records"):  on_org(401,  403,      403,      403,      403,   403,   403,   201),
     ("GET", f"{ORG}/credit-records"):   on_org(401,  403,      403,      403,      403,   403,   403,   200),
     ("GET", f"{ORG}/history"):          on_org(401,  own(200), own(200), own(200), 403,   403,   403,   200),
+    # Consortium invitations: the invited organisation's managers (and the department) list them.
+    ("GET", f"{ORG}/consortium-invitations"):
+                                        on_org(401,  own(200), own(200), 403,      403,   403,   403,   200),
+    # Parent claims: a fresh organisation claims the target as its parent; the target's members
+    # know of it, its managers (and the department) answer it, anyone else gets 404. The
+    # target withdraws its own claim on a fresh organisation.
+    ("GET", f"{ORG}/subsidiary-claims"):
+                                        on_org(401,  own(200), own(200), own(200), 403,   403,   403,   200),
+    ("POST", f"{CLAIM}/accept"):        on_org(401,  mine(200), mine(200), mine(403), 404,  404,   404,   200),
+    ("POST", f"{CLAIM}/decline"):       on_org(401,  mine(200), mine(200), mine(403), 404,  404,   404,   200),
+    ("POST", f"{ORG}/parent-claim/withdraw"):
+                                        on_org(401,  own(200), own(200), 403,      403,   403,   403,   200),
     # Listings. Members create for their own organisation (admins only emergency listings);
     # the proposer's members (any member) edit, submit, confirm and withdraw; the department
     # (admin) reviews and edits, but does not act for the proposer. A caller who may not read
@@ -240,6 +261,13 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("PATCH", APPLICATION):              on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
     ("POST", f"{APPLICATION}/submit"):   on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
     ("POST", f"{APPLICATION}/withdraw"): on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
+    # A consortium invitation (an application of a third party's inviting A, or B) is answered
+    # by a manager of the invited organisation only; its plain members and anyone who may not
+    # read the application get 404; the department, which reads it, 403.
+    ("POST", f"{APPLICATION}/members/{{org_id}}/accept"):
+                                         on_application(401, mine(200), mine(200), 404, 404, 404, 404, 403),
+    ("POST", f"{APPLICATION}/members/{{org_id}}/decline"):
+                                         on_application(401, mine(200), mine(200), 404, 404, 404, 404, 403),
 }
 # fmt: on
 
@@ -322,6 +350,64 @@ async def _remove_member(world: World) -> Call:
     plain = await create_user(world.sessions)
     await add_member(world.sessions, world.target, plain)
     return Call(f"/api/v1/organizations/{world.org_id}/members/{plain.id}")
+
+
+def caller_of(world: World) -> uuid.UUID | None:
+    """The user the case's caller signs in as (None: anonymous, or a service client)."""
+    token = world.headers.get("Authorization", "").removeprefix("Bearer ")
+    if not token:
+        return None
+    claims = world.app.state.token_codec.read(token)
+    return claims.subject if claims.kind is SubjectKind.USER else None
+
+
+def invitation_to_target(action: str) -> Builder:
+    """The caller's invitation to the target, made unless the caller belongs there."""
+
+    async def build(world: World) -> Call:
+        assert world.target is not None
+        caller = caller_of(world)
+        belongs = world.orgs.get(MEMBER_ROLES.get(world.role, "")) is world.target
+        if caller is not None and not belongs:
+            async with world.sessions() as session:
+                session.add(
+                    Membership(
+                        id=uuid.uuid4(),
+                        user_id=caller,
+                        organization_id=world.org_id,
+                        role="member",
+                        status="invited",
+                    )
+                )
+                await session.commit()
+        return Call(f"{INVITATION.format(organization_id=world.org_id)}/{action}")
+
+    return build
+
+
+def claim_on_target(action: str) -> Builder:
+    """A fresh organisation's pending claim to be a subsidiary of the target."""
+
+    async def build(world: World) -> Call:
+        claimant = await create_organization(
+            world.sessions, pending_parent_org_id=world.org_id, parent_claimed_at=datetime.now(UTC)
+        )
+        path = CLAIM.format(organization_id=world.org_id, claimant_id=claimant.id)
+        return Call(f"{path}/{action}")
+
+    return build
+
+
+async def _withdraw_claim(world: World) -> Call:
+    """The target's pending claim on a fresh organisation, withdrawn."""
+    assert world.target is not None
+    parent = await create_organization(world.sessions)
+    async with world.sessions() as session:
+        target = await session.get(Organization, world.org_id)
+        assert target is not None
+        target.pending_parent_org_id, target.parent_claimed_at = parent.id, datetime.now(UTC)
+        await session.commit()
+    return Call(f"/api/v1/organizations/{world.org_id}/parent-claim/withdraw")
 
 
 async def _create_policy_version(world: World) -> Call:
@@ -546,6 +632,34 @@ def application_of_target(suffix: str = "", json: Any = None) -> Builder:
     return build
 
 
+def invitation_of_target(answer: str, json: Any) -> Builder:
+    """A draft application led by a third organisation, to a third party's published listing,
+    inviting the target as a consortium member; the request answers for the target."""
+
+    async def build(world: World) -> Call:
+        listing = await third_party_listing(world)
+        lead = await create_organization(world.sessions)
+        share = {"org_id": str(world.org_id), "role": "合作方", "budget_share": "30.00"}
+        application = Application(
+            id=uuid.uuid4(),
+            listing_id=listing.id,
+            lead_org_id=lead.id,
+            status="draft",
+            lead_budget_share=Decimal("70"),
+            members=[{**share, "consent": "invited", "decided_by": None, "decided_at": None}],
+            plan=PLAN,
+            declarations={},
+            attachment_ids=[],
+        )
+        async with world.sessions() as session:
+            session.add(application)
+            await session.commit()
+        path = f"/api/v1/applications/{application.id}/members/{world.org_id}/{answer}"
+        return Call(path, json)
+
+    return build
+
+
 REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", "/api/v1/eligibility/check"): _check_eligibility,
     ("GET", "/api/v1/applications"): fixed("/api/v1/applications"),
@@ -554,6 +668,10 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("PATCH", APPLICATION): application_of_target("", {"plan": PLAN}),
     ("POST", f"{APPLICATION}/submit"): application_of_target("/submit", {}),
     ("POST", f"{APPLICATION}/withdraw"): application_of_target("/withdraw", {}),
+    ("POST", f"{APPLICATION}/members/{{org_id}}/accept"): invitation_of_target(
+        "accept", {"budget_share": "30.00"}
+    ),
+    ("POST", f"{APPLICATION}/members/{{org_id}}/decline"): invitation_of_target("decline", {}),
     ("GET", "/healthz"): fixed("/healthz"),
     ("GET", "/readyz"): fixed("/readyz"),
     ("GET", "/metrics"): fixed("/metrics"),
@@ -568,6 +686,13 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", "/api/v1/users"): _create_user,
     ("POST", "/api/v1/service-clients"): fixed("/api/v1/service-clients", {"name": "计划系统"}),
     ("GET", "/api/v1/me"): fixed("/api/v1/me"),
+    ("GET", "/api/v1/me/invitations"): fixed("/api/v1/me/invitations"),
+    ("POST", f"{INVITATION}/accept"): invitation_to_target("accept"),
+    ("POST", f"{INVITATION}/decline"): invitation_to_target("decline"),
+    ("GET", f"{ORG}/subsidiary-claims"): fixed(f"{ORG}/subsidiary-claims"),
+    ("POST", f"{CLAIM}/accept"): claim_on_target("accept"),
+    ("POST", f"{CLAIM}/decline"): claim_on_target("decline"),
+    ("POST", f"{ORG}/parent-claim/withdraw"): _withdraw_claim,
     ("POST", "/api/v1/organizations"): _create_organization,
     ("GET", "/api/v1/organizations"): fixed("/api/v1/organizations"),
     ("GET", ORG): fixed(ORG),
@@ -579,6 +704,7 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", f"{ORG}/credit-records"): fixed(f"{ORG}/credit-records", CREDIT_RECORD),
     ("GET", f"{ORG}/credit-records"): fixed(f"{ORG}/credit-records"),
     ("GET", f"{ORG}/history"): fixed(f"{ORG}/history"),
+    ("GET", f"{ORG}/consortium-invitations"): fixed(f"{ORG}/consortium-invitations"),
     ("POST", "/api/v1/listings"): _create_listing,
     ("GET", "/api/v1/listings"): fixed("/api/v1/listings"),
     ("GET", LISTING): listing_in("draft"),
@@ -798,6 +924,8 @@ UNKNOWN_TARGET_BODIES: dict[tuple[str, str], Any] = {
     ("PATCH", APPLICATION): {},
     ("POST", f"{APPLICATION}/submit"): {},
     ("POST", f"{APPLICATION}/withdraw"): {},
+    ("POST", f"{APPLICATION}/members/{{org_id}}/accept"): {"budget_share": "30.00"},
+    ("POST", f"{APPLICATION}/members/{{org_id}}/decline"): {},
 }
 
 
@@ -825,7 +953,8 @@ async def test_an_unknown_target_is_404_when_signed_in_and_401_anonymously(
     scoped = [key for key, expectation in MATRIX.items() if expectation.scoped]
     assert {expectation.scope for expectation in MATRIX.values()} >= set(SCOPES)
     for method, template in scoped:
-        ids = {name.strip("{}"): uuid.uuid4() for name in (*SCOPES.values(), "{user_id}")}
+        names = (*SCOPES.values(), "{user_id}", "{claimant_id}", "{org_id}")
+        ids = {name.strip("{}"): uuid.uuid4() for name in names}
         call = Call(template.format(**ids), bodies.get((method, template)))
         needs_sign_in = MATRIX[(method, template)].status(ANONYMOUS, "A") == 401
         anonymous = await perform(matrix_client, method, call, {})

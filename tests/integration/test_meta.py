@@ -57,8 +57,9 @@ REVISION_2 = {
     "R-CHG-FORCE-MAJEURE", "R-CHG-TERMINATION-AUDIT", "R-INTEG-MISCONDUCT",
     "R-POLICY-VERSION", "R-ORG-USCC", "R-LIST-WINDOW",
 }  # fmt: skip
-# Added after revision 2: 第九条（二）'s assessment before approval, cited when it is missing.
-ADDED = {"R-WF-ASSESS"}
+# Added after revision 2: 第九条（二）'s assessment before approval, cited when it is missing;
+# the service's rule that every consortium member accepts before submission.
+ADDED = {"R-WF-ASSESS", "R-APP-MEMBER-CONSENT"}
 
 
 async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
@@ -78,6 +79,10 @@ async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
     assert by_id["R-WF-PUBLISH-JOINT"]["enforced_at"] == ["listing.publish"]
     assert by_id["R-WF-ASSESS"]["enforced_at"] == ["listing.approve"]
     assert by_id["R-WF-ASSESS"]["articles"] == ["第九条（二）"]
+    consent = by_id["R-APP-MEMBER-CONSENT"]
+    assert consent["articles"] == ["本系统规则"]  # the measures prescribe no consortium agreement
+    assert consent["enforced_at"] == ["application.submit"]
+    assert (consent["kind"], consent["basis"], consent["waivable"]) == ("block", "text", False)
     assert by_id["R-ELIG-AT-LAYOUT"]["enforced_at"] == [
         "listing.submit",
         "listing.approve",

@@ -235,7 +235,7 @@ async def test_members_are_managed_by_the_manager(
     colleague = await create_user(sessions)
     added = await client.post(url, json={"username": colleague.username}, headers=headers)
     assert added.status_code == 201
-    assert added.json()["role"] == "member"
+    assert (added.json()["role"], added.json()["status"]) == ("member", "invited")
     again = await client.post(url, json={"username": colleague.username}, headers=headers)
     assert again.status_code == 409
     unknown = await client.post(url, json={"username": unique("nobody")}, headers=headers)

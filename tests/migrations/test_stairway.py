@@ -4,9 +4,12 @@ schema is exactly what the models declare."""
 from __future__ import annotations
 
 import asyncio
+import uuid
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
@@ -78,3 +81,94 @@ async def test_head_schema_matches_the_models(empty_database: str) -> None:
     finally:
         await engine.dispose()
     assert diff == []
+
+
+def _row(table: sa.Table, **given: Any) -> dict[str, Any]:
+    """A row for `table` as it stands at some revision: `given`, and a plain value of its type
+    for every other required column."""
+    plain: dict[type, Any] = {
+        sa.Uuid: uuid.uuid4(),
+        sa.Boolean: False,
+        sa.Integer: 1,
+        sa.JSON: [],
+        sa.DateTime: datetime.now(UTC),
+        sa.Date: date(2026, 1, 1),
+        sa.String: "x",
+        sa.Text: "x",
+        sa.Numeric: 0,
+    }
+    row = dict(given)
+    for column in table.columns:
+        if column.name in row or column.nullable or column.server_default is not None:
+            continue
+        type_ = column.type.impl if isinstance(column.type, sa.TypeDecorator) else column.type
+        kind = next(k for k in plain if isinstance(type_, k))
+        row[column.name] = uuid.uuid4() if kind is sa.Uuid else plain[kind]
+    return row
+
+
+@pytest.mark.filterwarnings(
+    "ignore:Skipped unsupported reflection of expression-based index:sqlalchemy.exc.SAWarning"
+)
+async def test_rows_that_reference_a_rebuilt_table_survive_every_migration(
+    empty_database: str,
+) -> None:
+    """SQLite batch mode rebuilds `organization` (0007 on): its memberships, credit records and
+    subsidiaries must come through, not be cascaded away with the old table."""
+    before_rebuilds = "20261129_0006"
+    await asyncio.to_thread(upgrade, empty_database, MIGRATIONS, before_rebuilds)
+    engine = make_engine(empty_database, null_pool=True)
+    parent, child, user = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
+
+    def fill(connection: Any) -> None:
+        tables = sa.MetaData()
+        tables.reflect(
+            connection, only=["organization", "user_account", "membership", "credit_record"]
+        )
+        for table in tables.tables.values():  # the models' types: how values are bound
+            for column in table.columns:
+                if (declared := Base.metadata.tables[table.name].c.get(column.name)) is not None:
+                    column.type = declared.type
+        org, account = tables.tables["organization"], tables.tables["user_account"]
+        for org_id, parent_id, code in (
+            (parent, None, "91150000000000001X"),
+            (child, parent, "91150000000000002X"),
+        ):
+            connection.execute(
+                org.insert().values(
+                    _row(org, id=org_id, parent_org_id=parent_id, uscc=code, type="enterprise")
+                )
+            )
+        connection.execute(
+            account.insert().values(_row(account, id=user, username=f"u{user.hex[:8]}"))
+        )
+        membership = tables.tables["membership"]
+        connection.execute(
+            membership.insert().values(
+                _row(membership, user_id=user, organization_id=child, role="manager")
+            )
+        )
+        credit = tables.tables["credit_record"]
+        connection.execute(
+            credit.insert().values(
+                _row(credit, organization_id=child, kind="serious_dishonesty", ends_on=None)
+            )
+        )
+
+    def survivors(connection: Any) -> tuple[Any, ...]:
+        return (
+            connection.exec_driver_sql("SELECT count(*) FROM membership").scalar(),
+            connection.exec_driver_sql("SELECT count(*) FROM credit_record").scalar(),
+            connection.exec_driver_sql(
+                "SELECT count(*) FROM organization WHERE parent_org_id IS NOT NULL"
+            ).scalar(),
+        )
+
+    try:
+        async with engine.begin() as connection:
+            await connection.run_sync(fill)
+        await asyncio.to_thread(upgrade, empty_database, MIGRATIONS, "head")
+        async with engine.connect() as connection:
+            assert await connection.run_sync(survivors) == (1, 1, 1)
+    finally:
+        await engine.dispose()

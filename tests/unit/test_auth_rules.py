@@ -111,6 +111,9 @@ ALLOWED: dict[Permission, set[str]] = {
     Permission.READ_MEMBERS: {"admin", "manager", "member"},
     Permission.MANAGE_MEMBERS: {"admin", "manager"},
     Permission.READ_ORGANIZATION_HISTORY: {"admin", "manager", "member"},
+    Permission.READ_PARENT_CLAIMS: {"admin", "manager", "member"},
+    Permission.ANSWER_PARENT_CLAIM: {"admin", "manager"},
+    Permission.ANSWER_INVITATION: PEOPLE,
     Permission.READ_CREDIT_RECORDS: {"admin"},
     Permission.CREATE_CREDIT_RECORD: {"admin"},
     Permission.MOVE_SANDBOX_CLOCK: {"admin"},
@@ -129,6 +132,8 @@ ORGANISATION_SCOPED = {
     Permission.READ_MEMBERS,
     Permission.MANAGE_MEMBERS,
     Permission.READ_ORGANIZATION_HISTORY,
+    Permission.READ_PARENT_CLAIMS,
+    Permission.ANSWER_PARENT_CLAIM,
     Permission.READ_LISTING,
 }
 

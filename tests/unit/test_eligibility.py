@@ -24,6 +24,15 @@ from jiebang_api.applications.eligibility import (
     evaluate,
     evaluate_parties,
 )
+from jiebang_api.applications.workflow import (
+    ConsortiumAnswer,
+    ConsortiumConsent,
+    answered,
+    invite,
+    members_of,
+    unaccepted,
+)
+from jiebang_api.kit.errors import InvalidTransition
 from jiebang_api.listings.enums import ListingKind
 
 TB, AT, EM = ListingKind.TECH_BREAKTHROUGH, ListingKind.ACHIEVEMENT_TRANSFER, ListingKind.EMERGENCY
@@ -442,3 +451,61 @@ def test_not_subsidiary_whatever_the_tree(
     else:
         assert flagged == set()
         assert report.eligible
+
+
+# --- consortium consent (applications.workflow): pure, beside the engine ------------------
+#
+# The engine evaluates the members whatever they answered; submission also waits for every
+# member's acceptance (R-APP-MEMBER-CONSENT), kept on each member entry.
+
+
+def _entry(org_id: str, share: str, consent: str | None = None) -> dict[str, object]:
+    entry: dict[str, object] = {"org_id": org_id, "role": "合作方", "budget_share": share}
+    if consent is not None:
+        entry |= {"consent": consent, "decided_by": "u", "decided_at": "2027-01-07T03:00:00Z"}
+    return entry
+
+
+def test_an_edit_keeps_an_answer_on_the_same_share_and_invites_afresh_otherwise() -> None:
+    kept, moved, new = str(uuid.uuid4()), str(uuid.uuid4()), str(uuid.uuid4())
+    before = [_entry(kept, "20.00", "accepted"), _entry(moved, "30.00", "declined")]
+    proposed = [_entry(kept, "20"), _entry(moved, "35"), _entry(new, "5")]
+    members, invited = invite(before, proposed)
+    assert [(m["org_id"], m["consent"], m["decided_by"]) for m in members] == [
+        (kept, "accepted", "u"),  # "20" is "20.00": the same share
+        (moved, "invited", None),
+        (new, "invited", None),
+    ]
+    assert invited == [moved, new]
+    assert invite([], [])[1] == []
+
+
+def test_a_member_written_before_invitations_is_unanswered() -> None:
+    old, done = str(uuid.uuid4()), str(uuid.uuid4())
+    members = [_entry(old, "30.00"), _entry(done, "10.00", "accepted")]
+    assert members_of(members)[0]["consent"] == ConsortiumConsent.INVITED
+    assert [n for n, _ in unaccepted(members)] == [0]
+    assert unaccepted([_entry(done, "10.00", "accepted")]) == []
+
+
+@pytest.mark.parametrize(
+    ("before", "answer", "after"),
+    [
+        ("invited", "accept", "accepted"),
+        ("invited", "decline", "declined"),
+        ("accepted", "decline", "declined"),  # taken back while a draft
+        ("accepted", "accept", None),
+        ("declined", "accept", None),  # a decline stands until the lead removes the member
+        ("declined", "decline", None),
+    ],
+)
+def test_the_answers_open_to_each_state(before: str, answer: str, after: str | None) -> None:
+    org = str(uuid.uuid4())
+    members = [_entry(org, "30.00", before)]
+    reply = ConsortiumAnswer(answer)
+    if after is None:
+        with pytest.raises(InvalidTransition):
+            answered(members, org, reply, by="m", at="2027-01-08T00:00:00Z")
+        return
+    result, left = answered(members, org, reply, by="m", at="2027-01-08T00:00:00Z")
+    assert (left, result[0]["consent"], result[0]["decided_by"]) == (before, after, "m")

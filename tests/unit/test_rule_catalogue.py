@@ -85,6 +85,13 @@ def test_kinds() -> None:
 def test_the_service_rules_cite_their_source() -> None:
     assert RULES_BY_ID["R-ORG-USCC"].articles == ("GB 32100-2015",)
     assert RULES_BY_ID["R-LIST-WINDOW"].articles == (SERVICE_RULE,)
+    # 第九条（四） lets units apply jointly (联合其他单位共同揭榜) but asks for no consortium
+    # agreement: each member's acceptance before submission is the service's own rule.
+    consent = RULES_BY_ID["R-APP-MEMBER-CONSENT"]
+    assert consent.articles == (SERVICE_RULE,)
+    assert consent.enforced_at == (UseCase.APPLICATION_SUBMIT,)
+    assert "service's own rule" in consent.summary_en
+    assert "本系统规则" in consent.summary_zh
 
 
 def test_revision_2_articles() -> None:
@@ -365,7 +372,13 @@ def test_every_use_case_is_an_entry() -> None:
 def test_the_graph_finds_citations_through_imports() -> None:
     """Guard the scan: the known paths are found (service -> pure module -> rule)."""
     submit = GRAPH.cited_by(ENTRIES[UseCase.APPLICATION_SUBMIT])
-    assert {"R-APP-PLAN", "R-ELIG-NOT-SUBSIDIARY", "R-LIST-WINDOW"} <= submit
+    assert {
+        "R-APP-PLAN",
+        "R-ELIG-NOT-SUBSIDIARY",
+        "R-LIST-WINDOW",
+        "R-APP-MEMBER-CONSENT",
+    } <= submit
+    assert "R-APP-MEMBER-CONSENT" not in GRAPH.cited_by(ENTRIES[UseCase.ELIGIBILITY_CHECK])
     assert "R-APP-PLAN" not in GRAPH.cited_by(ENTRIES[UseCase.ELIGIBILITY_CHECK])
     assert "R-LIST-FIELDS" in GRAPH.cited_by(ENTRIES[UseCase.LISTING_PUBLISH])
     assert "R-ORG-USCC" in GRAPH.cited_by(ENTRIES[UseCase.ORGANIZATION_CREATE])

@@ -63,3 +63,39 @@ class ApplicationCancelled(ApplicationEvent):
         "榜单已取消，申请随之取消。",
         "The listing was cancelled, and the application with it.",
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationMemberEvent(ApplicationEvent):
+    """A fact about one consortium member's invitation to the application."""
+
+    member_org_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationMemberInvited(ApplicationMemberEvent):
+    type: ClassVar[str] = "application.member_invited"
+    summary = (
+        "牵头单位邀请成员单位加入联合体（新增成员，或其预算份额已变更）。",
+        "The lead invited an organisation to the consortium (a new member, or its budget "
+        "share changed).",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationMemberAccepted(ApplicationMemberEvent):
+    type: ClassVar[str] = "application.member_accepted"
+    summary = (
+        "成员单位管理员确认参加联合体。",
+        "A manager of the member organisation accepted the invitation to the consortium.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationMemberDeclined(ApplicationMemberEvent):
+    type: ClassVar[str] = "application.member_declined"
+    summary = (
+        "成员单位管理员拒绝参加联合体（或撤回此前的确认）。",
+        "A manager of the member organisation declined the invitation to the consortium (or "
+        "took back its acceptance).",
+    )

@@ -83,3 +83,15 @@ async def list_page(
         statement = statement.where(after_cursor(Application.created_at, Application.id, after))
     statement = statement.order_by(Application.created_at, Application.id).limit(limit + 1)
     return list((await session.scalars(statement)).all())
+
+
+async def inviting_page(
+    session: AsyncSession, org_id: uuid.UUID, *, after: Cursor | None, limit: int
+) -> list[Application]:
+    """Up to `limit + 1` applications whose `members` mention the organisation, in
+    `(created_at, id)` order (a coarse filter: the caller checks membership exactly)."""
+    statement = select(Application).where(mentions(Application.members, str(org_id)))
+    if after is not None:
+        statement = statement.where(after_cursor(Application.created_at, Application.id, after))
+    statement = statement.order_by(Application.created_at, Application.id).limit(limit + 1)
+    return list((await session.scalars(statement)).all())

@@ -1,10 +1,11 @@
-"""Use cases of applications: the dry run, drafting, submission, withdrawal and reads."""
+"""Use cases of applications: the dry run, drafting, consortium invitations, submission,
+withdrawal and reads."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -12,10 +13,16 @@ from typing import Any
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from jiebang_api.applications import eligibility
+from jiebang_api.applications import eligibility, workflow
 from jiebang_api.applications import events as applications_events
 from jiebang_api.applications import repository as applications_repository
-from jiebang_api.applications.workflow import MACHINE, ApplicationAction, ApplicationStatus
+from jiebang_api.applications.workflow import (
+    CONSENT,
+    MACHINE,
+    ApplicationAction,
+    ApplicationStatus,
+    ConsortiumAnswer,
+)
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.audit import service as audit
 from jiebang_api.auth import policy
@@ -30,6 +37,7 @@ from jiebang_api.kit.errors import (
     InputInvalid,
     Message,
     NotFound,
+    PermissionDenied,
     RuleViolation,
     Violation,
     require_version,
@@ -241,6 +249,18 @@ async def _record(
         reason=reason,
         data=data,
     )
+    await _publish(session, app, event_class, now, from_state=from_state, **fields)
+
+
+async def _publish(
+    session: AsyncSession,
+    app: Application,
+    event_class: type[applications_events.ApplicationEvent],
+    now: datetime,
+    *,
+    from_state: str | None = None,
+    **fields: Any,
+) -> None:
     event = event_class(
         occurred_at=now,
         application_id=app.id,
@@ -251,6 +271,27 @@ async def _record(
         **fields,
     )
     await events.publish(session, event)
+
+
+async def _publish_invitations(
+    session: AsyncSession, app: Application, invited: Sequence[str], now: datetime
+) -> None:
+    """One `application.member_invited` per organisation the change (re)invited."""
+    for org_id in invited:
+        await _publish(
+            session,
+            app,
+            applications_events.ApplicationMemberInvited,
+            now,
+            from_state=app.status,
+            member_org_id=uuid.UUID(org_id),
+        )
+
+
+async def _require_members(session: AsyncSession, members: Sequence[Mapping[str, Any]]) -> None:
+    """Every member names an organisation that exists (422 at `body.members.<n>.org_id`)."""
+    for n, m in enumerate(members):
+        await _org(session, uuid.UUID(str(m["org_id"])), f"body.members.{n}.org_id")
 
 
 async def create(
@@ -267,8 +308,8 @@ async def create(
     await _org(session, lead_org_id, "body.lead_org_id")
     policy.require(principal, Permission.ACT_FOR_APPLICANT, lead_org_id)
     _validate_parties(lead_org_id, data["lead_budget_share"], data["members"])
-    for n, m in enumerate(data["members"]):
-        await _org(session, uuid.UUID(str(m["org_id"])), f"body.members.{n}.org_id")
+    await _require_members(session, data["members"])
+    members, invited = workflow.invite([], data["members"])
     await attachments_service.require_linkable(
         session, principal=principal, ids=[uuid.UUID(a) for a in data["attachment_ids"]]
     )
@@ -279,14 +320,23 @@ async def create(
         listing_id=listing.id,
         status=ApplicationStatus.DRAFT.value,
         created_by=principal.user_id,
-        **data,
+        **{**data, "members": members},
     )
     session.add(app)
     try:
         await session.flush()
     except IntegrityError:  # a concurrent draft for the same lead and listing won
         raise Conflict(ALREADY_APPLIED) from None
-    await _record(session, principal, app, "create", applications_events.ApplicationCreated, now)
+    await _record(
+        session,
+        principal,
+        app,
+        "create",
+        applications_events.ApplicationCreated,
+        now,
+        data={"invited": invited} if invited else None,
+    )
+    await _publish_invitations(session, app, invited, now)
     return app, listing
 
 
@@ -348,7 +398,8 @@ async def update(
     expected_version: int | None,
     now: datetime,
 ) -> tuple[Application, Listing]:
-    """Edit a draft (the applicant)."""
+    """Edit a draft (the applicant). Members are checked as on creation; a member added, or
+    whose budget share changed, is invited afresh (its earlier answer no longer stands)."""
     app, listing = await _load(session, principal, application_id, now, for_update=True)
     policy.require(principal, Permission.ACT_FOR_APPLICANT, app.lead_org_id)
     require_version(app.version, expected_version)
@@ -360,6 +411,11 @@ async def update(
     members = changes.get("members", app.members)
     share = changes.get("lead_budget_share", app.lead_budget_share)
     _validate_parties(app.lead_org_id, share, members)
+    invited: list[str] = []
+    if "members" in changes:
+        await _require_members(session, changes["members"])
+        members, invited = workflow.invite(app.members, changes["members"])
+        changes = {**changes, "members": members}
     if "attachment_ids" in changes:
         await attachments_service.require_linkable(
             session,
@@ -378,9 +434,10 @@ async def update(
         applications_events.ApplicationUpdated,
         now,
         from_state=app.status,
-        data={"fields": sorted(changes)},
+        data={"fields": sorted(changes), **({"invited": invited} if invited else {})},
         fields=sorted(changes),
     )
+    await _publish_invitations(session, app, invited, now)
     return app, listing
 
 
@@ -393,7 +450,9 @@ async def submit(
     now: datetime,
 ) -> tuple[Application, Listing]:
     """Submit inside the window (R-LIST-WINDOW); every rule is applied and the report kept.
-    Any violation refuses the submission (422 ELIGIBILITY_FAILED, all of them listed)."""
+    Any violation refuses the submission (422 ELIGIBILITY_FAILED, all of them listed). Then
+    every consortium member must have accepted (409 MEMBERS_NOT_ACCEPTED, naming the others;
+    R-APP-MEMBER-CONSENT)."""
     app, listing = await _load(session, principal, application_id, now, for_update=True)
     policy.require(principal, Permission.ACT_FOR_APPLICANT, app.lead_org_id)
     require_version(app.version, expected_version)
@@ -433,6 +492,7 @@ async def submit(
             code=ErrorCode.ELIGIBILITY_FAILED,
             extensions={"report": report_as_dict(report)},
         )
+    await _require_consent(session, app)
     app.eligibility_report = report_as_dict(report)
     app.submitted_at = now
     await session.flush()
@@ -446,6 +506,50 @@ async def submit(
         from_state=before.value,
     )
     return app, listing
+
+
+async def _require_consent(session: AsyncSession, app: Application) -> None:
+    """R-APP-MEMBER-CONSENT: every member has accepted; else 409 MEMBERS_NOT_ACCEPTED with one
+    violation per member that has not (still invited, or declined: to be removed)."""
+    waiting = workflow.unaccepted(app.members)
+    if not waiting:
+        return
+    names = await organizations_repository.names(
+        session, {uuid.UUID(m["org_id"]) for _, m in waiting}
+    )
+    violations = []
+    for n, member in waiting:
+        org_id = uuid.UUID(member["org_id"])
+        name = names.get(org_id, member["org_id"])
+        if member["consent"] == workflow.ConsortiumConsent.DECLINED:
+            message = Message(
+                f"{name}已拒绝参加联合体，请将其从成员中移除。",
+                f"{name} declined to join the consortium; remove it from the members.",
+            )
+        else:
+            message = Message(
+                f"{name}尚未确认参加联合体（须由其单位管理员接受邀请）。",
+                f"{name} has not accepted its invitation yet (a manager of it accepts).",
+            )
+        violations.append(
+            Violation(
+                message,
+                rule="R-APP-MEMBER-CONSENT",
+                article=SERVICE_RULE,
+                field=f"members.{n}.org_id",
+                org_id=org_id,
+            )
+        )
+    named = [str(names.get(uuid.UUID(m["org_id"]), m["org_id"])) for _, m in waiting]
+    raise Conflict(
+        Message(
+            f"联合体成员尚未全部确认参加，申请暂不能提交：{'、'.join(named)}。",
+            "Not every consortium member has accepted, so the application cannot be "
+            f"submitted yet: {', '.join(named)}.",
+        ),
+        code=ErrorCode.MEMBERS_NOT_ACCEPTED,
+        violations=violations,
+    )
 
 
 async def withdraw(
@@ -552,3 +656,140 @@ async def may_read_attachment(
     linking = await applications_repository.linking_attachment(session, attachment_id)
     listings_by_id = await listings_repository.many(session, {a.listing_id for a in linking})
     return any(_may_read(principal, app, listings_by_id[app.listing_id], now) for app in linking)
+
+
+# --- consortium invitations ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """What the managers of a member organisation see of an application that invites it: the
+    listing, the lead, the application's status, and their own entry; nothing of the others."""
+
+    app: Application
+    listing: Listing
+    status: ApplicationStatus
+    lead_name: str
+    member: dict[str, Any]  # the organisation's own entry, its answer spelled out
+
+
+MANAGERS_ONLY = Message(
+    "只有成员单位的管理员可以查看和答复联合体邀请。",
+    "Only a manager of the member organisation sees and answers its consortium invitations.",
+)
+NOT_A_DRAFT = Message(
+    "申请已不是草稿，邀请不能再答复。",
+    "The application is no longer a draft: its invitations can no longer be answered.",
+)
+SHARE_CHANGED = Message(
+    "牵头单位已变更该成员的预算份额，请重新查看邀请后再答复。",
+    "The lead has changed this member's budget share since: read the invitation again, then "
+    "answer it.",
+)
+
+
+def _entry(app: Application, org_id: uuid.UUID) -> dict[str, Any] | None:
+    key = str(org_id)
+    return next((m for m in workflow.members_of(app.members) if m["org_id"] == key), None)
+
+
+def _invitation(
+    app: Application, listing: Listing, lead_name: str, org_id: uuid.UUID, now: datetime
+) -> Invitation | None:
+    member = _entry(app, org_id)
+    if member is None:
+        return None
+    return Invitation(app, listing, effective_status(app, listing, now), lead_name, member)
+
+
+async def invitations(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    org_id: uuid.UUID,
+    cursor: str | None,
+    limit: int,
+    now: datetime,
+) -> Page[Invitation]:
+    """The applications that invite the organisation to their consortium, oldest first: for
+    its managers (and the department)."""
+    policy.require(principal, Permission.USE_API)
+    if await organizations_repository.get(session, org_id) is None:
+        raise NotFound()
+    if not (principal.has(Role.ADMIN) or principal.manages(org_id)):
+        raise PermissionDenied(MANAGERS_ONLY)
+    rows = await applications_repository.inviting_page(
+        session, org_id, after=Cursor.decode(cursor) if cursor else None, limit=limit
+    )
+    page = page_of(rows, limit, by_creation)
+    listings_by_id = await listings_repository.many(session, {a.listing_id for a in page.items})
+    names = await organizations_repository.names(session, {a.lead_org_id for a in page.items})
+    found = (
+        _invitation(app, listings_by_id[app.listing_id], names[app.lead_org_id], org_id, now)
+        for app in page.items
+    )
+    return Page([i for i in found if i is not None], page.next_cursor)
+
+
+_ANSWERS = {
+    ConsortiumAnswer.ACCEPT: applications_events.ApplicationMemberAccepted,
+    ConsortiumAnswer.DECLINE: applications_events.ApplicationMemberDeclined,
+}
+
+
+async def answer_invitation(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    org_id: uuid.UUID,
+    answer: ConsortiumAnswer,
+    budget_share: Decimal | None,
+    reason: str | None,
+    now: datetime,
+) -> Invitation:
+    """A manager of the member organisation accepts (the share it was shown, `budget_share`)
+    or declines the invitation, while the application is a draft. Anyone who may not read the
+    application and does not manage the member gets 404, as for an unknown application."""
+    policy.require(principal, Permission.USE_API)
+    app = await applications_repository.get_for_update(session, application_id)
+    listing = await listings_repository.get(session, app.listing_id) if app else None
+    member = _entry(app, org_id) if app else None
+    if app is None or listing is None or member is None:
+        raise NotFound()
+    if not principal.manages(org_id):
+        if _may_read(principal, app, listing, now):
+            raise PermissionDenied(MANAGERS_ONLY)
+        raise NotFound()
+    if app.status != ApplicationStatus.DRAFT:
+        raise Conflict(
+            NOT_A_DRAFT, extensions={"current_state": effective_status(app, listing, now).value}
+        )
+    before = workflow.consent_of(member)
+    CONSENT.next_state(before, answer)  # 409 INVALID_TRANSITION when it is not open
+    if budget_share is not None and Decimal(str(member["budget_share"])) != budget_share:
+        raise Conflict(SHARE_CHANGED)
+    by = str(principal.user_id) if principal.user_id else principal.actor.id
+    app.members, _ = workflow.answered(app.members, str(org_id), answer, by=by, at=now.isoformat())
+    await session.flush()
+    entry = _entry(app, org_id) or member
+    after = workflow.consent_of(entry)
+    await _record(
+        session,
+        principal,
+        app,
+        f"{answer.value}_invitation",
+        _ANSWERS[answer],
+        now,
+        from_state=app.status,
+        reason=reason,
+        data={
+            "org_id": str(org_id),
+            "budget_share": str(member["budget_share"]),
+            "consent": {"from": before.value, "to": after.value},
+        },
+        member_org_id=org_id,
+    )
+    names = await organizations_repository.names(session, {app.lead_org_id})
+    status = effective_status(app, listing, now)
+    return Invitation(app, listing, status, names[app.lead_org_id], entry)

@@ -27,6 +27,10 @@ class Permission(StrEnum):
     READ_MEMBERS = "organization.members.read"
     MANAGE_MEMBERS = "organization.members.manage"
     READ_ORGANIZATION_HISTORY = "organization.history.read"
+    # Claims of other organisations to be a subsidiary of this one (a named parent).
+    READ_PARENT_CLAIMS = "organization.parent_claims.read"
+    ANSWER_PARENT_CLAIM = "organization.parent_claim.answer"
+    ANSWER_INVITATION = "membership.invitation.answer"
     READ_CREDIT_RECORDS = "credit_record.read"
     CREATE_CREDIT_RECORD = "credit_record.create"
     MOVE_SANDBOX_CLOCK = "sandbox_clock.move"
@@ -79,6 +83,12 @@ RULES: dict[Permission, Rule] = {
     Permission.READ_MEMBERS: _member_or_admin,
     Permission.MANAGE_MEMBERS: _manager_or_admin,
     Permission.READ_ORGANIZATION_HISTORY: _member_or_admin,
+    # On the named parent: its members see the claims, its managers (or the department)
+    # accept or decline them; naming a parent one may answer for sets it at once.
+    Permission.READ_PARENT_CLAIMS: _member_or_admin,
+    Permission.ANSWER_PARENT_CLAIM: _manager_or_admin,
+    # Accept or decline one's own invitation to an organisation (people, not services).
+    Permission.ANSWER_INVITATION: _any_user,
     Permission.READ_CREDIT_RECORDS: _admin,
     Permission.CREATE_CREDIT_RECORD: _admin,
     Permission.MOVE_SANDBOX_CLOCK: _admin,

@@ -40,6 +40,10 @@ from jiebang_api.kit.labels import labelled
         "RULE_VIOLATION": ("违反办法规定", "Rule violation"),
         "ELIGIBILITY_FAILED": ("资格审查未通过", "Eligibility check failed"),
         "WINDOW_CLOSED": ("不在揭榜申请期限内", "The application window is not open"),
+        "MEMBERS_NOT_ACCEPTED": (
+            "联合体成员尚未全部确认参加",
+            "Not every consortium member has accepted",
+        ),
         "RATE_LIMITED": ("请求过于频繁", "Too many requests"),
         "PAYLOAD_TOO_LARGE": ("请求体过大", "Payload too large"),
         "REQUEST_TIMEOUT": ("请求体未在时限内送达", "Request timeout"),
@@ -66,6 +70,7 @@ class ErrorCode(StrEnum):
     RULE_VIOLATION = "RULE_VIOLATION"
     ELIGIBILITY_FAILED = "ELIGIBILITY_FAILED"
     WINDOW_CLOSED = "WINDOW_CLOSED"
+    MEMBERS_NOT_ACCEPTED = "MEMBERS_NOT_ACCEPTED"
     RATE_LIMITED = "RATE_LIMITED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
     REQUEST_TIMEOUT = "REQUEST_TIMEOUT"

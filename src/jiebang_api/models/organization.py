@@ -18,6 +18,10 @@ ORGANIZATION_TYPES = (
     "agency",
     "other",
 )
+# A membership is an invitation until the invited user accepts it; only accepted ones count.
+MEMBERSHIP_INVITED = "invited"
+MEMBERSHIP_ACCEPTED = "accepted"
+MEMBERSHIP_STATUSES = (MEMBERSHIP_INVITED, MEMBERSHIP_ACCEPTED)
 
 
 def _in(column: str, values: tuple[str, ...]) -> str:
@@ -29,6 +33,13 @@ class Organization(Entity, Base):
     __table_args__ = (
         CheckConstraint(_in("type", ORGANIZATION_TYPES), name="type"),
         CheckConstraint("parent_org_id IS NULL OR parent_org_id <> id", name="not_own_parent"),
+        CheckConstraint(
+            "pending_parent_org_id IS NULL OR pending_parent_org_id <> id",
+            name="not_own_pending_parent",
+        ),
+        CheckConstraint(
+            "(pending_parent_org_id IS NULL) = (parent_claimed_at IS NULL)", name="parent_claim"
+        ),
         Index("ix_organization_created_at_id", "created_at", "id"),
         Index("ix_organization_type", "type"),
     )
@@ -52,6 +63,12 @@ class Organization(Entity, Base):
     parent_org_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organization.id", ondelete="RESTRICT"), index=True
     )
+    # The parent the organisation names but whose managers have not accepted yet (a claim);
+    # `parent_org_id` changes only once they do (or the department sets it).
+    pending_parent_org_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organization.id", ondelete="SET NULL"), index=True
+    )
+    parent_claimed_at: Mapped[datetime | None]
     verified: Mapped[bool] = mapped_column(Boolean, default=False)
     verified_flags: Mapped[list[str]] = mapped_column(JSON, default=list)
     verified_at: Mapped[datetime | None]
@@ -62,6 +79,7 @@ class Membership(Entity, Base):
     __tablename__ = "membership"
     __table_args__ = (
         CheckConstraint("role IN ('manager', 'member')", name="role"),
+        CheckConstraint(_in("status", MEMBERSHIP_STATUSES), name="status"),
         Index("uq_membership_user_org", "user_id", "organization_id", unique=True),
     )
 
@@ -70,6 +88,8 @@ class Membership(Entity, Base):
         ForeignKey("organization.id", ondelete="CASCADE"), index=True
     )
     role: Mapped[str] = mapped_column(String(16))
+    # `invited` until the user accepts; only `accepted` memberships give any access.
+    status: Mapped[str] = mapped_column(String(16))
 
 
 class CreditRecord(Entity, Base):

@@ -24,3 +24,17 @@ class OrganizationType(StrEnum):
     CONSORTIUM = "consortium"
     AGENCY = "agency"
     OTHER = "other"
+
+
+@labelled(
+    {
+        "invited": ("已邀请，待本人接受", "Invited, not yet accepted"),
+        "accepted": ("已接受", "Accepted"),
+    }
+)
+class MembershipStatus(StrEnum):
+    """A membership is an invitation until the invited user accepts it; only an accepted one
+    gives access to the organisation."""
+
+    INVITED = "invited"
+    ACCEPTED = "accepted"

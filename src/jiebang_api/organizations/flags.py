@@ -40,6 +40,9 @@ class Flag(StrEnum):
 
 # Changing any of these makes the organisation's own verification stale.
 IDENTITY_FIELDS = frozenset({"name", "uscc", "type"})
+# Who the organisation is and whom it belongs to: every verified fact was checked against
+# these (R-ELIG-NOT-SUBSIDIARY reads the parent), so a change of any unverifies it all.
+STANDING_FIELDS = IDENTITY_FIELDS | {"parent_org_id"}
 
 
 def unverified_after_change(
@@ -63,4 +66,12 @@ def known_tech_based(tech_based: bool, high_tech: bool, verified_flags: Iterable
 def identity_changed(changes: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
     return any(
         current.get(name) != value for name, value in changes.items() if name in IDENTITY_FIELDS
+    )
+
+
+def standing_changed(changes: Mapping[str, Any], current: Mapping[str, Any]) -> bool:
+    """Whether `changes` alter the organisation's identity or its parent (`STANDING_FIELDS`):
+    then neither the organisation nor any of its flags stays verified."""
+    return any(
+        current.get(name) != value for name, value in changes.items() if name in STANDING_FIELDS
     )

@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 from jiebang_api.kit.pagination import Cursor
 from jiebang_api.kit.querying import LIKE_ESCAPE, after_cursor, contains_pattern
 from jiebang_api.models import CreditRecord, Membership, Organization, User
+from jiebang_api.models.organization import MEMBERSHIP_INVITED
 
 
 async def get(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
@@ -19,7 +20,14 @@ async def get(session: AsyncSession, organization_id: uuid.UUID) -> Organization
 
 
 async def get_for_update(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
-    statement = select(Organization).where(Organization.id == organization_id).with_for_update()
+    """The organisation, locked, as the database holds it now: an earlier read of it in this
+    session (taken before another transaction's change committed) is refreshed."""
+    statement = (
+        select(Organization)
+        .where(Organization.id == organization_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     return (await session.execute(statement)).scalar_one_or_none()
 
 
@@ -105,6 +113,43 @@ async def membership(
         Membership.organization_id == organization_id, Membership.user_id == user_id
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def membership_for_update(
+    session: AsyncSession, organization_id: uuid.UUID, user_id: uuid.UUID
+) -> Membership | None:
+    """The membership (or invitation), locked and as the database holds it now."""
+    statement = (
+        select(Membership)
+        .where(Membership.organization_id == organization_id, Membership.user_id == user_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def invitations_of(
+    session: AsyncSession, user_id: uuid.UUID
+) -> list[tuple[Membership, Organization]]:
+    """The user's invitations not yet accepted, with their organisations, oldest first."""
+    statement = (
+        select(Membership, Organization)
+        .join(Organization, Organization.id == Membership.organization_id)
+        .where(Membership.user_id == user_id, Membership.status == MEMBERSHIP_INVITED)
+        .order_by(Membership.created_at, Membership.id)
+    )
+    return [(m, o) for m, o in (await session.execute(statement)).all()]
+
+
+async def parent_claims_on(session: AsyncSession, parent_id: uuid.UUID) -> list[Organization]:
+    """The organisations that name `parent_id` as their parent, not yet accepted, oldest
+    claim first."""
+    statement = (
+        select(Organization)
+        .where(Organization.pending_parent_org_id == parent_id)
+        .order_by(Organization.parent_claimed_at, Organization.id)
+    )
+    return list((await session.scalars(statement)).all())
 
 
 async def members(

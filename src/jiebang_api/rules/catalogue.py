@@ -12,8 +12,8 @@ is the service's reading of them (an invariant, or the department's reading of a
 clause); a `reading` note names any part of a textual rule that goes beyond the words.
 `enforced_at` lists the use cases that check the rule (`listing.submit`,
 `application.submit`, …); it is empty while no code checks it, so a client can tell a live
-rule from a planned one. Two rules are the service's own: R-ORG-USCC cites the national
-standard of the code, R-LIST-WINDOW cites `SERVICE_RULE`.
+rule from a planned one. Three rules are the service's own: R-ORG-USCC cites the national
+standard of the code, R-LIST-WINDOW and R-APP-MEMBER-CONSENT cite `SERVICE_RULE`.
 
 Every id cited anywhere in `jiebang_api` must be listed here with one of its articles, and
 the use cases that reach a citation must be exactly the rule's `enforced_at` (checked by
@@ -538,6 +538,19 @@ RULES: tuple[Rule, ...] = (
         "只在榜单的揭榜期限内受理揭榜申请。",
         "Applications are accepted only while the listing's application window is open.",
         enforced_at=(U.LISTING_PUBLISH, U.APPLICATION_SUBMIT),
+    ),
+    Rule(
+        "R-APP-MEMBER-CONSENT",
+        (SERVICE_RULE,),
+        "联合体的每个成员单位须由其单位管理员确认参加（接受邀请）后，揭榜申请方可提交；成员拒绝的，"
+        "须由牵头单位将其移除。牵头单位新增成员或变更其预算份额，即重新邀请该成员。第九条（四）"
+        "允许联合其他单位共同揭榜，但未规定联合体协议：此为本系统规则。",
+        "Each consortium member must have accepted its invitation, by a manager of the member "
+        "organisation, before the application can be submitted; a member that declined must "
+        "be removed by the lead. Adding a member or changing its budget share invites it "
+        "afresh. Art. 9 (4) lets units apply jointly but prescribes no consortium agreement: "
+        "this is the service's own rule.",
+        enforced_at=(U.APPLICATION_SUBMIT,),
     ),
 )
 

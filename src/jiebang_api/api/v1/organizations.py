@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
@@ -24,6 +25,8 @@ from jiebang_api.api.v1.schemas.organizations import (
     OrganizationOut,
     OrganizationPage,
     OrganizationPatch,
+    ParentClaimList,
+    ParentClaimOut,
     VerifyIn,
 )
 from jiebang_api.kit.errors import ErrorCode
@@ -34,6 +37,11 @@ from jiebang_api.organizations.enums import OrganizationType
 from jiebang_api.organizations.service import Member
 
 router = APIRouter(prefix="/organizations", tags=["organizations"], route_class=StrictRoute)
+
+ClaimantId = Annotated[
+    uuid.UUID,
+    Path(description="The id of the organisation that names `organization_id` as its parent."),
+]
 
 
 def _out(org: Organization, response: Response) -> OrganizationOut:
@@ -48,6 +56,7 @@ def _member(member: Member) -> MemberOut:
         username=user.username,
         display_name=user.display_name,
         role=m.role,
+        status=m.status,
         since=m.created_at,
     )
 
@@ -59,7 +68,10 @@ def _member(member: Member) -> MemberOut:
     summary="Register an organisation",
     description="The caller becomes its manager. The USCC is checked (R-ORG-USCC): 18 "
     "characters, valid check digit; its region code gives `in_region`. Flags are self-declared "
-    "until the department verifies them. A USCC already registered answers 409.",
+    "until the department verifies them. A USCC already registered answers 409. A "
+    "`parent_org_id` the caller does not manage (the department may name any) is a claim: it "
+    "is `pending_parent_org_id`, and `parent_org_id` stays null until the parent's managers "
+    "accept (`accept_subsidiary_claim`).",
     responses={
         201: {"headers": {**ETAG, **LOCATION}},
         **problems(401, 403, 409, 422, ErrorCode.RULE_VIOLATION),
@@ -131,9 +143,12 @@ async def read_organization(
     response_model=OrganizationOut,
     summary="Edit an organisation (its manager or admin)",
     description="Only the given fields change. A changed flag loses its verification; a changed "
-    "name, USCC or type loses the organisation's. Setting `parent_org_id` to the organisation "
-    "itself or one of its subsidiaries answers 409. Send `If-Match` with the `ETag` you read: "
-    "a stale one answers 412.",
+    "name, USCC, type or parent loses all of it (`verified` false, no verified flags). "
+    "`parent_org_id`: null detaches at once (no consent needed) and drops a pending claim; a "
+    "parent the caller manages (the department: any) is set at once; any other is claimed "
+    "(`pending_parent_org_id`), and `parent_org_id` stays until the parent's managers accept. "
+    "Naming the organisation itself or one of its subsidiaries answers 409. Send `If-Match` "
+    "with the `ETag` you read: a stale one answers 412.",
     responses={
         200: {"headers": ETAG},
         **problems(401, 403, 404, 409, 412, 422, ErrorCode.RULE_VIOLATION),
@@ -155,6 +170,107 @@ async def update_organization(
         changes=body.changes(),
         expected_version=expected_version,
         now=now,
+    )
+    return _out(org, response)
+
+
+@router.get(
+    "/{organization_id}/subsidiary-claims",
+    response_model=ParentClaimList,
+    summary="List claims to be a subsidiary (members or admin)",
+    description="The organisations that name this one as their parent and await its answer, "
+    "oldest claim first. Its managers (or the department) accept or decline each.",
+    responses=problems(401, 403, 404, 422),
+)
+async def list_subsidiary_claims(
+    organization_id: OrganizationId, session: SessionDep, principal: PrincipalDep
+) -> ParentClaimList:
+    claimants = await organizations_service.parent_claims(
+        session, principal=principal, org_id=organization_id
+    )
+    return ParentClaimList(items=[_claim(o) for o in claimants])
+
+
+def _claim(org: Organization) -> ParentClaimOut:
+    # A pending claim always has its instant (a check constraint of the table).
+    return ParentClaimOut.model_validate(
+        {
+            "organization_id": org.id,
+            "organization_name": org.name,
+            "uscc": org.uscc,
+            "type": org.type,
+            "parent_org_id": org.parent_org_id,
+            "claimed_at": org.parent_claimed_at,
+        }
+    )
+
+
+@router.post(
+    "/{organization_id}/subsidiary-claims/{claimant_id}/accept",
+    response_model=OrganizationOut,
+    summary="Accept a claim to be a subsidiary (manager or admin)",
+    description="The claimant's `parent_org_id` becomes this organisation (the ownership tree "
+    "is checked: a cycle answers 409) and, being a change of its parent, the claimant loses "
+    "its verification. Answers the claimant. Only the two organisations' members and the "
+    "department know of a claim (anyone else: 404); only this organisation's managers and the "
+    "department answer it (403). A claim accepted already answers 409: of two concurrent "
+    "accepts, one succeeds and the other gets 409.",
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 422)},
+)
+async def accept_subsidiary_claim(
+    organization_id: OrganizationId,
+    claimant_id: ClaimantId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> OrganizationOut:
+    org = await organizations_service.accept_parent_claim(
+        session, principal=principal, parent_id=organization_id, claimant_id=claimant_id, now=now
+    )
+    return _out(org, response)
+
+
+@router.post(
+    "/{organization_id}/subsidiary-claims/{claimant_id}/decline",
+    response_model=OrganizationOut,
+    summary="Decline a claim to be a subsidiary (manager or admin)",
+    description="The claim goes; the claimant's `parent_org_id` stays as it is. Answers the "
+    "claimant. Who may know of and answer a claim: as for accepting (404, 403); a claim "
+    "accepted already answers 409.",
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 422)},
+)
+async def decline_subsidiary_claim(
+    organization_id: OrganizationId,
+    claimant_id: ClaimantId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> OrganizationOut:
+    org = await organizations_service.decline_parent_claim(
+        session, principal=principal, parent_id=organization_id, claimant_id=claimant_id, now=now
+    )
+    return _out(org, response)
+
+
+@router.post(
+    "/{organization_id}/parent-claim/withdraw",
+    response_model=OrganizationOut,
+    summary="Withdraw the organisation's parent claim (manager or admin)",
+    description="Drops the pending claim (`pending_parent_org_id`) before the named parent "
+    "answers it; `parent_org_id` stays. No pending claim answers 409.",
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 422)},
+)
+async def withdraw_parent_claim(
+    organization_id: OrganizationId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> OrganizationOut:
+    org = await organizations_service.withdraw_parent_claim(
+        session, principal=principal, org_id=organization_id, now=now
     )
     return _out(org, response)
 
@@ -185,7 +301,8 @@ async def verify_organization(
     "/{organization_id}/members",
     response_model=MemberList,
     summary="List members (members or admin)",
-    description="The organisation's users and their role (`manager` or `member`).",
+    description="The organisation's users, their role (`manager` or `member`) and status: "
+    "`invited` until the user accepts (no access until then), else `accepted`.",
     responses=problems(401, 403, 404, 422),
 )
 async def list_members(
@@ -201,8 +318,11 @@ async def list_members(
     "/{organization_id}/members",
     response_model=MemberOut,
     status_code=status.HTTP_201_CREATED,
-    summary="Add a member (manager or admin)",
-    description="Adds a registered user by username, as `member` (default) or `manager`.",
+    summary="Invite a member (manager or admin)",
+    description="Invites a registered user by username, as `member` (default) or `manager`. "
+    "The membership is `invited`, and gives no access, until the user accepts it "
+    "(`POST /api/v1/me/invitations/{organization_id}/accept`) or declines it. A user already "
+    "invited or a member answers 409.",
     responses=problems(401, 403, 404, 409, 422),
 )
 async def add_member(
@@ -226,8 +346,9 @@ async def add_member(
 @router.delete(
     "/{organization_id}/members/{user_id}",
     status_code=status.HTTP_204_NO_CONTENT,
-    summary="Remove a member (manager or admin)",
-    description="The last manager cannot be removed (409).",
+    summary="Remove a member or cancel an invitation (manager or admin)",
+    description="Removes an accepted member, or cancels an invitation not yet accepted. The "
+    "last accepted manager cannot be removed (409).",
     responses={204: {"description": "Removed."}, **problems(401, 403, 404, 409, 422)},
 )
 async def remove_member(

@@ -20,13 +20,49 @@ from jiebang_api.api.v1.schemas.base import (
     example_cursor,
     optional,
 )
-from jiebang_api.applications.workflow import ApplicationStatus
+from jiebang_api.applications.workflow import ApplicationStatus, ConsortiumConsent
 
 
 class ApplicationMember(RequestBody):
     org_id: uuid.UUID
     role: str = Field(min_length=1, max_length=100, description="e.g. 技术合作方")
     budget_share: Share
+
+
+EXAMPLE_DECIDED_BY = "5e6f7081-92a3-4b4c-8d5e-6f708192a3b4"
+
+
+class ApplicationMemberOut(ResponseBody):
+    """A consortium member: what the lead asked of it, and its organisation's answer."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "org_id": "2c3d4e5f-6071-4b8c-9dae-1f2a3b4c5d6e",
+                    "role": "技术合作方",
+                    "budget_share": "30.00",
+                    "consent": "accepted",
+                    "decided_by": EXAMPLE_DECIDED_BY,
+                    "decided_at": "2027-01-07T03:00:00Z",
+                }
+            ]
+        }
+    )
+
+    org_id: uuid.UUID
+    role: str
+    budget_share: Share
+    consent: ConsortiumConsent = Field(
+        description="The member organisation's answer (R-APP-MEMBER-CONSENT): `invited` until "
+        "one of its managers accepts or declines; adding a member or changing its budget share "
+        "invites it afresh. The application is submitted only when every member has accepted."
+    )
+    decided_by: uuid.UUID | None = Field(
+        description="The user (a manager of the member organisation) who answered; null while "
+        "invited."
+    )
+    decided_at: datetime | None = Field(description="When it answered; null while invited.")
 
 
 class Milestone(RequestBody):
@@ -170,6 +206,16 @@ class EligibilityCheckIn(RequestBody):
 # draft has `eligibility_report` and `submitted_at` null.
 EXAMPLE_APPLICATION_OUT: JsonDict = {
     **EXAMPLE_APPLICATION,
+    "members": [
+        {
+            "org_id": "2c3d4e5f-6071-4b8c-9dae-1f2a3b4c5d6e",
+            "role": "技术合作方",
+            "budget_share": "30.00",
+            "consent": "accepted",
+            "decided_by": EXAMPLE_DECIDED_BY,
+            "decided_at": "2027-01-07T03:00:00Z",
+        }
+    ],
     "id": "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3",
     "listing_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
     "status": "submitted",
@@ -191,7 +237,7 @@ class ApplicationOut(ResponseBody):
         description="As of now: submitted reads as under_review once the window has ended."
     )
     lead_budget_share: Share
-    members: list[ApplicationMember]
+    members: list[ApplicationMemberOut]
     plan: Plan
     declarations: Declarations
     attachment_ids: list[str]
@@ -228,3 +274,72 @@ ApplicationStatusFilter = Literal[
     "unsuccessful",
     "withdrawn",
 ]
+
+
+class AcceptInvitationIn(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"budget_share": "30.00"}]})
+
+    budget_share: Share = Field(
+        description="The budget share the invitation shows, which the member agrees to: if the "
+        "lead has changed it since, 409 `CONFLICT` and the invitation stays open."
+    )
+
+
+EXAMPLE_INVITATION: JsonDict = {
+    "application_id": "4d5e6f70-8192-4a3b-9c4d-5e6f708192a3",
+    "application_status": "draft",
+    "listing_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+    "listing_code": "JB-2027-TB-0001",
+    "listing_title": "稀土永磁材料关键技术",
+    "lead_org_id": "1b2c3d4e-5f60-4a7b-8c9d-0e1f2a3b4c5d",
+    "lead_org_name": "某某稀土新材料有限公司",
+    "org_id": "2c3d4e5f-6071-4b8c-9dae-1f2a3b4c5d6e",
+    "role": "技术合作方",
+    "budget_share": "30.00",
+    "consent": "invited",
+    "decided_by": None,
+    "decided_at": None,
+}
+
+
+class ConsortiumInvitationOut(ResponseBody):
+    """An application that invites the organisation to its consortium, as the organisation's
+    managers see it: the listing, the lead, and their own entry; nothing of the other members,
+    the plan or the declarations."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_INVITATION]})
+
+    application_id: uuid.UUID
+    application_status: ApplicationStatus = Field(description="The application's status, now.")
+    listing_id: uuid.UUID
+    listing_code: str
+    listing_title: str
+    lead_org_id: uuid.UUID
+    lead_org_name: str
+    org_id: uuid.UUID = Field(description="The invited (member) organisation.")
+    role: str = Field(description="Its role in the consortium, as the lead put it.")
+    budget_share: Share = Field(description="Its budget share, as the lead put it.")
+    consent: ConsortiumConsent = Field(description="Its answer so far.")
+    decided_by: uuid.UUID | None = Field(description="Who answered; null while invited.")
+    decided_at: datetime | None = Field(description="When; null while invited.")
+
+
+class ConsortiumInvitationPage(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [EXAMPLE_INVITATION],
+                    "next_cursor": example_cursor(
+                        {
+                            "created_at": "2027-01-06T08:00:00Z",
+                            "id": EXAMPLE_INVITATION["application_id"],
+                        }
+                    ),
+                }
+            ]
+        }
+    )
+
+    items: list[ConsortiumInvitationOut]
+    next_cursor: str | None = Field(description=NEXT_CURSOR)

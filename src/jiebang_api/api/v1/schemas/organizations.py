@@ -19,7 +19,7 @@ from jiebang_api.api.v1.schemas.base import (
 )
 from jiebang_api.auth.principal import MembershipRole
 from jiebang_api.organizations.credit import CreditRecordKind
-from jiebang_api.organizations.enums import OrganizationType
+from jiebang_api.organizations.enums import MembershipStatus, OrganizationType
 from jiebang_api.organizations.flags import Flag
 
 EXAMPLE_ORG: JsonDict = {
@@ -43,6 +43,8 @@ EXAMPLE_ORG_OUT: JsonDict = {
     "id": "9d1f0c7e-2b3a-4c5d-8e9f-0a1b2c3d4e5f",
     "region_code": "150000",
     "in_region": True,
+    "pending_parent_org_id": None,
+    "parent_claimed_at": None,
     "verification": {
         "verified": True,
         "verified_flags": [
@@ -63,7 +65,31 @@ EXAMPLE_MEMBER: JsonDict = {
     "username": "li.na",
     "display_name": "李娜",
     "role": "member",
+    "status": "accepted",
     "since": "2026-11-28T08:00:00Z",
+}
+EXAMPLE_INVITED: JsonDict = {
+    "user_id": "5a6b7c8d-9e0f-4a1b-8c2d-3e4f5a6b7c8d",
+    "username": "wang.fang",
+    "display_name": "王芳",
+    "role": "manager",
+    "status": "invited",
+    "since": "2026-11-29T09:00:00Z",
+}
+EXAMPLE_INVITATION: JsonDict = {
+    "organization_id": "9d1f0c7e-2b3a-4c5d-8e9f-0a1b2c3d4e5f",
+    "organization_name": "内蒙古某某稀土新材料有限公司",
+    "role": "manager",
+    "status": "invited",
+    "invited_at": "2026-11-29T09:00:00Z",
+}
+EXAMPLE_PARENT_CLAIM: JsonDict = {
+    "organization_id": "3c4d5e6f-7a8b-4c9d-8e0f-1a2b3c4d5e6f",
+    "organization_name": "内蒙古某某稀土新材料包头分公司",
+    "uscc": "91150200MA0N765438",
+    "type": "enterprise",
+    "parent_org_id": None,
+    "claimed_at": "2026-11-29T09:00:00Z",
 }
 EXAMPLE_CREDIT_IN: JsonDict = {
     "kind": "serious_dishonesty",
@@ -118,7 +144,11 @@ class OrganizationIn(RequestBody):
     )
     partner_4_8_n: StrictBool = False
     strategic_agreement: StrictBool = False
-    parent_org_id: uuid.UUID | None = Field(None, description="The owning organisation, if any.")
+    parent_org_id: uuid.UUID | None = Field(
+        None,
+        description="The owning organisation, if any. Unless the caller manages it (or is the "
+        "department), it is claimed: `pending_parent_org_id` until its managers accept.",
+    )
 
 
 class OrganizationPatch(RequestBody):
@@ -139,7 +169,12 @@ class OrganizationPatch(RequestBody):
     large_influential: StrictBool = optional()
     partner_4_8_n: StrictBool = optional()
     strategic_agreement: StrictBool = optional()
-    parent_org_id: uuid.UUID | None = Field(None, description="null detaches from the parent.")
+    parent_org_id: uuid.UUID | None = Field(
+        None,
+        description="null detaches from the parent (and drops a pending claim). Another "
+        "parent is claimed, `pending_parent_org_id`, until its managers accept, unless the "
+        "caller manages it or is the department (then set at once).",
+    )
 
     def changes(self) -> dict[str, Any]:
         return self.model_dump(exclude_unset=True)
@@ -175,7 +210,14 @@ class OrganizationOut(ResponseBody):
     )
     partner_4_8_n: bool
     strategic_agreement: bool
-    parent_org_id: uuid.UUID | None
+    parent_org_id: uuid.UUID | None = Field(
+        description="The owning organisation, as its managers (or the department) accepted."
+    )
+    pending_parent_org_id: uuid.UUID | None = Field(
+        description="A parent this organisation names whose managers have not accepted yet "
+        "(a claim); null when there is none."
+    )
+    parent_claimed_at: datetime | None = Field(description="When the pending claim was made.")
     verification: Verification
     version: int
     created_at: datetime
@@ -221,6 +263,8 @@ class VerifyIn(RequestBody):
 
 
 class OrganizationMemberIn(RequestBody):
+    """An invitation: the user becomes a member only by accepting it."""
+
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"username": "li.na", "role": "member"}]}
     )
@@ -230,19 +274,67 @@ class OrganizationMemberIn(RequestBody):
 
 
 class MemberOut(ResponseBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_MEMBER]})
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_MEMBER, EXAMPLE_INVITED]})
 
     user_id: uuid.UUID
     username: str
     display_name: str
     role: MembershipRole
-    since: datetime
+    status: MembershipStatus = Field(
+        description="`invited` until the user accepts; only an accepted membership gives access."
+    )
+    since: datetime = Field(description="When the user was invited (or made a member).")
 
 
 class MemberList(ResponseBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [EXAMPLE_MEMBER]}]})
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [EXAMPLE_MEMBER, EXAMPLE_INVITED]}]}
+    )
 
     items: list[MemberOut]
+
+
+class InvitationOut(ResponseBody):
+    """The caller's invitation to an organisation (or, once accepted, membership)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [EXAMPLE_INVITATION, {**EXAMPLE_INVITATION, "status": "accepted"}]
+        }
+    )
+
+    organization_id: uuid.UUID
+    organization_name: str
+    role: MembershipRole
+    status: MembershipStatus
+    invited_at: datetime
+
+
+class InvitationList(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [EXAMPLE_INVITATION]}]})
+
+    items: list[InvitationOut]
+
+
+class ParentClaimOut(ResponseBody):
+    """An organisation that names this one as its parent, awaiting the answer."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_PARENT_CLAIM]})
+
+    organization_id: uuid.UUID = Field(description="The claimant: the would-be subsidiary.")
+    organization_name: str
+    uscc: str
+    type: OrganizationType
+    parent_org_id: uuid.UUID | None = Field(
+        description="The claimant's present parent, which accepting replaces."
+    )
+    claimed_at: datetime
+
+
+class ParentClaimList(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"items": [EXAMPLE_PARENT_CLAIM]}]})
+
+    items: list[ParentClaimOut]
 
 
 class CreditRecordIn(RequestBody):
