@@ -10,16 +10,29 @@ worker with the server settings of `jiebang-api serve` (bench/serve_app.py):
   ceiling    bench/ceiling_app.py: raw Starlette + asyncpg, the service's SQL, same JSON
   reference  bench/reference_app.py: plain FastAPI + SQLAlchemy ORM + pydantic response_model
 
-checks that each case answers the same JSON from all three, and drives each case with wrk,
-interleaved (service, ceiling, reference, then again), a warm-up before every measured run.
-Prints per case the medians of requests/s, p50 and p99, the ratios to the ceiling, and the
-service's resident memory under load. Servers and the database are removed on exit, Ctrl-C
-included. With --profile-dir, py-spy also records the service under the --profile-cases loads.
+checks that each case answers the same JSON from all three (and, at the end, that every
+audit chain verifies), and drives each case with wrk, interleaved (service, ceiling,
+reference, then again), a warm-up before every measured run. Prints per case the medians of
+requests/s, p50 and p99, the ratios to the ceiling, each server's peak resident memory, and
+the CPU (in cores) of the server, of PostgreSQL, of wrk and of everything else on the machine
+(other people's work: noise; --wait-quiet waits for a quiet machine first). Servers and the
+database are removed on exit, Ctrl-C and SIGTERM included.
+
+Cases (--cases): catalogue_p1, catalogue_p500, catalogue_all, public_one, me, listing_read,
+listing_create. --variants adds servers to the same interleaved rounds for A/B in one run:
+service_uvloop, ceiling_uvloop, reference_uvloop (uvloop + httptools), ceiling_tx (reads in
+BEGIN/COMMIT as the service does), service_info_log (JIEBANG_LOG_LEVEL=INFO). With
+--profile-dir, py-spy records the service under the --profile-cases loads afterwards
+(summarise with bench/profile_summary.py); --rounds 0 only profiles.
 
     .venv/bin/python bench/http.py [--rows 100000] [--duration 10] [--warmup 3]
         [--connections 64] [--threads 2] [--rounds 2] [--cases catalogue_p1,me,...]
-        [--loop asyncio|uvloop] [--http h11|httptools] [--profile-dir DIR]
+        [--loop asyncio|uvloop] [--http h11|httptools] [--variants service_uvloop,...]
+        [--ceiling-tx] [--service-env JIEBANG_X=V] [--wait-quiet 300] [--profile-dir DIR]
 
+The default run takes about 10 minutes (7 cases x 3 servers x 2 rounds x 13 s, and the load);
+a run estimated over 20 minutes is refused. Needs wrk (apt-get install wrk), and py-spy
+(pip install 'py-spy>=0.4,<0.5') for --profile-dir.
 Smoke run: `.venv/bin/python bench/http.py --rows 1000 --duration 2 --warmup 1 --rounds 1`.
 """
 
@@ -683,6 +696,9 @@ def wrk(
     finally:
         stop.set()
         sampler.join()
+        if process.poll() is None:  # interrupted: wrk stops with us
+            process.terminate()
+            process.wait(timeout=10)
         state.children.remove(process)
     wall = time.monotonic() - began[0]
     server_cpu = (cpu_seconds(server.process.pid) - began[1]) / wall
@@ -854,7 +870,11 @@ def cleanup(state: State) -> None:
         asyncio.run(drop())
         print(f"database {state.database} dropped")
     if state.workdir:
-        shutil.rmtree(state.workdir, ignore_errors=True)
+        for _ in range(3):  # a server's last write may race the first attempt
+            shutil.rmtree(state.workdir, ignore_errors=True)
+            if not state.workdir.exists():
+                break
+            time.sleep(1)
 
 
 def main() -> None:
@@ -907,6 +927,12 @@ def main() -> None:
     unknown_variants = {v for v in args.variants.split(",") if v} - set(VARIANTS)
     if unknown_variants:
         parser.error(f"unknown variants {sorted(unknown_variants)}")
+    case_count = 7 if args.cases == "all" else len(args.cases.split(","))
+    servers_count = len(APPS) + len([v for v in args.variants.split(",") if v])
+    estimate = case_count * servers_count * args.rounds * (max(1, args.duration) + args.warmup)
+    estimate += 90 + (2 * args.profile_seconds if args.profile_dir else 0) + args.wait_quiet
+    if estimate > 20 * 60:
+        parser.error(f"the run would take about {estimate / 60:.0f} minutes: at most 20")
     if not shutil.which("wrk"):
         parser.error("wrk is missing: apt-get install wrk")
 
@@ -918,6 +944,7 @@ def main() -> None:
         raise KeyboardInterrupt(f"signal {signum}")
 
     signal.signal(signal.SIGTERM, interrupted)
+    signal.signal(signal.SIGINT, interrupted)  # also when started with SIGINT ignored
     started = time.monotonic()
     try:
         if args.wait_quiet:
