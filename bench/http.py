@@ -263,7 +263,13 @@ async def build_dataset(state: State, admin_url: str, rows: int, storage: Path) 
             )
             await session.flush()
             session.add(
-                Membership(id=uuid.uuid4(), user_id=user_id, organization_id=org_id, role="manager")
+                Membership(
+                    id=uuid.uuid4(),
+                    user_id=user_id,
+                    organization_id=org_id,
+                    role="manager",
+                    status="accepted",
+                )
             )
             opens = now - timedelta(days=400)
             session.add(
