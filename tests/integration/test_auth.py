@@ -888,3 +888,21 @@ async def test_create_admin_command(
     assert await user_named(sessions, short_name) is None
     assert again.returncode == 1, again.stderr
     assert "refused" in again.stderr
+
+
+async def test_a_token_is_verified_once_per_request(
+    app: FastAPI, client: httpx.AsyncClient, user: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`StrictRoute` checks the token before the body is read; the principal reuses that."""
+    codec = app.state.token_codec
+    reads: list[str] = []
+    original = codec.read
+
+    def counting(token: str) -> Any:
+        reads.append(token)
+        return original(token)
+
+    monkeypatch.setattr(codec, "read", counting)
+    response = await client.get("/api/v1/me", headers=auth(token_for(app, user)))
+    assert response.status_code == 200, response.text
+    assert len(reads) == 1

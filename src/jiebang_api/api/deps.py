@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiebang_api.auth import service as auth_service
 from jiebang_api.auth.principal import ANONYMOUS, Principal
 from jiebang_api.auth.service import Limits
-from jiebang_api.auth.tokens import TokenCodec
+from jiebang_api.auth.tokens import Claims, TokenCodec
 from jiebang_api.kit.clock import Clock, OffsetClock
 from jiebang_api.sandbox import service as sandbox
 from jiebang_api.settings import Settings
@@ -85,15 +85,24 @@ def get_codec(request: Request) -> TokenCodec:
     return codec
 
 
+def verified_claims(request: Request, token: str) -> Claims:
+    """The token's claims, verified once per request: `StrictRoute` verifies it before the
+    body is read, and the principal dependency reuses that (the state is the request's)."""
+    verified: tuple[str, Claims] | None = getattr(request.state, "verified_token", None)
+    if verified is not None and verified[0] == token:
+        return verified[1]
+    claims = get_codec(request).read(token)
+    request.state.verified_token = (token, claims)
+    return claims
+
+
 async def get_principal(
-    session: SessionDep,
-    codec: Annotated[TokenCodec, Depends(get_codec)],
-    token: Annotated[str | None, Depends(bearer)],
+    session: SessionDep, request: Request, token: Annotated[str | None, Depends(bearer)]
 ) -> Principal:
     """The caller named by the bearer token; 401 for a bad token, anonymous for none."""
     if token is None:
         return ANONYMOUS
-    return await auth_service.principal_for(session, codec.read(token))
+    return await auth_service.principal_for(session, verified_claims(request, token))
 
 
 async def get_optional_principal(session: SessionDep, request: Request) -> Principal:
@@ -102,7 +111,7 @@ async def get_optional_principal(session: SessionDep, request: Request) -> Princ
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return ANONYMOUS
-    return await auth_service.principal_for(session, get_codec(request).read(token.strip()))
+    return await auth_service.principal_for(session, verified_claims(request, token.strip()))
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]

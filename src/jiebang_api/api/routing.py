@@ -307,7 +307,7 @@ def _authenticate(request: Request) -> None:
     scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
     if scheme.lower() != "bearer" or not token:
         raise Unauthenticated()
-    deps.get_codec(request).read(token)
+    deps.verified_claims(request, token)
 
 
 def _check_dates(request: Request, dates: list[_DateParameter]) -> None:
