@@ -55,23 +55,39 @@ LISTING_COLUMNS = (
 )
 
 
+PUBLIC_COLUMNS = (
+    "listing.id, listing.code, listing.kind, listing.status, listing.proposer_org_id, "
+    "listing.title, listing.industry, listing.background, listing.key_technologies, "
+    "listing.transfer_content, listing.transfer_form, listing.application_direction, "
+    "listing.industrial_effect, listing.transfer_service, listing.time_requirement_months, "
+    "listing.total_rd_investment, listing.demand_requirements, listing.supply_requirements, "
+    "listing.ip_ownership, listing.benefit_sharing, listing.ip_records, "
+    "listing.application_opens_at, listing.application_closes_at, listing.published_at, "
+    "organization.name AS proposer_name"
+)
+PUBLIC_FROM = "listing LEFT OUTER JOIN organization ON organization.id = listing.proposer_org_id"
+
+
 def catalogue_sql(industry: bool, q: bool, after: bool) -> str:
-    """The service's catalogue statement (listings/repository.py `public_page`): only the
-    conditions asked for, parameters in order (statuses, then industry, pattern, cursor)."""
-    where = ["status IN ($1, $2, $3, $4)"]
+    """The service's catalogue statement (listings/repository.py `public_page`): the public
+    columns with the proposer's name, only the conditions asked for, parameters in order
+    (statuses, then industry, pattern, cursor)."""
+    where = ["listing.status IN ($1, $2, $3, $4)"]
     n = 4
     if industry:
         n += 1
-        where.append(f"industry = ${n}")
+        where.append(f"listing.industry = ${n}")
     if q:
         n += 1
-        where.append(f"search_text ILIKE ${n} ESCAPE '\\'")
+        where.append(f"listing.search_text ILIKE ${n} ESCAPE '\\'")
     if after:
-        where.append(f"(published_at, id) < (${n + 1}::timestamptz, ${n + 2}::uuid)")
+        where.append(
+            f"(listing.published_at, listing.id) < (${n + 1}::timestamptz, ${n + 2}::uuid)"
+        )
         n += 2
     return (
-        f"SELECT {LISTING_COLUMNS} FROM listing WHERE {' AND '.join(where)} "
-        f"ORDER BY published_at DESC, id DESC LIMIT ${n + 1}"
+        f"SELECT {PUBLIC_COLUMNS} FROM {PUBLIC_FROM} WHERE {' AND '.join(where)} "
+        f"ORDER BY listing.published_at DESC, listing.id DESC LIMIT ${n + 1}"
     )
 
 
@@ -82,10 +98,10 @@ CATALOGUE = {
     for a in (False, True)
 }
 SQL_PUBLIC_ONE = (
-    f"SELECT {LISTING_COLUMNS} FROM listing WHERE id = $1 AND status IN ($2, $3, $4, $5)"
+    f"SELECT {PUBLIC_COLUMNS} FROM {PUBLIC_FROM} "
+    "WHERE listing.status IN ($2, $3, $4, $5) AND listing.id = $1"
 )
 SQL_LISTING = f"SELECT {LISTING_COLUMNS} FROM listing WHERE id = $1"
-SQL_ORG_NAMES = "SELECT id, name FROM organization WHERE id IN ({})"
 SQL_USER = (
     "SELECT username, password_hash, display_name, email, roles, affiliation_org_id, is_active, "
     "id, version, created_at, updated_at FROM user_account WHERE id = $1"
@@ -220,9 +236,8 @@ def effective_status(row: asyncpg.Record, now: datetime) -> str:
     return str(row["status"])
 
 
-def public_out(row: asyncpg.Record, now: datetime, names: dict[uuid.UUID, str]) -> dict[str, Any]:
-    proposer_id = row["proposer_org_id"]
-    name = names.get(proposer_id) if proposer_id else None
+def public_out(row: asyncpg.Record, now: datetime) -> dict[str, Any]:
+    proposer_id, name = row["proposer_org_id"], row["proposer_name"]
     return {
         "id": str(row["id"]),
         "code": row["code"],
@@ -367,14 +382,6 @@ async def principal(
 # ------------------------------------------------------------------------------------------
 
 
-async def org_names(conn: asyncpg.Connection, ids: list[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """organizations/repository.py `names`: none asked, no statement."""
-    if not ids:
-        return {}
-    placeholders = ", ".join(f"${n}" for n in range(1, len(ids) + 1))
-    return {r["id"]: r["name"] for r in await conn.fetch(SQL_ORG_NAMES.format(placeholders), *ids)}
-
-
 async def public_listings(request: Request) -> Response:
     now = datetime.now(UTC)
     query = request.query_params
@@ -396,13 +403,11 @@ async def public_listings(request: Request) -> Response:
     arguments.append(limit + 1)
     async with connection(READ_TX) as conn:
         rows = await conn.fetch(CATALOGUE[bool(industry), bool(pattern), bool(cursor)], *arguments)
-        items = rows[:limit]
-        proposers = list({r["proposer_org_id"] for r in items if r["proposer_org_id"]})
-        names = await org_names(conn, proposers)
+    items = rows[:limit]
     next_cursor = None
     if len(rows) > limit and items and items[-1]["published_at"] is not None:
         next_cursor = encode_cursor(items[-1]["published_at"], items[-1]["id"])
-    return answer({"items": [public_out(r, now, names) for r in items], "next_cursor": next_cursor})
+    return answer({"items": [public_out(r, now) for r in items], "next_cursor": next_cursor})
 
 
 async def public_listing(request: Request) -> Response:
@@ -410,11 +415,9 @@ async def public_listing(request: Request) -> Response:
     listing_id = uuid.UUID(request.path_params["listing_id"])
     async with connection(READ_TX) as conn:
         row = await conn.fetchrow(SQL_PUBLIC_ONE, listing_id, *PUBLIC)
-        if row is None:
-            return problem(404, "NOT_FOUND")
-        proposer = row["proposer_org_id"]
-        names = await org_names(conn, [proposer] if proposer else [])
-    return answer(public_out(row, now, names))
+    if row is None:
+        return problem(404, "NOT_FOUND")
+    return answer(public_out(row, now))
 
 
 async def me(request: Request) -> Response:

@@ -27,7 +27,7 @@ BEGIN/COMMIT as the service does), service_info_log (JIEBANG_LOG_LEVEL=INFO). Wi
 
     .venv/bin/python bench/http.py [--rows 100000] [--duration 10] [--warmup 3]
         [--connections 64] [--threads 2] [--rounds 2] [--cases catalogue_p1,me,...]
-        [--loop asyncio|uvloop] [--http h11|httptools] [--variants service_uvloop,...]
+        [--loop auto|asyncio|uvloop] [--http h11|httptools] [--variants service_uvloop,...]
         [--ceiling-tx] [--service-env JIEBANG_X=V] [--wait-quiet 300] [--profile-dir DIR]
 
 The default run takes about 10 minutes (7 cases x 3 servers x 2 rounds x 13 s, and the load);
@@ -894,7 +894,12 @@ def main() -> None:
         "--rounds", type=int, default=2, help="interleaved rounds per case (0: only profile)"
     )
     parser.add_argument("--cases", default="all", help="comma-separated names, or all")
-    parser.add_argument("--loop", default="asyncio", choices=["asyncio", "uvloop"])
+    parser.add_argument(
+        "--loop",
+        default="auto",
+        choices=["auto", "asyncio", "uvloop"],
+        help="the event loop of all three servers; auto (uvloop when installed) is serve's",
+    )
     parser.add_argument("--http", default="h11", choices=["h11", "httptools"])
     parser.add_argument(
         "--wait-quiet",

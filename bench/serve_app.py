@@ -34,7 +34,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="one app of the HTTP benchmark")
     parser.add_argument("app", choices=sorted(TARGETS))
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--loop", default="asyncio", choices=["asyncio", "uvloop", "auto"])
+    parser.add_argument("--loop", default="auto", choices=["asyncio", "uvloop", "auto"])
     parser.add_argument("--http", default="h11", choices=["h11", "httptools"])
     args = parser.parse_args()
 

@@ -150,6 +150,20 @@ def database_factory(
 
 
 @pytest.fixture
+def postgres_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A migrated PostgreSQL database of the test's own, for what only a database server
+    shows (connections it drops). Without PostgreSQL the test is skipped, and the run says
+    so loudly (above); with JIEBANG_REQUIRE_POSTGRES=1 the run fails instead."""
+    if "postgresql" not in _backends:
+        pytest.skip(f"PostgreSQL unreachable: {_postgres_problem}")
+    url, drop = _create_database("postgresql", tmp_path_factory.mktemp("postgresql-own"))
+    upgrade(url, MIGRATIONS)
+    _exercised.add("postgresql")
+    yield url
+    drop()
+
+
+@pytest.fixture
 def empty_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A brand-new database with no tables (for migration tests)."""
     url, drop = _create_database(backend, tmp_path_factory.mktemp(f"{backend}-empty"))

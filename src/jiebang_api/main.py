@@ -23,7 +23,7 @@ from jiebang_api.api.middleware import (
 from jiebang_api.auth.service import Limits
 from jiebang_api.auth.tokens import TokenCodec
 from jiebang_api.kit.clock import Clock, SystemClock
-from jiebang_api.kit.db import make_engine, make_sessionmaker
+from jiebang_api.kit.db import make_engine, make_read_sessionmaker, make_sessionmaker
 from jiebang_api.kit.ratelimit import RateLimiter
 from jiebang_api.settings import Settings, get_settings
 
@@ -55,10 +55,12 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         echo=settings.database_echo,
         pool_size=settings.database_pool_size,
         null_pool=settings.database_null_pool,
+        pre_ping=settings.database_pool_pre_ping,
     )
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.read_sessionmaker = make_read_sessionmaker(engine)
     app.state.clock = clock or SystemClock()
     app.state.metrics = Metrics()
     app.state.token_codec = TokenCodec(settings)
@@ -71,7 +73,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.version = __version__
 
     app.include_router(health.router)
-    app.include_router(api_v1.router, prefix="/api/v1")
+    for router in api_v1.ROUTERS:
+        app.include_router(router, prefix=api_v1.PREFIX)
     if settings.docs_public:
         docs.install(app, title=openapi.TITLE)
     problems.install(app)

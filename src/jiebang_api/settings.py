@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     database_echo: bool = False
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_null_pool: bool = False
+    # Test every pooled connection with a round trip before use (off: a dropped connection
+    # fails one request with 503 and renews the pool; see kit.db.make_engine).
+    database_pool_pre_ping: bool = False
     jwt_secret: SecretStr = SecretStr(DEFAULT_JWT_SECRET)
     jwt_algorithm: Literal["HS256", "RS256"] = "HS256"
     jwt_private_key: SecretStr | None = None
@@ -62,6 +65,9 @@ class Settings(BaseSettings):
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # `/docs`, `/redoc` and `/openapi.json` for anyone; false closes them (404).
     docs_public: bool = True
+    # How long shared caches and browsers may reuse a public (anonymous) read, in seconds;
+    # 0 makes them revalidate every time (ETag / If-None-Match still answer 304).
+    public_max_age_seconds: int = Field(default=60, ge=0, le=86_400)
     # When set, `/metrics` answers only `Authorization: Bearer <this token>`.
     metrics_token: SecretStr | None = None
     # A stored file with no attachment row is removed by the worker after this long.

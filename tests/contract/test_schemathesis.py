@@ -46,7 +46,7 @@ from factories import (
 from jiebang_api.main import create_app
 from jiebang_api.settings import Environment, Settings
 
-EXAMPLES_PER_OPERATION = 50
+EXAMPLES_PER_OPERATION = 30
 # More, aimed at a seeded resource: enough that each operation on one acts at least once.
 AIMED = 60
 ROOT = Path(__file__).resolve().parents[2]

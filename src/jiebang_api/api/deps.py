@@ -1,4 +1,7 @@
-"""Request dependencies: the unit of work, settings, clock and caller."""
+"""Request dependencies: the unit of work, settings, clock and caller.
+
+Every dependency is `async def`: FastAPI runs a plain `def` one in the thread pool, a thread
+hop per request for what is an attribute read."""
 
 from __future__ import annotations
 
@@ -20,9 +23,18 @@ from jiebang_api.kit.clock import Clock, OffsetClock
 from jiebang_api.sandbox import service as sandbox
 from jiebang_api.settings import Settings
 
+SAFE_METHODS = frozenset({"GET", "HEAD"})
+
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """One transaction per request, committed before the response is sent."""
+    """The request's unit of work: one transaction, committed before the response is sent.
+
+    A safe request (GET, HEAD) changes nothing, so it reads through a read-only session
+    instead (`kit.db.make_read_sessionmaker`): no BEGIN and COMMIT around its queries."""
+    if request.method in SAFE_METHODS:
+        async with request.app.state.read_sessionmaker() as reader:
+            yield reader
+        return
     async with request.app.state.sessionmaker() as session:
         try:
             yield session
@@ -37,7 +49,7 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
@@ -45,7 +57,7 @@ def get_settings(request: Request) -> Settings:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 
-def get_base_clock(request: Request) -> Clock:
+async def get_base_clock(request: Request) -> Clock:
     """The process clock (real time unless a test injected another)."""
     clock: Clock = request.app.state.clock
     return clock
@@ -54,8 +66,10 @@ def get_base_clock(request: Request) -> Clock:
 BaseClockDep = Annotated[Clock, Depends(get_base_clock)]
 
 
-async def get_clock(session: SessionDep, settings: SettingsDep, base: BaseClockDep) -> Clock:
+async def get_clock(request: Request, session: SessionDep) -> Clock:
     """The clock rules use: real time in prod, the shared sandbox clock in dev and test."""
+    settings: Settings = request.app.state.settings
+    base: Clock = request.app.state.clock
     if not settings.sandbox_enabled:
         return base
     return OffsetClock(base, await sandbox.current_offset(session))
@@ -80,7 +94,7 @@ bearer = OAuth2PasswordBearer(
 )
 
 
-def get_codec(request: Request) -> TokenCodec:
+async def get_codec(request: Request) -> TokenCodec:
     codec: TokenCodec = request.app.state.token_codec
     return codec
 
@@ -91,7 +105,8 @@ def verified_claims(request: Request, token: str) -> Claims:
     verified: tuple[str, Claims] | None = getattr(request.state, "verified_token", None)
     if verified is not None and verified[0] == token:
         return verified[1]
-    claims = get_codec(request).read(token)
+    codec: TokenCodec = request.app.state.token_codec
+    claims = codec.read(token)
     request.state.verified_token = (token, claims)
     return claims
 
@@ -119,7 +134,7 @@ OptionalPrincipalDep = Annotated[Principal, Depends(get_optional_principal)]
 CodecDep = Annotated[TokenCodec, Depends(get_codec)]
 
 
-def get_limits(request: Request) -> Limits:
+async def get_limits(request: Request) -> Limits:
     limits: Limits = request.app.state.limits
     return limits
 
@@ -167,7 +182,7 @@ def client_address(peer: str, forwarded_for: list[str], trusted: tuple[Network, 
     return address  # every hop is a proxy: the farthest one is all we know
 
 
-def get_client_address(request: Request) -> str:
+async def get_client_address(request: Request) -> str:
     """The caller's address: the peer's, or what trusted proxies say (`client_address`)."""
     peer = request.client.host if request.client else "unknown"
     settings: Settings = request.app.state.settings
@@ -186,7 +201,7 @@ async def count_registration(limits: LimitsDep, address: ClientAddressDep) -> No
     await auth_service.count_registration(limits, address)
 
 
-def get_if_match(
+async def get_if_match(
     if_match: Annotated[
         str | None,
         Header(

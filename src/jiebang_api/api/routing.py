@@ -33,13 +33,16 @@ from typing import Any, Union, get_args, get_origin
 from fastapi import params
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, APIRouter
 from fastapi.security.utils import get_authorization_scheme_param
 from starlette.requests import Request
 from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import Scope
 
 from jiebang_api.api import deps
 from jiebang_api.kit.errors import NotFound, Unauthenticated
+from jiebang_api.settings import Settings
 
 # The text of a date, and of an instant with its offset (RFC 3339, as `format: date-time`
 # means it): ASCII digits only (`\d` would take any Unicode digit).
@@ -263,6 +266,19 @@ def _raw_values(request: Request, parameter: _DateParameter) -> list[str]:
 class StrictRoute(APIRoute):
     """An operation that authenticates first and reads dates and JSON strictly (above)."""
 
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        # The path up to its first parameter. FastAPI tries every route in turn, each with
+        # a regular expression and scope bookkeeping (~3 µs; ~0.4 ms to reach the last of
+        # ~120 routes, twice per request); a request path that does not contain this text
+        # cannot match, under whatever prefix the route is included, so it is told at once.
+        self.literal_head = self.path_format.split("{", 1)[0]
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if scope["type"] == "http" and self.literal_head not in scope["path"]:
+            return Match.NONE, {}
+        return super().matches(scope)
+
     def exists(self, request: Request) -> bool:
         """Whether the operation is there at all (else 404, before authentication)."""
         return True
@@ -294,11 +310,25 @@ class StrictRoute(APIRoute):
         return strict_handler
 
 
+class StrictRouter(APIRouter):
+    """A v1 router: its operations are `StrictRoute`s, and a request path that does not
+    contain its prefix is told at once that nothing here matches (as `literal_head`)."""
+
+    def __init__(self, *, route_class: type[StrictRoute] = StrictRoute, **kwargs: Any) -> None:
+        super().__init__(route_class=route_class, **kwargs)
+
+    def matches(self, scope: Scope) -> tuple[Match, Scope]:
+        if self.prefix and scope["type"] == "http" and self.prefix not in scope["path"]:
+            return Match.NONE, {}
+        return super().matches(scope)
+
+
 class SandboxRoute(StrictRoute):
     """The sandbox's operations: absent (404, whoever asks) unless the sandbox is enabled."""
 
     def exists(self, request: Request) -> bool:
-        return deps.get_settings(request).sandbox_enabled
+        settings: Settings = request.app.state.settings
+        return settings.sandbox_enabled
 
 
 def _authenticate(request: Request) -> None:

@@ -3,12 +3,46 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.models import Membership, Organization, ServiceClient, User
 from jiebang_api.models.organization import MEMBERSHIP_ACCEPTED
+
+
+@dataclass(frozen=True)
+class UserAccess:
+    """What authorization needs of a user: whether the account is active, its roles, and
+    its accepted memberships (organisation id → membership role)."""
+
+    is_active: bool
+    roles: list[str]
+    memberships: dict[uuid.UUID, str]
+
+
+# Every authenticated request asks this: one round trip, plain rows, a statement built once.
+_USER_ACCESS = (
+    select(User.is_active, User.roles, Membership.organization_id, Membership.role)
+    .outerjoin(
+        Membership,
+        and_(Membership.user_id == User.id, Membership.status == MEMBERSHIP_ACCEPTED),
+    )
+    .where(User.id == bindparam("user_id"))
+)
+
+
+async def user_access(session: AsyncSession, user_id: uuid.UUID) -> UserAccess | None:
+    """The user's `UserAccess`, or None for an unknown user."""
+    rows = (await session.execute(_USER_ACCESS, {"user_id": user_id})).all()
+    if not rows:
+        return None
+    return UserAccess(
+        is_active=rows[0].is_active,
+        roles=list(rows[0].roles),
+        memberships={r.organization_id: r.role for r in rows if r.organization_id is not None},
+    )
 
 
 async def user_by_username(session: AsyncSession, username: str) -> User | None:

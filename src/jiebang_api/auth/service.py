@@ -277,16 +277,13 @@ async def principal_for(session: AsyncSession, claims: Claims) -> Principal:
         return Principal(
             Actor(ActorType.SERVICE, str(client.id)), roles=frozenset(Role(r) for r in client.roles)
         )
-    user = await auth_repository.user_by_id(session, claims.subject)
-    if user is None or not user.is_active:
+    access = await auth_repository.user_access(session, claims.subject)
+    if access is None or not access.is_active:
         raise Unauthenticated()
-    memberships = {
-        m.organization_id: MembershipRole(m.role)
-        for m, _ in await auth_repository.memberships_of(session, user.id)
-    }
-    roles = {Role(r) for r in user.roles} | ({Role.ORG_MEMBER} if memberships else set())
+    memberships = {org: MembershipRole(role) for org, role in access.memberships.items()}
+    roles = {Role(r) for r in access.roles} | ({Role.ORG_MEMBER} if memberships else set())
     return Principal(
-        Actor(ActorType.USER, str(user.id)), roles=frozenset(roles), memberships=memberships
+        Actor(ActorType.USER, str(claims.subject)), roles=frozenset(roles), memberships=memberships
     )
 
 

@@ -14,8 +14,12 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
+from sqlalchemy.orm import ORMExecuteState, Session
 from sqlalchemy.pool import NullPool
 from sqlalchemy.types import TypeDecorator, TypeEngine
+
+AUTOCOMMIT = "AUTOCOMMIT"
+READ_ONLY = "jiebang_read_only"  # an execution option: the connection serves a read-only session
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets a BIGINT identity.
 BigIntKey = BigInteger().with_variant(Integer(), "sqlite")
@@ -95,19 +99,32 @@ def _sqlite_begin(connection: Any) -> None:
 
     With SQLite's default deferred BEGIN, two transactions that read and then write fail with
     "database is locked" instead of waiting; an immediate BEGIN waits (busy_timeout) instead.
+    A read-only session's BEGIN is deferred: a consistent snapshot that never waits for the
+    write lock (in WAL mode readers and the writer do not block each other).
     """
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    read_only = connection.get_execution_options().get(READ_ONLY, False)
+    connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_engine(
-    url: str, *, echo: bool = False, pool_size: int = 10, null_pool: bool = False
+    url: str,
+    *,
+    echo: bool = False,
+    pool_size: int = 10,
+    null_pool: bool = False,
+    pre_ping: bool = False,
 ) -> AsyncEngine:
-    """An async engine for `url`; SQLite gets foreign keys, WAL and a busy timeout."""
+    """An async engine for `url`; SQLite gets foreign keys, WAL and a busy timeout.
+
+    Without `pre_ping` a pooled connection the server has dropped fails the one request that
+    meets it (an outage answer, 503), and that failure renews every pooled connection: no
+    round trip is spent on every checkout to spare that one request.
+    """
     kwargs: dict[str, Any] = {"echo": echo}
     if null_pool:
         kwargs["poolclass"] = NullPool
     elif not url.startswith("sqlite"):
-        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=True)
+        kwargs.update(pool_size=pool_size, max_overflow=pool_size, pool_pre_ping=pre_ping)
     engine = create_async_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -118,3 +135,45 @@ def make_engine(
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     """Sessions that keep loaded objects usable after commit (responses are built from them)."""
     return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+
+
+class ReadOnlyViolation(RuntimeError):
+    """A write inside a read-only session (a bug: safe methods change nothing)."""
+
+
+class _ReadOnlySyncSession(Session):
+    """The synchronous session under `ReadOnlySession` (its events are its own)."""
+
+
+@event.listens_for(_ReadOnlySyncSession, "before_flush")
+def _refuse_flush(session: Session, _context: Any, _instances: Any) -> None:
+    if session.new or session.dirty or session.deleted:
+        raise ReadOnlyViolation("a read-only session was asked to write")
+
+
+@event.listens_for(_ReadOnlySyncSession, "do_orm_execute")
+def _refuse_writes(state: ORMExecuteState) -> None:
+    if state.is_insert or state.is_update or state.is_delete:
+        raise ReadOnlyViolation("a read-only session was asked to write")
+
+
+class ReadOnlySession(AsyncSession):
+    """A session for safe requests: each statement runs on its own (autocommit: no BEGIN or
+    COMMIT round trips), and anything that would write is refused before it reaches SQL."""
+
+    sync_session_class = _ReadOnlySyncSession
+
+
+def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[ReadOnlySession]:
+    """Read-only sessions on the same pool. On PostgreSQL they autocommit, so a read costs its
+    queries only; SQLite's driver connection keeps its own transaction handling (switching
+    it per checkout would undo `_sqlite_pragmas`), with a deferred BEGIN."""
+    options: dict[str, Any] = {READ_ONLY: True}
+    if engine.dialect.name != "sqlite":
+        options["isolation_level"] = AUTOCOMMIT
+    return async_sessionmaker(
+        engine.execution_options(**options),
+        class_=ReadOnlySession,
+        expire_on_commit=False,
+        autoflush=False,
+    )

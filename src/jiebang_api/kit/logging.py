@@ -1,11 +1,22 @@
-"""Structured logs: JSON lines (or a console rendering) through structlog, stdlib included."""
+"""Structured logs: JSON lines (or a console rendering) through structlog, stdlib included.
+
+An event below the level is dropped before any processor runs (the access log line of every
+request costs nothing at WARNING). An event at or above it is rendered where it is logged
+(the request's context is there) and written by a thread of its own, so a slow stdout
+never stalls the event loop.
+"""
 
 from __future__ import annotations
 
+import atexit
 import logging
+import logging.handlers
+import queue
 import sys
 
 import structlog
+
+_writer: logging.handlers.QueueListener | None = None
 
 
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
@@ -22,7 +33,11 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         else structlog.dev.ConsoleRenderer(colors=False)
     )
     structlog.configure(
-        processors=[*shared, structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+        processors=[
+            structlog.stdlib.filter_by_level,
+            *shared,
+            structlog.stdlib.ProcessorFormatter.wrap_for_formatter,
+        ],
         logger_factory=structlog.stdlib.LoggerFactory(),
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=True,
@@ -35,8 +50,10 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
             renderer,
         ],
     )
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(formatter)
+    records: queue.SimpleQueue[logging.LogRecord] = queue.SimpleQueue()
+    handler = logging.handlers.QueueHandler(records)
+    handler.setFormatter(formatter)  # QueueHandler.prepare renders before enqueueing
+    _write_from_thread(records)
     root = logging.getLogger()
     root.handlers = [handler]
     root.setLevel(level.upper())
@@ -45,3 +62,22 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         logging.getLogger(name).propagate = True
     # Our own access log replaces uvicorn's (it carries the request id).
     logging.getLogger("uvicorn.access").disabled = True
+
+
+def _write_from_thread(records: queue.SimpleQueue[logging.LogRecord]) -> None:
+    """Start the thread that writes rendered lines to stdout (replacing an earlier one)."""
+    global _writer
+    _flush()
+    out = logging.StreamHandler(sys.stdout)
+    out.setFormatter(logging.Formatter("%(message)s"))
+    _writer = logging.handlers.QueueListener(records, out)
+    _writer.start()
+
+
+@atexit.register
+def _flush() -> None:
+    """Stop the writer thread once it has written every line it holds."""
+    global _writer
+    if _writer is not None:
+        _writer.stop()
+        _writer = None

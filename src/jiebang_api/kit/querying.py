@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import ColumnElement, String, cast, literal, tuple_
+from sqlalchemy import ColumnElement, String, bindparam, cast, literal, tuple_
 
 from jiebang_api.kit.pagination import Cursor
 
@@ -26,9 +27,19 @@ def after_cursor(at: Any, id_: Any, cursor: Cursor) -> ColumnElement[bool]:
     return tuple_(at, id_) > tuple_(literal(cursor.at, at.type), literal(cursor.id, id_.type))
 
 
-def before_cursor(at: Any, id_: Any, cursor: Cursor) -> ColumnElement[bool]:
-    """Rows after `cursor` in descending `(at, id)` order (newest first)."""
-    return tuple_(at, id_) < tuple_(literal(cursor.at, at.type), literal(cursor.id, id_.type))
+def before_cursor(at: Any, id_: Any) -> ColumnElement[bool]:
+    """Rows after a cursor in descending `(at, id)` order (newest first); the cursor goes in
+    as the parameters `cursor_at` and `cursor_id` (the statement can be built once)."""
+    return tuple_(at, id_) < tuple_(
+        bindparam("cursor_at", type_=at.type), bindparam("cursor_id", type_=id_.type)
+    )
+
+
+def one_of(column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """`column IN (:a, :b, …)` with one bound parameter per value, for a fixed set of values:
+    compiled once and cached (a plain `in_([...])` is re-rendered on every execution)."""
+    condition: ColumnElement[bool] = column.in_([literal(value, column.type) for value in values])
+    return condition
 
 
 def mentions(json_list: Any, value: str) -> ColumnElement[bool]:

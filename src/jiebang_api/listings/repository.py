@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, or_, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -18,9 +21,10 @@ from jiebang_api.kit.querying import (
     before_cursor,
     contains_pattern,
     mentions,
+    one_of,
 )
 from jiebang_api.listings.workflow import PUBLIC
-from jiebang_api.models import CodeCounter, Listing, ListingAssessment
+from jiebang_api.models import CodeCounter, Listing, ListingAssessment, Organization
 
 
 async def get(session: AsyncSession, listing_id: uuid.UUID) -> Listing | None:
@@ -90,7 +94,7 @@ async def list_page(
     return list((await session.scalars(statement)).all())
 
 
-def _effective_status_is(status: str, now: datetime) -> ColumnElement[bool]:
+def _effective_status_is(status: str, now: datetime | ColumnElement[Any]) -> ColumnElement[bool]:
     """The stored status that reads as `status` now (an ended window reads as closed)."""
     ended = and_(Listing.status == "published", Listing.application_closes_at <= now)
     if status == "published":
@@ -98,6 +102,84 @@ def _effective_status_is(status: str, now: datetime) -> ColumnElement[bool]:
     if status == "closed":
         return or_(Listing.status == "closed", ended)
     return Listing.status == status
+
+
+# What anyone may read of a public listing, and its proposer's name: read as plain rows, not
+# ORM objects (the catalogue is the hottest path, and nothing here is ever changed).
+PUBLIC_COLUMNS = (
+    Listing.id,
+    Listing.code,
+    Listing.kind,
+    Listing.status,
+    Listing.proposer_org_id,
+    Listing.title,
+    Listing.industry,
+    Listing.background,
+    Listing.key_technologies,
+    Listing.transfer_content,
+    Listing.transfer_form,
+    Listing.application_direction,
+    Listing.industrial_effect,
+    Listing.transfer_service,
+    Listing.time_requirement_months,
+    Listing.total_rd_investment,
+    Listing.demand_requirements,
+    Listing.supply_requirements,
+    Listing.ip_ownership,
+    Listing.benefit_sharing,
+    Listing.ip_records,
+    Listing.application_opens_at,
+    Listing.application_closes_at,
+    Listing.published_at,
+    Organization.name.label("proposer_name"),
+)
+
+
+_PUBLIC = (
+    select(*PUBLIC_COLUMNS)
+    .outerjoin(Organization, Organization.id == Listing.proposer_org_id)
+    .where(one_of(Listing.status, sorted(PUBLIC)))
+)
+_PUBLIC_ONE = _PUBLIC.where(Listing.id == bindparam("listing_id"))
+_NOW = bindparam("now", type_=Listing.application_closes_at.type)  # a filter's "as of now"
+
+
+@dataclass(frozen=True)
+class _CatalogueShape:
+    """Which filters a catalogue request sets (the values go in as parameters)."""
+
+    status: str | None
+    kind: bool
+    industry: bool
+    q: bool
+    opens_before: bool
+    closes_after: bool
+    after: bool
+
+
+@lru_cache(maxsize=256)
+def _catalogue(shape: _CatalogueShape) -> Select[Any]:
+    """The catalogue statement of one shape, built once: SQLAlchemy then finds its compiled
+    form by the statement's memoised cache key instead of rebuilding and re-keying it."""
+    statement = _PUBLIC
+    if shape.status:
+        statement = statement.where(_effective_status_is(shape.status, _NOW))
+    if shape.kind:
+        statement = statement.where(Listing.kind == bindparam("kind"))
+    if shape.industry:
+        statement = statement.where(Listing.industry == bindparam("industry"))
+    if shape.q:
+        statement = statement.where(
+            Listing.search_text.ilike(bindparam("pattern"), escape=LIKE_ESCAPE)
+        )
+    if shape.opens_before:
+        statement = statement.where(Listing.application_opens_at < bindparam("opens_before"))
+    if shape.closes_after:
+        statement = statement.where(Listing.application_closes_at > bindparam("closes_after"))
+    if shape.after:
+        statement = statement.where(before_cursor(Listing.published_at, Listing.id))
+    order = (Listing.published_at.desc(), Listing.id.desc())
+    return statement.order_by(*order).limit(bindparam("limit"))
 
 
 async def public_page(
@@ -112,32 +194,41 @@ async def public_page(
     closes_after: datetime | None,
     after: Cursor | None,
     limit: int,
-) -> list[Listing]:
-    """Up to `limit + 1` public listings, newest publication first (stable `(published_at, id)`)."""
-    statement = select(Listing).where(Listing.status.in_(sorted(PUBLIC)))
+) -> list[Row[Any]]:
+    """Up to `limit + 1` public listings (`PUBLIC_COLUMNS`), newest publication first (stable
+    `(published_at, id)`)."""
+    shape = _CatalogueShape(
+        status=status or None,
+        kind=bool(kind),
+        industry=bool(industry),
+        q=bool(q),
+        opens_before=opens_before is not None,
+        closes_after=closes_after is not None,
+        after=after is not None,
+    )
+    parameters: dict[str, Any] = {"limit": limit + 1}
     if status:
-        statement = statement.where(_effective_status_is(status, now))
+        parameters["now"] = now
     if kind:
-        statement = statement.where(Listing.kind == kind)
+        parameters["kind"] = kind
     if industry:
-        statement = statement.where(Listing.industry == industry)
+        parameters["industry"] = industry
     if q:
-        statement = statement.where(
-            Listing.search_text.ilike(contains_pattern(q), escape=LIKE_ESCAPE)
-        )
+        parameters["pattern"] = contains_pattern(q)
     if opens_before is not None:
-        statement = statement.where(Listing.application_opens_at < opens_before)
+        parameters["opens_before"] = opens_before
     if closes_after is not None:
-        statement = statement.where(Listing.application_closes_at > closes_after)
+        parameters["closes_after"] = closes_after
     if after is not None:
-        statement = statement.where(before_cursor(Listing.published_at, Listing.id, after))
-    order = (Listing.published_at.desc(), Listing.id.desc())
-    return list((await session.scalars(statement.order_by(*order).limit(limit + 1))).all())
+        parameters.update(cursor_at=after.at, cursor_id=after.id)
+    return list((await session.execute(_catalogue(shape), parameters)).all())
 
 
-async def public_one(session: AsyncSession, listing_id: uuid.UUID) -> Listing | None:
-    statement = select(Listing).where(Listing.id == listing_id, Listing.status.in_(sorted(PUBLIC)))
-    return (await session.execute(statement)).scalar_one_or_none()
+async def public_one(session: AsyncSession, listing_id: uuid.UUID) -> Row[Any] | None:
+    """One public listing (`PUBLIC_COLUMNS`), or None."""
+    result = await session.execute(_PUBLIC_ONE, {"listing_id": listing_id})
+    row: Row[Any] | None = result.one_or_none()
+    return row
 
 
 async def due_to_close(session: AsyncSession, now: datetime, limit: int) -> list[Listing]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeAlias
 
+from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.attachments import service as attachments_service
@@ -736,10 +737,9 @@ async def may_read_attachment(
     return any(listings_access.may_read(principal, listing) for listing in linking)
 
 
-@dataclass(frozen=True)
-class PublicListing:
-    listing: Listing
-    proposer_name: str | None
+# A public listing as read: the columns of `listings_repository.PUBLIC_COLUMNS`, its
+# proposer's name included (`proposer_name`, None for emergency listings).
+PublicListing: TypeAlias = Row[Any]
 
 
 async def public_catalogue(
@@ -768,29 +768,15 @@ async def public_catalogue(
         after=Cursor.decode(cursor) if cursor else None,
         limit=limit,
     )
-    page = page_of(rows, limit, lambda x: (x.published_at, x.id))
-    proposers = {x.proposer_org_id for x in page.items if x.proposer_org_id}
-    names = await organizations_repository.names(session, proposers)
-    return Page(
-        [
-            PublicListing(x, names.get(x.proposer_org_id) if x.proposer_org_id else None)
-            for x in page.items
-        ],
-        page.next_cursor,
-    )
+    return page_of(rows, limit, lambda x: (x.published_at, x.id))
 
 
 async def public_listing(session: AsyncSession, *, listing_id: uuid.UUID) -> PublicListing:
     """One public listing; anything not public is NotFound."""
-    listing = await listings_repository.public_one(session, listing_id)
-    if listing is None:
+    row = await listings_repository.public_one(session, listing_id)
+    if row is None:
         raise NotFound()
-    names = await organizations_repository.names(
-        session, [listing.proposer_org_id] if listing.proposer_org_id else []
-    )
-    return PublicListing(
-        listing, names.get(listing.proposer_org_id) if listing.proposer_org_id else None
-    )
+    return row
 
 
 async def run_deadlines(session: AsyncSession, listing: Listing, now: datetime) -> None:

@@ -1,12 +1,11 @@
 """Version 1 of the API: one router module per resource.
 
-Each module's router reads its requests through `api.routing.StrictRoute` (authentication
-first, strict JSON and dates): `router = APIRouter(..., route_class=StrictRoute)`.
+Each module's router is an `api.routing.StrictRouter`: its operations read their requests
+through `StrictRoute` (authentication first, strict JSON and dates), and routing skips a
+router whose prefix the request path does not contain.
 """
 
-from fastapi import APIRouter
-
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRoute, StrictRouter
 from jiebang_api.api.v1 import (
     applications,
     attachments,
@@ -21,20 +20,26 @@ from jiebang_api.api.v1 import (
     users,
 )
 
-router = APIRouter()
-for module in (
-    auth,
-    users,
-    service_clients,
-    organizations,
-    listings,
-    applications,
-    attachments,
-    public,
-    policies,
-    meta,
-    sandbox,
-):
-    if not issubclass(module.router.route_class, StrictRoute):
-        raise TypeError(f"{module.__name__}.router must be built with route_class=StrictRoute")
-    router.include_router(module.router)
+PREFIX = "/api/v1"
+
+# Each included on its own under PREFIX (routing walks one level of routers, not two), in the
+# order routing tries them: the hottest paths first.
+ROUTERS = tuple(
+    module.router
+    for module in (
+        public,
+        users,
+        listings,
+        applications,
+        organizations,
+        attachments,
+        auth,
+        service_clients,
+        policies,
+        meta,
+        sandbox,
+    )
+)
+for _router in ROUTERS:
+    if not isinstance(_router, StrictRouter) or not issubclass(_router.route_class, StrictRoute):
+        raise TypeError(f"{_router.prefix or _router.tags} must be a StrictRouter of StrictRoutes")

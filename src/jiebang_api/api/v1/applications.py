@@ -6,12 +6,12 @@ import uuid
 from datetime import datetime
 from typing import Annotated, get_args
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.findings import EligibilityReportOut
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.schema_extras import labels_of, values
 from jiebang_api.api.v1.params import ApplicationId, Cursor, Limit, ListingId, OrganizationId
 from jiebang_api.api.v1.schemas.applications import (
@@ -33,7 +33,7 @@ from jiebang_api.kit.errors import ErrorCode
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.models import Application, Listing
 
-router = APIRouter(tags=["applications"], route_class=StrictRoute)
+router = StrictRouter(tags=["applications"])
 INVALID_TRANSITION = ErrorCode.INVALID_TRANSITION
 SUBMIT_REFUSALS = (
     INVALID_TRANSITION,

@@ -5,23 +5,23 @@ from __future__ import annotations
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, File, Request, Response, UploadFile, status
+from fastapi import Depends, File, Request, Response, UploadFile, status
 
 from jiebang_api.api.deps import LOCATION, NowDep, PrincipalDep, SessionDep, SettingsDep
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.params import AttachmentId
 from jiebang_api.api.v1.schemas.attachments import AttachmentOut
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.attachments.sniff import ALLOWED
 from jiebang_api.attachments.storage import LocalStorage, Storage
 
-router = APIRouter(prefix="/attachments", tags=["attachments"], route_class=StrictRoute)
+router = StrictRouter(prefix="/attachments", tags=["attachments"])
 ACCEPTED = ", ".join(sorted(ALLOWED))
 ACCEPTED_NAMES = "PDF, PNG, JPEG, Word (docx), Excel (xlsx), OFD"
 
 
-def get_storage(request: Request, settings: SettingsDep) -> Storage:
+async def get_storage(request: Request, settings: SettingsDep) -> Storage:
     """The app's store when one is installed on `app.state.storage`, else files under
     `JIEBANG_STORAGE_DIR`."""
     storage: Storage | None = getattr(request.app.state, "storage", None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Form, Request, status
+from fastapi import Depends, Form, Request, status
 
 from jiebang_api.api.deps import (
     BaseClockDep,
@@ -16,12 +16,12 @@ from jiebang_api.api.deps import (
     count_registration,
 )
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.schemas.auth import RegisterIn, TokenOut, TokenRequest, UserOut
 from jiebang_api.auth import service as auth_service
 from jiebang_api.kit.errors import InputInvalid, Message, Violation
 
-router = APIRouter(prefix="/auth", tags=["auth"], route_class=StrictRoute)
+router = StrictRouter(prefix="/auth", tags=["auth"])
 
 
 @router.post(

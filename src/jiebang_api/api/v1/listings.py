@@ -7,12 +7,12 @@ from datetime import datetime
 from functools import partial
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import Query, Response, status
 
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.findings import Finding
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.params import Cursor, Industry, Limit, ListingId
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.listings import (
@@ -39,7 +39,7 @@ from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.workflow import ListingAction, ListingStatus
 from jiebang_api.models import Listing
 
-router = APIRouter(prefix="/listings", tags=["listings"], route_class=StrictRoute)
+router = StrictRouter(prefix="/listings", tags=["listings"])
 
 
 def listing_out(listing: Listing, now: datetime) -> ListingOut:

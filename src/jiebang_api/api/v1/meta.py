@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
-
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.schemas.meta import EnumerationsOut, RulesOut
 from jiebang_api.meta import service as meta
 from jiebang_api.rules.catalogue import RULES
 
-router = APIRouter(prefix="/meta", tags=["meta"], route_class=StrictRoute)
+router = StrictRouter(prefix="/meta", tags=["meta"])
 
 
 @router.get(

@@ -5,11 +5,11 @@ from __future__ import annotations
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Response, status
+from fastapi import Path, Query, Response, status
 
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.params import Cursor, Limit, OrganizationId, UserId
 from jiebang_api.api.v1.schemas.base import NO_NUL
 from jiebang_api.api.v1.schemas.organizations import (
@@ -36,7 +36,7 @@ from jiebang_api.organizations import service as organizations_service
 from jiebang_api.organizations.enums import OrganizationType
 from jiebang_api.organizations.service import Member
 
-router = APIRouter(prefix="/organizations", tags=["organizations"], route_class=StrictRoute)
+router = StrictRouter(prefix="/organizations", tags=["organizations"])
 
 ClaimantId = Annotated[
     uuid.UUID,

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from jiebang_api.api.deps import NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.schemas.policies import PolicyVersionIn, PolicyVersionList, PolicyVersionOut
 from jiebang_api.policies import service as policies
 
-router = APIRouter(prefix="/policy-versions", tags=["meta"], route_class=StrictRoute)
+router = StrictRouter(prefix="/policy-versions", tags=["meta"])
 
 
 @router.get(

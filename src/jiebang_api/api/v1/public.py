@@ -5,15 +5,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal, get_args
 
-from fastapi import APIRouter, Query
+from fastapi import Query, Request
+from starlette.responses import Response
 
+from jiebang_api.api.caching import IfNoneMatch, cached_responses, public_json
 from jiebang_api.api.deps import NowDep, SessionDep
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.schema_extras import labels_of, values
 from jiebang_api.api.v1.params import ClosesAfter, Cursor, Industry, Limit, ListingId, OpensBefore
 from jiebang_api.api.v1.schemas.base import NO_NUL
-from jiebang_api.api.v1.schemas.listings import PublicListingOut, PublicListingPage, PublicProposer
+from jiebang_api.api.v1.schemas.listings import PublicListingOut, PublicListingPage
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.listings import access as listings_access
 from jiebang_api.listings import service as listings_service
@@ -21,21 +23,18 @@ from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.service import PublicListing
 from jiebang_api.listings.workflow import ListingStatus
 
-router = APIRouter(prefix="/public", tags=["public"], route_class=StrictRoute)
+router = StrictRouter(prefix="/public", tags=["public"])
 PublicStatus = Literal["published", "closed", "awarded", "failed"]
 
 
-def public_out(item: PublicListing, now: datetime) -> PublicListingOut:
-    listing = item.listing
-    columns = {c.key: getattr(listing, c.key) for c in listing.__table__.columns}
-    proposer = (
-        PublicProposer(id=listing.proposer_org_id, name=item.proposer_name)
-        if listing.proposer_org_id and item.proposer_name
-        else None
+def public_out(row: PublicListing, now: datetime) -> PublicListingOut:
+    fields = row._asdict()
+    name = fields.pop("proposer_name")
+    fields["status"] = listings_access.status_of(row, now)
+    fields["proposer"] = (
+        {"id": row.proposer_org_id, "name": name} if row.proposer_org_id and name else None
     )
-    return PublicListingOut.model_validate(
-        {**columns, "status": listings_access.status_of(listing, now), "proposer": proposer}
-    )
+    return PublicListingOut.model_validate(fields)
 
 
 @router.get(
@@ -47,9 +46,10 @@ def public_out(item: PublicListing, now: datetime) -> PublicListingOut:
     "two characters are enough). `status` is as of now: a published listing whose window "
     "has ended is `closed`. `opens_before` / `closes_after` bound the application window. "
     "Continue with `next_cursor`.",
-    responses=problems(422),
+    responses={**cached_responses(), **problems(422)},
 )
 async def public_listings(
+    request: Request,
     session: SessionDep,
     now: NowDep,
     kind: Annotated[ListingKind | None, Query(description="Only this kind.")] = None,
@@ -74,7 +74,8 @@ async def public_listings(
     closes_after: ClosesAfter = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
-) -> PublicListingPage:
+    if_none_match: IfNoneMatch = None,
+) -> Response:
     page = await listings_service.public_catalogue(
         session,
         now=now,
@@ -87,9 +88,10 @@ async def public_listings(
         cursor=cursor,
         limit=limit,
     )
-    return PublicListingPage(
+    body = PublicListingPage(
         items=[public_out(x, now) for x in page.items], next_cursor=page.next_cursor
     )
+    return public_json(request, body, if_none_match)
 
 
 @router.get(
@@ -98,9 +100,14 @@ async def public_listings(
     summary="One public listing",
     description="Anonymous. 404 for any listing that is not public (draft, under review, "
     "rejected, withdrawn, cancelled, or unknown).",
-    responses=problems(404, 422),
+    responses={**cached_responses(), **problems(404, 422)},
 )
 async def public_listing(
-    listing_id: ListingId, session: SessionDep, now: NowDep
-) -> PublicListingOut:
-    return public_out(await listings_service.public_listing(session, listing_id=listing_id), now)
+    request: Request,
+    listing_id: ListingId,
+    session: SessionDep,
+    now: NowDep,
+    if_none_match: IfNoneMatch = None,
+) -> Response:
+    row = await listings_service.public_listing(session, listing_id=listing_id)
+    return public_json(request, public_out(row, now), if_none_match)

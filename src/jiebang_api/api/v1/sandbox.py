@@ -4,16 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from fastapi import APIRouter
-
 from jiebang_api.api.deps import BaseClockDep, PrincipalDep, SessionDep, SettingsDep
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import SandboxRoute
+from jiebang_api.api.routing import SandboxRoute, StrictRouter
 from jiebang_api.api.v1.schemas.sandbox import ClockAdvance, ClockMove, ClockOut, ClockSet
 from jiebang_api.sandbox import service as sandbox
 from jiebang_api.sandbox.service import ClockReading
 
-router = APIRouter(prefix="/sandbox", tags=["sandbox"], route_class=SandboxRoute)
+router = StrictRouter(prefix="/sandbox", tags=["sandbox"], route_class=SandboxRoute)
 
 _AVAILABILITY = " Only in the `dev` and `test` environments; `prod` answers 404."
 

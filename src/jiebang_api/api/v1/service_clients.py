@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from fastapi import status
 
 from jiebang_api.api.deps import NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.schemas.auth import (
     ServiceClientCreated,
     ServiceClientIn,
@@ -14,7 +14,7 @@ from jiebang_api.api.v1.schemas.auth import (
 )
 from jiebang_api.auth import service as auth_service
 
-router = APIRouter(prefix="/service-clients", tags=["users"], route_class=StrictRoute)
+router = StrictRouter(prefix="/service-clients", tags=["users"])
 
 
 @router.post(

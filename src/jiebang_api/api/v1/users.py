@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response, status
+from fastapi import Response, status
 
 from jiebang_api.api.deps import NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import StrictRoute
+from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.params import OrganizationId
 from jiebang_api.api.v1.schemas.auth import (
     MembershipOut,
@@ -22,7 +22,7 @@ from jiebang_api.models import User
 from jiebang_api.organizations import service as organizations_service
 from jiebang_api.organizations.service import Invitation
 
-router = APIRouter(tags=["users"], route_class=StrictRoute)
+router = StrictRouter(tags=["users"])
 
 
 @router.post(

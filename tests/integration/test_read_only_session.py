@@ -1,0 +1,106 @@
+"""Safe requests read through a read-only session: no transaction round trips on
+PostgreSQL, and any attempt to write is refused before it reaches SQL."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+import asyncpg
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import insert, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+
+from conftest import AppFactory, _asyncpg_dsn
+from factories import Sessions, create_organization
+from jiebang_api.api import deps
+from jiebang_api.kit.db import ReadOnlySession, ReadOnlyViolation
+from jiebang_api.models import Organization
+
+
+def _request(app: FastAPI, method: str) -> Request:
+    return Request({"type": "http", "method": method, "app": app, "headers": []})
+
+
+@pytest.mark.parametrize(("method", "read_only"), [("GET", True), ("HEAD", True), ("POST", False)])
+async def test_safe_methods_get_the_read_only_session(
+    app: FastAPI, method: str, read_only: bool
+) -> None:
+    sessions = deps.get_session(_request(app, method))
+    session = await anext(sessions)
+    assert isinstance(session, ReadOnlySession) is read_only
+    await sessions.aclose()
+
+
+async def test_a_read_only_session_refuses_to_write(app: FastAPI, sessions: Sessions) -> None:
+    org = await create_organization(sessions)
+    async with app.state.read_sessionmaker() as reader:
+        loaded = await reader.get(Organization, org.id)
+        assert loaded is not None
+        assert loaded.name == org.name
+        loaded.name = "改名"
+        with pytest.raises(ReadOnlyViolation):
+            await reader.flush()
+    async with app.state.read_sessionmaker() as reader:
+        with pytest.raises(ReadOnlyViolation):
+            await reader.execute(
+                update(Organization).where(Organization.id == org.id).values(name="改名")
+            )
+        with pytest.raises(ReadOnlyViolation):
+            await reader.execute(insert(Organization).values(id=uuid.uuid4(), name="新"))
+    async with sessions() as session:  # nothing changed
+        assert (await session.get(Organization, org.id)).name == org.name  # type: ignore[union-attr]
+
+
+async def _in_transaction(session: AsyncSession) -> bool:
+    await session.execute(select(1))
+    raw = await (await session.connection()).get_raw_connection()
+    return bool(raw.driver_connection.is_in_transaction())  # type: ignore[union-attr]
+
+
+async def test_a_read_opens_no_transaction_and_never_waits_for_the_writer(
+    backend: str, app: FastAPI, sessions: Sessions
+) -> None:
+    """PostgreSQL: no BEGIN/COMMIT around a read. SQLite: a read while a writer holds the
+    write lock reads the last committed state at once (a deferred BEGIN, not IMMEDIATE)."""
+    org = await create_organization(sessions)
+    async with app.state.sessionmaker() as writer:
+        await writer.execute(select(1))  # the writer's transaction (SQLite: the write lock)
+        if backend == "postgresql":
+            assert await _in_transaction(writer) is True
+        async with app.state.read_sessionmaker() as reader:
+            found = await reader.get(Organization, org.id)
+            assert found is not None
+            assert found.name == org.name
+            if backend == "postgresql":
+                assert await _in_transaction(reader) is False
+        await writer.rollback()
+
+
+async def test_a_dropped_pooled_connection_costs_one_answer_at_most(
+    postgres_database: str, app_factory: AppFactory, client_for: Callable[..., Any]
+) -> None:
+    """Without a ping before every checkout (`JIEBANG_DATABASE_POOL_PRE_PING` off), a
+    connection the server has closed fails the request that meets it with a 503 (an outage,
+    retry later), and that renews the pool: the next requests are answered."""
+    app = app_factory(postgres_database)
+    async with client_for(app) as http:
+        # several requests at once: the pool holds several connections
+        warm = await asyncio.gather(*(http.get("/api/v1/public/listings") for _ in range(6)))
+        assert [r.status_code for r in warm] == [200] * 6
+        admin = await asyncpg.connect(_asyncpg_dsn(postgres_database))
+        try:
+            dropped = await admin.fetchval(
+                "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+                "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        finally:
+            await admin.close()
+        assert dropped >= 2  # the app's pooled connections: each would fail if kept
+        statuses = [(await http.get("/api/v1/public/listings")).status_code for _ in range(4)]
+    assert statuses.count(503) <= 1, statuses
+    assert statuses[-3:] == [200, 200, 200], statuses
