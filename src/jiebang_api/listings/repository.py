@@ -14,6 +14,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiebang_api.kit import fastread
 from jiebang_api.kit.pagination import Cursor
 from jiebang_api.kit.querying import (
     LIKE_ESCAPE,
@@ -221,14 +222,13 @@ async def public_page(
         parameters["closes_after"] = closes_after
     if after is not None:
         parameters.update(cursor_at=after.at, cursor_id=after.id)
-    return list((await session.execute(_catalogue(shape), parameters)).all())
+    return await fastread.fetch(session, _catalogue(shape), parameters)
 
 
 async def public_one(session: AsyncSession, listing_id: uuid.UUID) -> Row[Any] | None:
     """One public listing (`PUBLIC_COLUMNS`), or None."""
-    result = await session.execute(_PUBLIC_ONE, {"listing_id": listing_id})
-    row: Row[Any] | None = result.one_or_none()
-    return row
+    rows = await fastread.fetch(session, _PUBLIC_ONE, {"listing_id": listing_id})
+    return rows[0] if rows else None
 
 
 async def due_to_close(session: AsyncSession, now: datetime, limit: int) -> list[Listing]:
