@@ -3,8 +3,8 @@
 Builds a throwaway PostgreSQL database `jiebang_bench_<random>` with the catalogue of
 bench/public_listings.py (100,000 listings by default, same distribution) plus a proposer
 organisation whose manager owns one published listing, and mints that manager a token with
-the service's own `TokenCodec`. Then starts three servers on loopback, each one uvicorn
-worker with the server settings of `jiebang-api serve` (bench/serve_app.py):
+the service's own `TokenCodec`. Then starts three servers on loopback, each with one uvicorn
+worker (--workers N for N) and the server settings of `jiebang-api serve` (bench/serve_app.py):
 
   service    jiebang_api.asgi:app, JIEBANG_ENV=prod, log level WARNING, limits opened up
   ceiling    bench/ceiling_app.py: raw Starlette + asyncpg, the service's SQL, same JSON
@@ -26,7 +26,7 @@ BEGIN/COMMIT as the service does), service_info_log (JIEBANG_LOG_LEVEL=INFO). Wi
 (summarise with bench/profile_summary.py); --rounds 0 only profiles.
 
     .venv/bin/python bench/http.py [--rows 100000] [--duration 10] [--warmup 3]
-        [--connections 64] [--threads 2] [--rounds 2] [--cases catalogue_p1,me,...]
+        [--connections 64] [--threads 2] [--rounds 2] [--cases catalogue_p1,me,...] [--workers N]
         [--loop auto|asyncio|uvloop] [--http h11|httptools] [--variants service_uvloop,...]
         [--ceiling-tx] [--service-env JIEBANG_X=V] [--wait-quiet 300] [--profile-dir DIR]
 
@@ -347,6 +347,7 @@ def start_servers(
     http: str,
     ceiling_tx: bool,
     service_env: dict[str, str] | None = None,
+    workers: int = 1,
 ) -> dict[str, Server]:
     assert state.workdir is not None
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("JIEBANG_", "BENCH_"))}
@@ -381,6 +382,8 @@ def start_servers(
                     spec.loop or loop,
                     "--http",
                     spec.http or http,
+                    "--workers",
+                    str(workers),
                 ],
                 cwd=state.workdir,  # no stray .env is read
                 env=env,
@@ -434,6 +437,42 @@ def cpu_seconds(pid: int) -> float:
     """User and system CPU of one process."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def process_tree(pid: int) -> list[int]:
+    """`pid` and its descendants (a server with --workers N: the manager and its workers)."""
+    found, pending = [], [pid]
+    while pending:
+        current = pending.pop()
+        found.append(current)
+        try:
+            for task in Path(f"/proc/{current}/task").iterdir():
+                pending.extend(int(c) for c in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return found
+
+
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU of a server: the process and its workers."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            total += cpu_seconds(member)
+        except (OSError, IndexError):
+            continue
+    return total
+
+
+def tree_rss_mib(pid: int) -> float:
+    """Resident memory of a server: the process and its workers."""
+    total = 0.0
+    for member in process_tree(pid):
+        try:
+            total += rss_mib(member)
+        except (OSError, RuntimeError):
+            continue
+    return total
 
 
 def postgres_cpu() -> dict[int, float]:
@@ -682,7 +721,7 @@ def wrk(
     def sample() -> None:
         while not stop.wait(0.25):
             try:
-                peak[0] = max(peak[0], rss_mib(server.process.pid))
+                peak[0] = max(peak[0], tree_rss_mib(server.process.pid))
             except (OSError, RuntimeError):
                 return
 
@@ -690,7 +729,7 @@ def wrk(
     sampler.start()
     began = (
         time.monotonic(),
-        cpu_seconds(server.process.pid),
+        tree_cpu_seconds(server.process.pid),
         postgres_cpu(),
         machine_cpu_seconds(),
         children_cpu_seconds(),
@@ -707,7 +746,7 @@ def wrk(
             process.wait(timeout=10)
         state.children.remove(process)
     wall = time.monotonic() - began[0]
-    server_cpu = (cpu_seconds(server.process.pid) - began[1]) / wall
+    server_cpu = (tree_cpu_seconds(server.process.pid) - began[1]) / wall
     database_cpu = postgres_cpu_since(began[2]) / wall
     machine_cpu = (machine_cpu_seconds() - began[3]) / wall
     wrk_cpu = (children_cpu_seconds() - began[4]) / wall
@@ -783,7 +822,7 @@ def median_run(runs: list[Run]) -> Run:
     )
 
 
-async def check_connections(admin_dsn: str, specs: list[AppSpec]) -> None:
+async def check_connections(admin_dsn: str, specs: list[AppSpec], workers: int = 1) -> None:
     """Refuse to start servers whose pools could exhaust PostgreSQL's max_connections (other
     people's databases share it): a SQLAlchemy pool keeps POOL_SIZE idle connections, the
     ceiling's closes its idle ones, and the app under load may open 2 * POOL_SIZE."""
@@ -793,8 +832,8 @@ async def check_connections(admin_dsn: str, specs: list[AppSpec]) -> None:
         used = int(await admin.fetchval("SELECT count(*) FROM pg_stat_activity"))
     finally:
         await admin.close()
-    idle = sum(1 if s.app == "ceiling" else POOL_SIZE for s in specs)
-    needed = idle + 2 * POOL_SIZE
+    idle = workers * sum(1 if s.app == "ceiling" else POOL_SIZE for s in specs)
+    needed = idle + workers * 2 * POOL_SIZE
     if used + needed > limit - 10:
         raise SystemExit(
             f"{len(specs)} servers may hold {needed} connections; {used} of max_connections="
@@ -895,6 +934,14 @@ def main() -> None:
     )
     parser.add_argument("--cases", default="all", help="comma-separated names, or all")
     parser.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        choices=range(1, 9),
+        metavar="N",
+        help="uvicorn worker processes of every server (serve --workers N)",
+    )
+    parser.add_argument(
         "--loop",
         default="auto",
         choices=["auto", "asyncio", "uvloop"],
@@ -968,16 +1015,16 @@ def main() -> None:
         extra_env = dict(item.split("=", 1) for item in args.service_env)
         specs = [AppSpec(name, name) for name in APPS]
         specs += [VARIANTS[v] for v in args.variants.split(",") if v]
-        asyncio.run(check_connections(state.admin_dsn, specs))
+        asyncio.run(check_connections(state.admin_dsn, specs, args.workers))
         servers = start_servers(
-            state, data, specs, args.loop, args.http, args.ceiling_tx, extra_env
+            state, data, specs, args.loop, args.http, args.ceiling_tx, extra_env, args.workers
         )
         if extra_env:
             print(f"service settings changed: {extra_env}")
         print(
             "servers: "
             + ", ".join(f"{s.name} :{s.port} pid {s.process.pid}" for s in servers.values())
-            + f" (one uvicorn worker each, loop={args.loop}, http={args.http}; "
+            + f" ({args.workers} uvicorn worker(s) each, loop={args.loop}, http={args.http}; "
             + f"ceiling reads {'in' if args.ceiling_tx else 'without'} BEGIN/COMMIT)"
         )
         cursor, page = deep_cursor(servers["service"], DEEP_PAGE)
@@ -994,7 +1041,7 @@ def main() -> None:
             print(f"  {name}: {verdict}")
         scripts = state.workdir / "lua"
         scripts.mkdir()
-        idle = {s.name: rss_mib(s.process.pid) for s in servers.values()}
+        idle = {s.name: tree_rss_mib(s.process.pid) for s in servers.values()}
         print("idle RSS: " + ", ".join(f"{n} {v:.0f} MiB" for n, v in idle.items()))
         print(
             f"wrk: {args.connections} connections, {args.threads} threads, "
@@ -1035,7 +1082,7 @@ def main() -> None:
         print(f"\naudit chains (service, ceiling and reference writes): {verified}")
         print(
             f"service RSS: idle {idle['service']:.0f} MiB, "
-            f"after the runs {rss_mib(servers['service'].process.pid):.0f} MiB"
+            f"after the runs {tree_rss_mib(servers['service'].process.pid):.0f} MiB"
         )
         if args.profile_dir:
             args.profile_dir.mkdir(parents=True, exist_ok=True)

@@ -1,9 +1,9 @@
-"""Start one of the three apps that bench/http.py compares, with one uvicorn worker on loopback.
+"""Start one of the three apps that bench/http.py compares, on loopback.
 
     .venv/bin/python bench/serve_app.py {service,ceiling,reference} --port N
-        [--loop asyncio|uvloop] [--http h11|httptools]
+        [--loop auto|asyncio|uvloop] [--http h11|httptools] [--workers N]
 
-The server arguments are those of `jiebang-api serve` (src/jiebang_api/cli.py): one worker, no
+The server arguments are those of `jiebang-api serve` (src/jiebang_api/cli.py): --workers, no
 uvicorn access log, no proxy headers, no server header, h11 with the same head limit; only the
 event loop and the HTTP parser can be chosen, so that uvloop and httptools can be measured.
 The service is configured by its own `JIEBANG_*` variables (logging as `serve` sets it up);
@@ -36,6 +36,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--loop", default="auto", choices=["asyncio", "uvloop", "auto"])
     parser.add_argument("--http", default="h11", choices=["h11", "httptools"])
+    parser.add_argument("--workers", type=int, default=1, help="as serve --workers")
     args = parser.parse_args()
 
     from jiebang_api.cli import MAX_REQUEST_HEAD_BYTES
@@ -55,7 +56,7 @@ def main() -> None:
         TARGETS[args.app],
         host="127.0.0.1",
         port=args.port,
-        workers=1,
+        workers=args.workers,
         log_config=None,
         proxy_headers=False,
         http=args.http,

@@ -78,8 +78,9 @@ async def get_clock(request: Request, session: SessionDep) -> Clock:
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-async def get_now(clock: ClockDep) -> datetime:
-    return clock.now()
+async def get_now(request: Request, session: SessionDep) -> datetime:
+    """The rules' "now" (`get_clock`'s time), one dependency to solve instead of two."""
+    return (await get_clock(request, session)).now()
 
 
 NowDep = Annotated[datetime, Depends(get_now)]

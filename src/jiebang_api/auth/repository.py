@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiebang_api.kit import fastread
 from jiebang_api.models import Membership, Organization, ServiceClient, User
 from jiebang_api.models.organization import MEMBERSHIP_ACCEPTED
 
@@ -35,7 +37,7 @@ _USER_ACCESS = (
 
 async def user_access(session: AsyncSession, user_id: uuid.UUID) -> UserAccess | None:
     """The user's `UserAccess`, or None for an unknown user."""
-    rows = (await session.execute(_USER_ACCESS, {"user_id": user_id})).all()
+    rows = await fastread.fetch(session, _USER_ACCESS, {"user_id": user_id})
     if not rows:
         return None
     return UserAccess(
@@ -63,15 +65,20 @@ async def client_by_id(session: AsyncSession, id_: uuid.UUID) -> ServiceClient |
     return await session.get(ServiceClient, id_)
 
 
-async def memberships_of(
-    session: AsyncSession, user_id: uuid.UUID
-) -> list[tuple[Membership, Organization]]:
-    """The user's memberships with their organisations, by organisation name: accepted ones
-    only (an invitation not yet accepted gives no access, and is no membership)."""
-    statement = (
-        select(Membership, Organization)
-        .join(Organization, Organization.id == Membership.organization_id)
-        .where(Membership.user_id == user_id, Membership.status == MEMBERSHIP_ACCEPTED)
-        .order_by(Organization.name, Organization.id)
+_MEMBERSHIPS_OF = (
+    select(
+        Membership.organization_id,
+        Organization.name.label("organization_name"),
+        Membership.role,
     )
-    return [(m, o) for m, o in (await session.execute(statement)).all()]
+    .join(Organization, Organization.id == Membership.organization_id)
+    .where(Membership.user_id == bindparam("user_id"), Membership.status == MEMBERSHIP_ACCEPTED)
+    .order_by(Organization.name, Organization.id)
+)
+
+
+async def memberships_of(session: AsyncSession, user_id: uuid.UUID) -> list[Any]:
+    """The user's memberships (`organization_id`, `organization_name`, `role`), by
+    organisation name: accepted ones only (an invitation not yet accepted gives no access,
+    and is no membership)."""
+    return await fastread.fetch(session, _MEMBERSHIPS_OF, {"user_id": user_id})

@@ -6,6 +6,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,7 +28,7 @@ from jiebang_api.kit.errors import (
     Unauthenticated,
 )
 from jiebang_api.kit.ratelimit import Backoff, RateLimiter
-from jiebang_api.models import Membership, Organization, ServiceClient, User
+from jiebang_api.models import Organization, ServiceClient, User
 
 ASSIGNABLE_ROLES = frozenset({Role.ADMIN, Role.EXPERT, Role.AGENCY})
 BAD_CREDENTIALS = Message("用户名或密码错误。", "Wrong username or password.")
@@ -289,8 +290,8 @@ async def principal_for(session: AsyncSession, claims: Claims) -> Principal:
 
 async def me(
     session: AsyncSession, *, principal: Principal
-) -> tuple[User | ServiceClient, list[tuple[Membership, Organization]]]:
-    """The caller's account and memberships."""
+) -> tuple[User | ServiceClient, list[Any]]:
+    """The caller's account and memberships (`auth_repository.memberships_of`)."""
     policy.require(principal, Permission.READ_ME)
     if principal.user_id is None:
         client = await auth_repository.client_by_id(session, uuid.UUID(str(principal.actor.id)))

@@ -16,13 +16,14 @@ from __future__ import annotations
 from collections import namedtuple
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeAlias
 
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 
 Processor = Callable[[Any], Any] | None
+AnySelect: TypeAlias = Select[*tuple[Any, ...]]
 
 
 @dataclass
@@ -36,10 +37,10 @@ class _Prepared:
 
 
 # By statement: the callers build each statement once (module constants, an lru_cache).
-_prepared: dict[Select[Any], _Prepared] = {}
+_prepared: dict[AnySelect, _Prepared] = {}
 
 
-def _prepare(statement: Select[Any], dialect: Dialect) -> _Prepared:
+def _prepare(statement: AnySelect, dialect: Dialect) -> _Prepared:
     found = _prepared.get(statement)
     if found is not None:
         return found
@@ -57,7 +58,7 @@ def _prepare(statement: Select[Any], dialect: Dialect) -> _Prepared:
 
 
 async def fetch(
-    session: AsyncSession, statement: Select[Any], parameters: Mapping[str, Any]
+    session: AsyncSession, statement: AnySelect, parameters: Mapping[str, Any]
 ) -> list[Any]:
     """Every row of `statement` with `parameters` (named as its bound parameters)."""
     dialect = session.get_bind().dialect

@@ -60,8 +60,12 @@ async def read_me(session: SessionDep, principal: PrincipalDep) -> MeOut:
         service_client=None if is_user else ServiceClientOut.model_validate(account),
         roles=sorted(r.value for r in principal.roles),
         memberships=[
-            MembershipOut(organization_id=o.id, organization_name=o.name, role=m.role)
-            for m, o in memberships
+            MembershipOut(
+                organization_id=m.organization_id,
+                organization_name=m.organization_name,
+                role=m.role,
+            )
+            for m in memberships
         ],
     )
 
