@@ -104,3 +104,32 @@ async def test_a_dropped_pooled_connection_costs_one_answer_at_most(
         statuses = [(await http.get("/api/v1/public/listings")).status_code for _ in range(4)]
     assert statuses.count(503) <= 1, statuses
     assert statuses[-3:] == [200, 200, 200], statuses
+
+
+async def test_requests_take_their_database_turn_in_arrival_order(
+    database_url: str, app_factory: AppFactory
+) -> None:
+    """As many turns as the pool holds (pool size plus as many overflow); a request that
+    arrives while others wait queues behind them, even at the moment a turn is freed."""
+    app = app_factory(database_url, database_pool_size=1)  # two turns
+    holding = [deps.get_session(_request(app, method)) for method in ("GET", "POST")]
+    for session in holding:
+        await anext(session)
+    order: list[str] = []
+
+    async def request(name: str) -> None:
+        sessions = deps.get_session(_request(app, "GET"))
+        await anext(sessions)
+        order.append(name)
+        await sessions.aclose()
+
+    first = asyncio.create_task(request("first"))
+    await asyncio.sleep(0.01)
+    second = asyncio.create_task(request("second"))
+    await asyncio.sleep(0.01)
+    assert order == []  # both wait: every turn is taken
+    await holding[0].aclose()
+    late = asyncio.create_task(request("late"))  # a newcomer, the moment a turn is free
+    await holding[1].aclose()
+    await asyncio.wait_for(asyncio.gather(first, second, late), timeout=5)
+    assert order == ["first", "second", "late"]
