@@ -4,11 +4,15 @@ SQLAlchemy's execution around a statement (execution context, cursor adaptation,
 metadata, the greenlet hop) costs about half a millisecond of CPU per query: more than the
 driver's whole round trip. For the hottest reads (the public catalogue) a statement is
 compiled once per dialect with SQLAlchemy's own compiler; each call binds the parameters
-with the columns' own bind processing, runs the SQL on the session's driver connection (in
-the session's transaction, if it has one) and converts each column with its own result
-processing (aware instants, exact decimals, JSON). On any other database the statement runs
-through the session as usual, and the rows are alike: attributes by column name and
-`_asdict()`.
+with the columns' own bind processing, runs the SQL on the session's driver connection and
+converts each column with its own result processing (aware instants, exact decimals, JSON).
+On any other database the statement runs through the session as usual, and the rows are
+alike: attributes by column name and `_asdict()`.
+
+Transactions: the driver's transaction is the one SQLAlchemy opened with the session's first
+statement. A read-only session has none (each statement on its own, as through the session);
+in a writing session, a read made before any statement through the session (the caller's
+roles, at the start of a request) runs on its own, not in the transaction that follows.
 """
 
 from __future__ import annotations
