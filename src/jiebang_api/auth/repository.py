@@ -52,8 +52,23 @@ async def user_by_username(session: AsyncSession, username: str) -> User | None:
     return (await session.execute(statement)).scalar_one_or_none()
 
 
-async def user_by_id(session: AsyncSession, user_id: uuid.UUID) -> User | None:
-    return await session.get(User, user_id)
+# `GET /me` asks this of every signed-in caller: a statement built once, plain rows.
+_PROFILE = select(
+    User.id,
+    User.username,
+    User.display_name,
+    User.email,
+    User.roles,
+    User.affiliation_org_id,
+    User.is_active,
+    User.created_at,
+).where(User.id == bindparam("user_id"))
+
+
+async def profile(session: AsyncSession, user_id: uuid.UUID) -> Any | None:
+    """The account as its owner reads it (no secrets), or None for an unknown user."""
+    rows = await fastread.fetch(session, _PROFILE, {"user_id": user_id})
+    return rows[0] if rows else None
 
 
 async def client_by_client_id(session: AsyncSession, client_id: str) -> ServiceClient | None:

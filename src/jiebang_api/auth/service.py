@@ -288,17 +288,16 @@ async def principal_for(session: AsyncSession, claims: Claims) -> Principal:
     )
 
 
-async def me(
-    session: AsyncSession, *, principal: Principal
-) -> tuple[User | ServiceClient, list[Any]]:
-    """The caller's account and memberships (`auth_repository.memberships_of`)."""
+async def me(session: AsyncSession, *, principal: Principal) -> tuple[Any, list[Any]]:
+    """The caller's account (a service client, or a user's `auth_repository.profile`) and
+    memberships (`auth_repository.memberships_of`)."""
     policy.require(principal, Permission.READ_ME)
     if principal.user_id is None:
         client = await auth_repository.client_by_id(session, uuid.UUID(str(principal.actor.id)))
         if client is None:
             raise NotFound()
         return client, []
-    user = await auth_repository.user_by_id(session, principal.user_id)
+    user = await auth_repository.profile(session, principal.user_id)
     if user is None:
         raise NotFound()
     return user, await auth_repository.memberships_of(session, user.id)

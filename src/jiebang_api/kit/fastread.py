@@ -9,10 +9,14 @@ converts each column with its own result processing (aware instants, exact decim
 On any other database the statement runs through the session as usual, and the rows are
 alike: attributes by column name and `_asdict()`.
 
-Transactions: the driver's transaction is the one SQLAlchemy opened with the session's first
-statement. A read-only session has none (each statement on its own, as through the session);
-in a writing session, a read made before any statement through the session (the caller's
-roles, at the start of a request) runs on its own, not in the transaction that follows.
+Connections and transactions: in a writing session, the statement runs on the session's
+connection, in the transaction SQLAlchemy opened with the session's first statement (a read
+made before any, such as the caller's roles at the start of a request, runs on its own, not
+in the transaction that follows). A read-only session has no transaction (each statement on
+its own); until it has a connection of its own, each statement borrows one from the pool for
+just that statement (a tenth of the cost of the session's connection, and a request never
+holds two). A borrowed connection that fails as gone is discarded, and so is every pooled
+connection older than it (the server restarted: they are gone too).
 """
 
 from __future__ import annotations
@@ -25,6 +29,10 @@ from typing import Any, TypeAlias
 from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.pool import Pool, PoolProxiedConnection
+from sqlalchemy.util import greenlet_spawn
+
+from jiebang_api.kit.db import ReadOnlySession
 
 Processor = Callable[[Any], Any] | None
 AnySelect: TypeAlias = Select[*tuple[Any, ...]]
@@ -65,19 +73,57 @@ async def fetch(
     session: AsyncSession, statement: AnySelect, parameters: Mapping[str, Any]
 ) -> list[Any]:
     """Every row of `statement` with `parameters` (named as its bound parameters)."""
-    dialect = session.get_bind().dialect
+    bind = session.get_bind()
+    dialect = bind.dialect
     if dialect.name != "postgresql":
         return list((await session.execute(statement, parameters)).all())
     prepared = _prepare(statement, dialect)
+    arguments = _arguments(prepared, parameters)
+    pool = bind.engine.pool
+    if not isinstance(session, ReadOnlySession) or session.in_transaction():
+        pooled = await (await session.connection()).get_raw_connection()
+        return await _run_on(pooled, pool, prepared, arguments, dialect)
+    borrowed = await greenlet_spawn(pool.connect)
+    try:
+        return await _run_on(borrowed, pool, prepared, arguments, dialect)
+    finally:
+        await greenlet_spawn(borrowed.close)
+
+
+def _arguments(prepared: _Prepared, parameters: Mapping[str, Any]) -> list[Any]:
+    """The positional arguments of the compiled SQL, each through its column's bind processing."""
     values = prepared.compiled.construct_params(dict(parameters))
     arguments = []
     for name in prepared.compiled.positiontup:
         value = values[name]
         binder = prepared.binders.get(name)
         arguments.append(binder(value) if binder is not None and value is not None else value)
-    connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    driver: Any = raw.driver_connection
+    return arguments
+
+
+async def _run_on(
+    pooled: PoolProxiedConnection,
+    pool: Pool,
+    prepared: _Prepared,
+    arguments: list[Any],
+    dialect: Dialect,
+) -> list[Any]:
+    """The rows, from the driver connection of `pooled`. A connection the server closed is
+    an outage (ConnectionError: 503), and, as SQLAlchemy does on a disconnect, every pooled
+    connection as old is replaced at its next checkout (a restarted server closed them too)."""
+    driver: Any = pooled.driver_connection
+    try:
+        return await _run(prepared, driver, arguments, dialect)
+    except Exception as error:
+        if not driver.is_closed():
+            raise
+        pool._invalidate(pooled, error, _checkin=False)  # SQLAlchemy's own (no public spelling)
+        raise ConnectionError("the database connection was lost") from error
+
+
+async def _run(
+    prepared: _Prepared, driver: Any, arguments: list[Any], dialect: Dialect
+) -> list[Any]:
     if prepared.converters is None:  # as SQLAlchemy does from the cursor's description
         described = (await driver.prepare(prepared.sql)).get_attributes()
         prepared.converters = tuple(

@@ -32,6 +32,16 @@ async def get(session: AsyncSession, listing_id: uuid.UUID) -> Listing | None:
     return await session.get(Listing, listing_id)
 
 
+# A listing read by its id (every column): a statement built once, plain rows.
+_ONE = select(*Listing.__table__.columns).where(Listing.id == bindparam("listing_id"))
+
+
+async def one(session: AsyncSession, listing_id: uuid.UUID) -> Any | None:
+    """The listing's columns, to read (not an entity to change), or None."""
+    rows = await fastread.fetch(session, _ONE, {"listing_id": listing_id})
+    return rows[0] if rows else None
+
+
 async def get_for_update(session: AsyncSession, listing_id: uuid.UUID) -> Listing | None:
     statement = select(Listing).where(Listing.id == listing_id).with_for_update()
     return (await session.execute(statement)).scalar_one_or_none()

@@ -82,13 +82,21 @@ def _kind(listing: Listing) -> ListingKind:
     return ListingKind(listing.kind)
 
 
-async def _load(
-    session: AsyncSession, principal: Principal, listing_id: uuid.UUID, *, for_update: bool
-) -> Listing:
-    """The listing when the caller may see it; NotFound otherwise (no existence leaks)."""
+async def _load(session: AsyncSession, principal: Principal, listing_id: uuid.UUID) -> Listing:
+    """The listing, locked to change, when the caller may see it; NotFound otherwise (no
+    existence leaks)."""
     policy.require(principal, Permission.USE_API)
-    load = listings_repository.get_for_update if for_update else listings_repository.get
-    listing = await load(session, listing_id)
+    listing = await listings_repository.get_for_update(session, listing_id)
+    if listing is None or not listings_access.may_read(principal, listing):
+        raise NotFound()
+    return listing
+
+
+async def _visible(session: AsyncSession, principal: Principal, listing_id: uuid.UUID) -> Any:
+    """The listing's columns (`listings_repository.one`) when the caller may see it;
+    NotFound otherwise (no existence leaks)."""
+    policy.require(principal, Permission.USE_API)
+    listing = await listings_repository.one(session, listing_id)
     if listing is None or not listings_access.may_read(principal, listing):
         raise NotFound()
     return listing
@@ -190,8 +198,9 @@ async def create(
     return listing
 
 
-async def get(session: AsyncSession, *, principal: Principal, listing_id: uuid.UUID) -> Listing:
-    return await _load(session, principal, listing_id, for_update=False)
+async def get(session: AsyncSession, *, principal: Principal, listing_id: uuid.UUID) -> Any:
+    """The listing's columns, for a caller who may see it."""
+    return await _visible(session, principal, listing_id)
 
 
 async def list_(
@@ -242,7 +251,7 @@ async def update(
 ) -> Listing:
     """Edit the text: the proposer while draft or returned, the department until publication.
     Editing confirmed text clears the confirmation (R-WF-PUBLISH-JOINT)."""
-    listing = await _load(session, principal, listing_id, for_update=True)
+    listing = await _load(session, principal, listing_id)
     require_version(listing.version, expected_version)
     status = listings_access.status_of(listing, now)
     if not _can_edit(principal, listing, status):
@@ -349,7 +358,7 @@ async def _transition(
 ) -> tuple[Listing, ListingStatus]:
     """Load, authorise and move the listing; returns it with the state it left. `guard`, if
     given, may refuse the step (citing its rule) before the state machine is asked."""
-    listing = await _load(session, principal, listing_id, for_update=True)
+    listing = await _load(session, principal, listing_id)
     org = listing.proposer_org_id
     if permission is Permission.ACT_FOR_PROPOSER and org is None:
         policy.require(principal, Permission.REVIEW_LISTING)  # emergency: the department acts
@@ -718,14 +727,14 @@ def _require_confirmation(listing: Listing, status: ListingStatus) -> None:
 async def assessments(
     session: AsyncSession, *, principal: Principal, listing_id: uuid.UUID
 ) -> list[ListingAssessment]:
-    await _load(session, principal, listing_id, for_update=False)
+    await _visible(session, principal, listing_id)
     return await listings_repository.assessments(session, listing_id)
 
 
 async def history(
     session: AsyncSession, *, principal: Principal, listing_id: uuid.UUID
 ) -> list[AuditEntry]:
-    await _load(session, principal, listing_id, for_update=False)
+    await _visible(session, principal, listing_id)
     return await audit_repository.list_for(session, RESOURCE, str(listing_id))
 
 

@@ -42,8 +42,9 @@ from jiebang_api.models import Listing
 router = StrictRouter(prefix="/listings", tags=["listings"])
 
 
-def listing_out(listing: Listing, now: datetime) -> ListingOut:
-    """The listing as a reader sees it now, with the actions its state allows."""
+def listing_out(listing: Any, now: datetime) -> ListingOut:
+    """The listing (an entity or a row of its columns) as a reader sees it now, with the
+    actions its state allows."""
     current = listings_access.status_of(listing, now)
     machine = workflow.machine(ListingKind(listing.kind))
     columns = {c.key: getattr(listing, c.key) for c in Listing.__table__.columns}
@@ -57,7 +58,7 @@ def listing_out(listing: Listing, now: datetime) -> ListingOut:
     )
 
 
-def _with_etag(listing: Listing, now: datetime, response: Response) -> ListingOut:
+def _with_etag(listing: Any, now: datetime, response: Response) -> ListingOut:
     response.headers["ETag"] = f'"{listing.version}"'
     return listing_out(listing, now)
 

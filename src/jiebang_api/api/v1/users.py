@@ -18,7 +18,6 @@ from jiebang_api.api.v1.schemas.auth import (
 from jiebang_api.api.v1.schemas.organizations import InvitationList, InvitationOut
 from jiebang_api.auth import service as auth_service
 from jiebang_api.auth.roles import Role
-from jiebang_api.models import User
 from jiebang_api.organizations import service as organizations_service
 from jiebang_api.organizations.service import Invitation
 
@@ -53,7 +52,7 @@ async def create_user(
 )
 async def read_me(session: SessionDep, principal: PrincipalDep) -> MeOut:
     account, memberships = await auth_service.me(session, principal=principal)
-    is_user = isinstance(account, User)
+    is_user = principal.user_id is not None
     return MeOut(
         kind="user" if is_user else "service",
         user=UserOut.model_validate(account) if is_user else None,
