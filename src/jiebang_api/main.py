@@ -62,9 +62,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.read_sessionmaker = make_read_sessionmaker(engine)
-    # A turn per connection the pool can hold (pool size plus as many overflow): see get_session.
+    # A turn per connection the pool keeps: see get_session.
     app.state.database_turns = (
-        None if settings.database_null_pool else asyncio.Semaphore(2 * settings.database_pool_size)
+        None if settings.database_null_pool else asyncio.Semaphore(settings.database_pool_size)
     )
     app.state.clock = clock or SystemClock()
     app.state.metrics = Metrics()

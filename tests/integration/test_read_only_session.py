@@ -11,7 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import insert, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
 
@@ -117,12 +117,29 @@ async def test_a_dropped_pooled_connection_costs_one_answer_at_most(
     assert statuses[1:] == [200, 200, 200], statuses
 
 
+async def test_requests_past_the_pool_size_wait_rather_than_open_connections(
+    postgres_database: str, app_factory: AppFactory, client_for: Callable[..., Any]
+) -> None:
+    """Under load the pool opens no more connections than it keeps: an overflow connection
+    is closed on return to a full pool, so each would be opened again and again."""
+    app = app_factory(postgres_database, database_pool_size=2)
+    opened: list[object] = []
+    event.listen(app.state.engine.sync_engine, "connect", lambda conn, _record: opened.append(conn))
+    async with client_for(app) as http:
+        for _ in range(3):
+            answers = await asyncio.gather(
+                *(http.get("/api/v1/public/listings") for _ in range(12))
+            )
+            assert [a.status_code for a in answers] == [200] * 12
+    assert 1 <= len(opened) <= 2, len(opened)
+
+
 async def test_requests_take_their_database_turn_in_arrival_order(
     database_url: str, app_factory: AppFactory
 ) -> None:
-    """As many turns as the pool holds (pool size plus as many overflow); a request that
-    arrives while others wait queues behind them, even at the moment a turn is freed."""
-    app = app_factory(database_url, database_pool_size=1)  # two turns
+    """As many turns as the pool keeps (its size); a request that arrives while others wait
+    queues behind them, even at the moment a turn is freed."""
+    app = app_factory(database_url, database_pool_size=2)  # two turns
     holding = [deps.get_session(_request(app, method)) for method in ("GET", "POST")]
     for session in holding:
         await anext(session)
