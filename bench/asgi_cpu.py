@@ -3,12 +3,13 @@
 Builds the data set of bench/http.py (a throwaway PostgreSQL database, --rows listings),
 imports the service (`jiebang_api.main.create_app`, settings as http.py gives them) and the
 ceiling (bench/ceiling_app.py) into this process, and calls each case --requests times,
---concurrency at a time, measuring this process's CPU time (time.process_time) per request:
+--concurrency at a time, --rounds times interleaved (medians shown), measuring this process's
+CPU time (time.process_time) per request:
 what each app costs above the HTTP server, which bench/http.py includes. With --profile,
 cProfile records the service's requests and the --top functions are printed.
 
     .venv/bin/python bench/asgi_cpu.py [--rows 2000] [--requests 2000] [--concurrency 8]
-        [--cases public_one,me,listing_read,listing_create] [--profile] [--top 40]
+        [--rounds 3] [--cases public_one,me,listing_read,listing_create] [--profile] [--top 40]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import importlib.util  # noqa: E402
 import io  # noqa: E402
 import json  # noqa: E402
 import pstats  # noqa: E402
+import statistics  # noqa: E402
 import tempfile  # noqa: E402
 import time  # noqa: E402
 from pathlib import Path  # noqa: E402
@@ -125,10 +127,13 @@ async def measure(args: argparse.Namespace, data: Any) -> None:
         cases = bench.make_cases(data, None, 1)
         for name in args.cases.split(","):
             case = cases[name]
-            s, c = [
-                await _drive(app, case, data, args.requests, args.concurrency)
-                for app in (service, ceiling)
-            ]
+            runs: dict[str, list[float]] = {"service": [], "ceiling": []}
+            for _ in range(args.rounds):  # interleaved: noise falls on both alike
+                for app_name, app in (("service", service), ("ceiling", ceiling)):
+                    runs[app_name].append(
+                        await _drive(app, case, data, args.requests, args.concurrency)
+                    )
+            s, c = statistics.median(runs["service"]), statistics.median(runs["ceiling"])
             print(
                 f"{name:16} service {s * 1e6:7.0f} µs  ceiling {c * 1e6:7.0f} µs  "
                 f"ceiling/service {c / s:.2f}"
@@ -150,6 +155,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=2000)
     parser.add_argument("--requests", type=int, default=2000)
     parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved; medians shown")
     parser.add_argument("--cases", default="public_one,me,listing_read,listing_create")
     parser.add_argument("--profile", action="store_true")
     parser.add_argument("--sort", default="tottime")

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from typing import Any
 
 import httpx
 import pytest
+import structlog
 from sqlalchemy import text
 
 
@@ -64,6 +66,22 @@ async def test_request_id_is_generated_when_missing_or_unsafe(
     generated = response.headers["X-Request-ID"]
     assert generated != given
     assert re.fullmatch(r"[0-9a-f]{32}", generated)
+
+
+@pytest.mark.parametrize(("level", "lines"), [(logging.INFO, 1), (logging.WARNING, 0)])
+async def test_each_request_is_logged_at_info(
+    client: httpx.AsyncClient, caplog: pytest.LogCaptureFixture, level: int, lines: int
+) -> None:
+    caplog.set_level(level, logger="jiebang_api.access")
+    with structlog.testing.capture_logs() as logged:
+        await client.get("/healthz", headers={"X-Request-ID": "log-1"})
+    access = [e for e in logged if e["event"] == "request"]
+    assert len(access) == lines
+    for entry in access:
+        assert entry["route"] == "/healthz"
+        assert entry["status"] == 200
+        assert entry["method"] == "GET"
+        assert entry["duration_ms"] >= 0
 
 
 async def test_metrics_count_requests_by_route_template(client: httpx.AsyncClient) -> None:

@@ -9,6 +9,7 @@ import pytest
 from fastapi import FastAPI
 
 from jiebang_api.api.deps import SessionDep
+from jiebang_api.api.routing import StrictRoute
 from jiebang_api.models import SandboxClock
 
 PROBLEM = "application/problem+json"
@@ -102,7 +103,9 @@ async def test_a_failed_commit_never_answers_2xx(app: FastAPI) -> None:
         session.add(SandboxClock(id=2, offset_microseconds=0))  # the CHECK allows only id 1
         return {"status": "written"}
 
-    app.add_api_route("/write-invalid", write_invalid, methods=["POST"])
+    app.router.add_api_route(
+        "/write-invalid", write_invalid, methods=["POST"], route_class_override=StrictRoute
+    )
     transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         response = await http.post("/write-invalid")

@@ -11,6 +11,7 @@ from typing import Any
 import asyncpg
 import pytest
 from fastapi import FastAPI
+from fastapi.routing import APIRoute
 from sqlalchemy import event, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.requests import Request
@@ -18,6 +19,8 @@ from starlette.requests import Request
 from conftest import AppFactory, _asyncpg_dsn
 from factories import Sessions, create_organization
 from jiebang_api.api import deps
+from jiebang_api.api import v1 as api_v1
+from jiebang_api.api.routing import StrictRoute, _dependants
 from jiebang_api.kit.db import ReadOnlySession, ReadOnlyViolation
 from jiebang_api.models import Organization
 from jiebang_api.settings import Environment
@@ -31,10 +34,21 @@ def _request(app: FastAPI, method: str) -> Request:
 async def test_safe_methods_get_the_read_only_session(
     app: FastAPI, method: str, read_only: bool
 ) -> None:
-    sessions = deps.get_session(_request(app, method))
-    session = await anext(sessions)
-    assert isinstance(session, ReadOnlySession) is read_only
-    await sessions.aclose()
+    async with deps.unit_of_work(_request(app, method)) as session:
+        assert isinstance(session, ReadOnlySession) is read_only
+
+
+def test_every_operation_with_a_session_opens_its_unit_of_work(app: FastAPI) -> None:
+    """`SessionDep` is handed the session `StrictRoute` opens around the operation."""
+    routes = [r for router in (app.router, *api_v1.ROUTERS) for r in router.routes]
+    with_session = [
+        route
+        for route in routes
+        if isinstance(route, APIRoute)
+        and any(d.call is deps.get_session for d in _dependants(route.dependant))
+    ]
+    assert len(with_session) > 50
+    assert [r.path for r in with_session if not isinstance(r, StrictRoute)] == []
 
 
 async def test_a_read_only_session_refuses_to_write(app: FastAPI, sessions: Sessions) -> None:
@@ -140,24 +154,22 @@ async def test_requests_take_their_database_turn_in_arrival_order(
     """As many turns as the pool keeps (its size); a request that arrives while others wait
     queues behind them, even at the moment a turn is freed."""
     app = app_factory(database_url, database_pool_size=2)  # two turns
-    holding = [deps.get_session(_request(app, method)) for method in ("GET", "POST")]
-    for session in holding:
-        await anext(session)
+    holding = [deps.unit_of_work(_request(app, method)) for method in ("GET", "POST")]
+    for unit in holding:
+        await unit.__aenter__()
     order: list[str] = []
 
     async def request(name: str) -> None:
-        sessions = deps.get_session(_request(app, "GET"))
-        await anext(sessions)
-        order.append(name)
-        await sessions.aclose()
+        async with deps.unit_of_work(_request(app, "GET")):
+            order.append(name)
 
     first = asyncio.create_task(request("first"))
     await asyncio.sleep(0.01)
     second = asyncio.create_task(request("second"))
     await asyncio.sleep(0.01)
     assert order == []  # both wait: every turn is taken
-    await holding[0].aclose()
+    await holding[0].__aexit__(None, None, None)
     late = asyncio.create_task(request("late"))  # a newcomer, the moment a turn is free
-    await holding[1].aclose()
+    await holding[1].__aexit__(None, None, None)
     await asyncio.wait_for(asyncio.gather(first, second, late), timeout=5)
     assert order == ["first", "second", "late"]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from factories import bearer, create_user
 from jiebang_api.api.deps import NowDep
+from jiebang_api.api.routing import StrictRoute
 from jiebang_api.models import AuditEntry
 
 ClientFor = Callable[[FastAPI], httpx.AsyncClient]
@@ -110,7 +111,7 @@ async def test_rules_take_now_from_the_sandbox_clock(
     async def what_time(now: NowDep) -> dict[str, str]:
         return {"now": now.isoformat()}
 
-    app.add_api_route("/what-time", what_time)
+    app.router.add_api_route("/what-time", what_time, route_class_override=StrictRoute)
     await client.post("/api/v1/sandbox/clock", json={"advance_seconds": 30 * 86400})
     seen = parse((await client.get("/what-time")).json()["now"])
     assert seen - datetime.now(UTC) > timedelta(days=29)
@@ -148,7 +149,7 @@ async def test_prod_ignores_a_stored_offset(
     async def what_time(now: NowDep) -> dict[str, str]:
         return {"now": now.isoformat()}
 
-    prod.add_api_route("/what-time", what_time)
+    prod.router.add_api_route("/what-time", what_time, route_class_override=StrictRoute)
     async with client_for(prod) as http:
         seen = parse((await http.get("/what-time")).json()["now"])
     assert abs(seen - datetime.now(UTC)) < timedelta(minutes=1)

@@ -28,8 +28,13 @@ from jiebang_api.settings import Settings
 SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
-async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
+@contextlib.asynccontextmanager
+async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: one transaction, committed before the response is sent.
+
+    `StrictRoute` opens it around each operation that asks for a session (`SessionDep`),
+    after authentication, and `get_session` hands it to the operation: a dependency with
+    `yield` costs FastAPI an exit stack and a shielded cancel scope per request.
 
     A safe request (GET, HEAD) changes nothing, so it reads through a read-only session
     instead (`kit.db.make_read_sessionmaker`): no BEGIN and COMMIT around its queries.
@@ -55,9 +60,15 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
                 raise
 
 
-# scope="function": the commit runs before the response leaves, so a failed commit
-# can never have answered 2xx.
-SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+async def get_session(request: Request) -> AsyncSession:
+    """The unit of work `StrictRoute` opened for this request (`unit_of_work`)."""
+    session: AsyncSession | None = getattr(request.state, "session", None)
+    if session is None:
+        raise RuntimeError("SessionDep needs the operation's route to be a StrictRoute")
+    return session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
 
 
 async def get_settings(request: Request) -> Settings:

@@ -16,6 +16,9 @@
    Python cannot hold, no key twice in one object (Python's `json` keeps the last value
    silently). A refusal is a 422 `VALIDATION_FAILED` naming where it is; FastAPI reads the
    parsed value from the request afterwards.
+4. **Then the unit of work.** An operation that asks for a session (`SessionDep`) runs
+   inside `deps.unit_of_work`: its database turn, its session, the commit before the
+   response leaves. A request refused above never waits for a turn.
 """
 
 from __future__ import annotations
@@ -222,6 +225,10 @@ def _requires_principal(dependant: Dependant) -> bool:
     return any(sub.call is deps.get_principal for sub in _dependants(dependant))
 
 
+def _requires_session(dependant: Dependant) -> bool:
+    return any(sub.call is deps.get_session for sub in _dependants(dependant))
+
+
 @dataclass(frozen=True)
 class _DateParameter:
     where: str  # path, query, header or cookie
@@ -286,6 +293,7 @@ class StrictRoute(APIRoute):
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handle = super().get_route_handler()
         protected = _requires_principal(self.dependant)
+        with_session = _requires_session(self.dependant)
         dates = _date_parameters(self.dependant)
         json_body = self.body_field is not None and not isinstance(
             self.body_field.field_info, params.Form
@@ -305,7 +313,11 @@ class StrictRoute(APIRoute):
                         await request.json()
                     except JSONRefused as refused:
                         raise RequestValidationError(refused.errors) from None
-            return await handle(request)
+            if not with_session:
+                return await handle(request)
+            async with deps.unit_of_work(request) as session:
+                request.state.session = session
+                return await handle(request)
 
         return strict_handler
 
