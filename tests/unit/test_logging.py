@@ -12,6 +12,7 @@ import pytest
 import structlog
 
 from jiebang_api.kit import logging as kit_logging
+from jiebang_api.kit.context import request_id_var
 
 
 @pytest.fixture
@@ -65,3 +66,20 @@ def test_stdlib_records_and_exceptions_reach_the_json_lines(
     assert second["event"] == "failed"
     assert second["种类"] == "错误"
     assert "ZeroDivisionError: boom" in second["exception"]
+
+
+def test_lines_logged_while_serving_a_request_carry_its_id(
+    restore_logging: None, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kit_logging.configure_logging("INFO")
+    token = request_id_var.set("req-42")
+    try:
+        structlog.get_logger("jiebang_api.test").info("inside")
+        logging.getLogger("uvicorn.error").warning("also inside")
+    finally:
+        request_id_var.reset(token)
+    structlog.get_logger("jiebang_api.test").info("outside")
+    inside, stdlib, outside = _lines(capsys)
+    assert inside["request_id"] == "req-42"
+    assert stdlib["request_id"] == "req-42"
+    assert "request_id" not in outside

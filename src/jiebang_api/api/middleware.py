@@ -11,7 +11,7 @@ from collections.abc import Collection
 
 import anyio
 import structlog
-from starlette.datastructures import Headers, MutableHeaders
+from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
@@ -30,6 +30,23 @@ ACCESS_LOGGER = "jiebang_api.access"
 log = structlog.get_logger(ACCESS_LOGGER)
 # Asked before each access line: a call that the level drops still costs ~20 µs in structlog.
 _access = logging.getLogger(ACCESS_LOGGER)
+
+
+def request_header(scope: Scope, name: bytes) -> str | None:
+    """One request header's value (the first), by its lower-case name, without building a
+    `Headers` (the ASGI server hands names in lower case)."""
+    for key, value in scope["headers"]:
+        if key == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def set_response_header(message: Message, name: bytes, value: bytes) -> None:
+    """Set a header of an `http.response.start` message (replacing any of that lower-case
+    name), on the raw list: `MutableHeaders` costs more than the rest of the work here."""
+    headers = [h for h in message.get("headers", ()) if h[0].lower() != name]
+    headers.append((name, value))
+    message["headers"] = headers
 
 
 def accept_request_id(value: str | None) -> str:
@@ -61,20 +78,19 @@ class RequestContextMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        headers = Headers(scope=scope)
-        request_id = accept_request_id(headers.get("x-request-id"))
-        token = request_id_var.set(request_id)
-        language = language_var.set(negotiate(headers.get("accept-language")))
+        request_id = accept_request_id(request_header(scope, b"x-request-id"))
+        token = request_id_var.set(request_id)  # logs read it too (kit.logging)
+        language = language_var.set(negotiate(request_header(scope, b"accept-language")))
         scope.setdefault("state", {})["request_id"] = request_id
-        structlog.contextvars.bind_contextvars(request_id=request_id)
         started = time.perf_counter()
         status = 500
+        echoed = request_id.encode()
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                MutableHeaders(scope=message)["X-Request-ID"] = request_id
+                set_response_header(message, b"x-request-id", echoed)
             await send(message)
 
         try:
@@ -92,13 +108,18 @@ class RequestContextMiddleware:
                     status=status,
                     duration_ms=round(elapsed * 1000, 2),
                 )
-            structlog.contextvars.unbind_contextvars("request_id")
             request_id_var.reset(token)
             language_var.reset(language)
 
 
 def _media_type(headers: Headers) -> str:
     return headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _without_body(scope: Scope) -> bool:
+    """Whether the request declares no body: neither a length nor chunked transfer (then
+    HTTP/1.1 gives it none, and there is nothing to limit)."""
+    return not any(key in (b"content-length", b"transfer-encoding") for key, _ in scope["headers"])
 
 
 MAX_HEADER_BYTES = 16 * 1024  # the request's header names and values together
@@ -163,7 +184,7 @@ class BodyLimitsMiddleware:
         return operation in self.uploads and _media_type(headers) == "multipart/form-data"
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
+        if scope["type"] != "http" or _without_body(scope):
             await self.app(scope, receive, send)
             return
         headers = Headers(scope=scope)
@@ -301,17 +322,18 @@ class SecurityHeadersMiddleware:
             await self.app(scope, receive, send)
             return
         token = scope["method"] == "POST" and scope["path"] == self.token_path
-        credentials = "authorization" in Headers(scope=scope)
+        credentials = request_header(scope, b"authorization") is not None
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers["X-Content-Type-Options"] = "nosniff"
+                set_response_header(message, b"x-content-type-options", b"nosniff")
                 if token:
-                    headers["Cache-Control"] = "no-store"
-                    headers["Pragma"] = "no-cache"
-                elif credentials and "cache-control" not in headers:
-                    headers["Cache-Control"] = "private, no-store"
+                    set_response_header(message, b"cache-control", b"no-store")
+                    set_response_header(message, b"pragma", b"no-cache")
+                elif credentials and not any(
+                    key.lower() == b"cache-control" for key, _ in message["headers"]
+                ):
+                    set_response_header(message, b"cache-control", b"private, no-store")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

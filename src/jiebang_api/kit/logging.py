@@ -16,13 +16,27 @@ import sys
 
 import structlog
 
+from jiebang_api.kit.context import current_request_id
+
 _writer: logging.handlers.QueueListener | None = None
+
+
+def _add_request_id(
+    _logger: object, _method: str, event: structlog.types.EventDict
+) -> structlog.types.EventDict:
+    """The id of the request being served, read only when an event is logged (binding it to
+    structlog's context on every request cost more than most requests log)."""
+    request_id = current_request_id()
+    if request_id is not None:
+        event.setdefault("request_id", request_id)
+    return event
 
 
 def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     """Route structlog and stdlib loggers (uvicorn, alembic) through one renderer."""
     shared: list[structlog.types.Processor] = [
         structlog.contextvars.merge_contextvars,
+        _add_request_id,
         structlog.stdlib.add_log_level,
         structlog.stdlib.add_logger_name,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
