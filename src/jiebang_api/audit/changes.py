@@ -32,10 +32,13 @@ SECRETS = frozenset({"password_hash", "secret_hash"})
 IGNORED = BOOKKEEPING | SECRETS
 
 Changes = dict[str, dict[str, Any]]
+_PLAIN = frozenset({str, int, bool, float})  # JSON as they are (exact types: not enums)
 
 
 def to_json(value: Any) -> Any:
     """A column value as plain JSON: decimals keep their digits as strings, instants are ISO."""
+    if value is None or type(value) in _PLAIN:
+        return value
     if isinstance(value, Enum):
         return to_json(value.value)
     if isinstance(value, Decimal):

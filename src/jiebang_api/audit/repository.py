@@ -3,24 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Collection
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiebang_api.kit import fastread
 from jiebang_api.models import AuditEntry
 
-
-async def last_for(
-    session: AsyncSession, resource_type: str, resource_id: str
-) -> AuditEntry | None:
-    """The newest entry of one resource's chain."""
-    statement = (
-        select(AuditEntry)
-        .where(AuditEntry.resource_type == resource_type, AuditEntry.resource_id == resource_id)
-        .order_by(AuditEntry.resource_seq.desc())
-        .limit(1)
+# Every audited write asks this: a statement built once, a plain row.
+_LAST = (
+    select(AuditEntry.resource_seq, AuditEntry.hash)
+    .where(
+        AuditEntry.resource_type == bindparam("resource_type"),
+        AuditEntry.resource_id == bindparam("resource_id"),
     )
-    return (await session.execute(statement)).scalar_one_or_none()
+    .order_by(AuditEntry.resource_seq.desc())
+    .limit(1)
+)
+
+
+async def last_for(session: AsyncSession, resource_type: str, resource_id: str) -> Any | None:
+    """The newest link of one resource's chain (`resource_seq`, `hash`), or None."""
+    rows = await fastread.fetch(
+        session, _LAST, {"resource_type": resource_type, "resource_id": resource_id}
+    )
+    return rows[0] if rows else None
 
 
 async def list_for(

@@ -170,7 +170,7 @@ async def create(
         policy.require(principal, Permission.USE_API)
         if proposer is None:
             raise InputInvalid(Message("请指定发榜单位。", "proposer_org_id is required."))
-        if await organizations_repository.get(session, proposer) is None:
+        if not await organizations_repository.exists(session, proposer):
             raise InputInvalid(Message("发榜单位不存在。", "The proposer does not exist."))
         policy.require(principal, Permission.ACT_FOR_PROPOSER, proposer)
     await attachments_service.require_linkable(

@@ -5,10 +5,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Collection
 
-from sqlalchemy import literal_column, or_, select, text
+from sqlalchemy import bindparam, literal_column, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from jiebang_api.kit import fastread
 from jiebang_api.kit.pagination import Cursor
 from jiebang_api.kit.querying import LIKE_ESCAPE, after_cursor, contains_pattern
 from jiebang_api.models import CreditRecord, Membership, Organization, User
@@ -17,6 +18,14 @@ from jiebang_api.models.organization import MEMBERSHIP_INVITED
 
 async def get(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
     return await session.get(Organization, organization_id)
+
+
+_EXISTS = select(Organization.id).where(Organization.id == bindparam("organization_id"))
+
+
+async def exists(session: AsyncSession, organization_id: uuid.UUID) -> bool:
+    """Whether the organisation exists (one indexed row, no entity loaded)."""
+    return bool(await fastread.fetch(session, _EXISTS, {"organization_id": organization_id}))
 
 
 async def get_for_update(session: AsyncSession, organization_id: uuid.UUID) -> Organization | None:
