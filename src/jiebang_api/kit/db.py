@@ -163,6 +163,14 @@ class ReadOnlySession(AsyncSession):
 
     sync_session_class = _ReadOnlySyncSession
 
+    async def close(self) -> None:
+        # A session that never took a connection (its reads borrowed one each, kit.fastread)
+        # has nothing to give back: closing it awaits nothing, so it needs no greenlet.
+        if not self.sync_session.in_transaction():
+            self.sync_session.close()
+            return
+        await super().close()
+
 
 def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[ReadOnlySession]:
     """Read-only sessions on the same pool. On PostgreSQL they autocommit, so a read costs its
