@@ -37,7 +37,7 @@ def request_header(scope: Scope, name: bytes) -> str | None:
     `Headers` (the ASGI server hands names in lower case)."""
     for key, value in scope["headers"]:
         if key == name:
-            return str(value.decode("latin-1"))
+            return value.decode("latin-1")  # type: ignore[no-any-return]
     return None
 
 

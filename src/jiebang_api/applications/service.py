@@ -714,7 +714,7 @@ async def invitations(
     """The applications that invite the organisation to their consortium, oldest first: for
     its managers (and the department)."""
     policy.require(principal, Permission.USE_API)
-    if await organizations_repository.get(session, org_id) is None:
+    if not await organizations_repository.exists(session, org_id):
         raise NotFound()
     if not (principal.has(Role.ADMIN) or principal.manages(org_id)):
         raise PermissionDenied(MANAGERS_ONLY)

@@ -6,7 +6,7 @@ import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import asdict
 from datetime import datetime
-from typing import Any, TypeAlias
+from typing import Any, TypeAlias, TypeVar
 
 from sqlalchemy import Row
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -76,30 +76,31 @@ EDITABLE_FIELDS = frozenset(
 
 
 WINDOW_ENDED = "申请期限届满 / application window ended"
+_L = TypeVar("_L", bound=listings_access.ListingFacts)  # an entity, or a row of its columns
 
 
 def _kind(listing: Listing) -> ListingKind:
     return ListingKind(listing.kind)
 
 
-async def _load(session: AsyncSession, principal: Principal, listing_id: uuid.UUID) -> Listing:
-    """The listing, locked to change, when the caller may see it; NotFound otherwise (no
-    existence leaks)."""
-    policy.require(principal, Permission.USE_API)
-    listing = await listings_repository.get_for_update(session, listing_id)
+def _readable(principal: Principal, listing: _L | None) -> _L:
+    """The listing, if it exists and the caller may see it; NotFound otherwise (no existence
+    leaks)."""
     if listing is None or not listings_access.may_read(principal, listing):
         raise NotFound()
     return listing
+
+
+async def _load(session: AsyncSession, principal: Principal, listing_id: uuid.UUID) -> Listing:
+    """The listing, locked to change, when the caller may see it."""
+    policy.require(principal, Permission.USE_API)
+    return _readable(principal, await listings_repository.get_for_update(session, listing_id))
 
 
 async def _visible(session: AsyncSession, principal: Principal, listing_id: uuid.UUID) -> Any:
-    """The listing's columns (`listings_repository.one`) when the caller may see it;
-    NotFound otherwise (no existence leaks)."""
+    """The listing's columns (`listings_repository.one`) when the caller may see it."""
     policy.require(principal, Permission.USE_API)
-    listing = await listings_repository.one(session, listing_id)
-    if listing is None or not listings_access.may_read(principal, listing):
-        raise NotFound()
-    return listing
+    return _readable(principal, await listings_repository.one(session, listing_id))
 
 
 def _index(listing: Listing) -> None:

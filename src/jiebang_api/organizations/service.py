@@ -184,7 +184,7 @@ async def _check_parent(
 ) -> None:
     if parent_id is None:
         return
-    if await organizations_repository.get(session, parent_id) is None:
+    if not await organizations_repository.exists(session, parent_id):
         raise InputInvalid(NOT_AN_OWNER)
     if org_id is None:
         return
