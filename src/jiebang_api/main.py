@@ -8,6 +8,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI
+from fastapi.telemetry import TelemetryConfig
 from starlette.types import ASGIApp
 
 from jiebang_api import __version__, wiring
@@ -29,6 +30,7 @@ from jiebang_api.kit.ratelimit import RateLimiter
 from jiebang_api.settings import Settings, get_settings
 
 MULTIPART_ALLOWANCE = 1024 * 1024  # boundaries and part headers around the largest file
+_NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": False}
 
 
 @asynccontextmanager
@@ -50,6 +52,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         openapi_url="/openapi.json" if settings.docs_public else None,
         debug=settings.debug,
         generate_unique_id_function=lambda route: route.name,
+        telemetry=None if settings.opentelemetry else _NO_TELEMETRY,
     )
     engine = make_engine(
         settings.database_url,

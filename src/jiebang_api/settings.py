@@ -30,6 +30,9 @@ class Settings(BaseSettings):
 
     env: Environment = Environment.DEV
     debug: bool = False
+    # FastAPI's native OpenTelemetry, for the providers the process configures; off, every
+    # request skips looking for one (the service's own /metrics and JSON logs stay).
+    opentelemetry: bool = False
     database_url: str = "sqlite+aiosqlite:///./jiebang.db"
     database_echo: bool = False
     database_pool_size: int = Field(default=10, ge=1, le=200)

@@ -545,7 +545,12 @@ def test_made_up_methods_share_one_series() -> None:
     assert 'jiebang_http_requests_total{method="other",route="<unmatched>",status="405"} 4.0' in (
         text
     )
+    assert (
+        'jiebang_http_request_duration_seconds_count{method="other",route="<unmatched>"} 4.0'
+        in (text)
+    )
     assert not {"FOO", "XYZ123", "BREW", "PROPFIND"} & set(text.replace('"', " ").split())
+    assert len(metrics._series) == 1  # the looked-up series are keyed by label, not by input
 
 
 def test_the_policy_allows_inline_scripts_by_hash_only() -> None:

@@ -142,3 +142,21 @@ async def test_cors_allows_only_configured_origins(
         )
     assert allowed.headers["access-control-allow-origin"] == "https://portal.example"
     assert "access-control-allow-origin" not in refused.headers
+
+
+@pytest.mark.parametrize("enabled", [False, True])
+async def test_fastapi_telemetry_looks_for_a_provider_only_when_enabled(
+    app_factory: Any, database_url: str, monkeypatch: pytest.MonkeyPatch, enabled: bool
+) -> None:
+    from fastapi.telemetry import _asgi
+
+    looked: list[str] = []
+
+    def configured_provider() -> object:
+        looked.append("tracer")
+        return object()  # not one of the API's deferred placeholders: "configured"
+
+    monkeypatch.setattr(_asgi.trace, "get_tracer_provider", configured_provider)
+    app = app_factory(database_url, opentelemetry=enabled)
+    assert app._native_telemetry.enabled() is enabled
+    assert bool(looked) is enabled

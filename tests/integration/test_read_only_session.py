@@ -39,13 +39,14 @@ async def test_safe_methods_get_the_read_only_session(
 
 
 def test_every_operation_with_a_session_opens_its_unit_of_work(app: FastAPI) -> None:
-    """`SessionDep` is handed the session `StrictRoute` opens around the operation."""
+    """Whatever reads the session (`SessionDep`, the clock, the caller) runs in the unit of
+    work `StrictRoute` opens around the operation."""
     routes = [r for router in (app.router, *api_v1.ROUTERS) for r in router.routes]
     with_session = [
         route
         for route in routes
         if isinstance(route, APIRoute)
-        and any(d.call is deps.get_session for d in _dependants(route.dependant))
+        and any(d.call in deps.SESSION_DEPENDENCIES for d in _dependants(route.dependant))
     ]
     assert len(with_session) > 50
     assert [r.path for r in with_session if not isinstance(r, StrictRoute)] == []

@@ -60,12 +60,17 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
                 raise
 
 
-async def get_session(request: Request) -> AsyncSession:
+def session_of(request: Request) -> AsyncSession:
     """The unit of work `StrictRoute` opened for this request (`unit_of_work`)."""
     session: AsyncSession | None = getattr(request.state, "session", None)
     if session is None:
-        raise RuntimeError("SessionDep needs the operation's route to be a StrictRoute")
+        raise RuntimeError("a session needs the operation's route to be a StrictRoute")
     return session
+
+
+async def get_session(request: Request) -> AsyncSession:
+    """`session_of` as a dependency (`SessionDep`)."""
+    return session_of(request)
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session)]
@@ -88,21 +93,21 @@ async def get_base_clock(request: Request) -> Clock:
 BaseClockDep = Annotated[Clock, Depends(get_base_clock)]
 
 
-async def get_clock(request: Request, session: SessionDep) -> Clock:
+async def get_clock(request: Request) -> Clock:
     """The clock rules use: real time in prod, the shared sandbox clock in dev and test."""
     settings: Settings = request.app.state.settings
     base: Clock = request.app.state.clock
     if not settings.sandbox_enabled:
         return base
-    return OffsetClock(base, await sandbox.current_offset(session))
+    return OffsetClock(base, await sandbox.current_offset(session_of(request)))
 
 
 ClockDep = Annotated[Clock, Depends(get_clock)]
 
 
-async def get_now(request: Request, session: SessionDep) -> datetime:
+async def get_now(request: Request) -> datetime:
     """The rules' "now" (`get_clock`'s time), one dependency to solve instead of two."""
-    return (await get_clock(request, session)).now()
+    return (await get_clock(request)).now()
 
 
 NowDep = Annotated[datetime, Depends(get_now)]
@@ -135,25 +140,33 @@ def verified_claims(request: Request, token: str) -> Claims:
 
 
 async def get_principal(
-    session: SessionDep, request: Request, token: Annotated[str | None, Depends(bearer)]
+    request: Request, token: Annotated[str | None, Depends(bearer)]
 ) -> Principal:
     """The caller named by the bearer token; 401 for a bad token, anonymous for none."""
     if token is None:
         return ANONYMOUS
-    return await auth_service.principal_for(session, verified_claims(request, token))
+    return await auth_service.principal_for(session_of(request), verified_claims(request, token))
 
 
-async def get_optional_principal(session: SessionDep, request: Request) -> Principal:
+async def get_optional_principal(request: Request) -> Principal:
     """For operations open to everyone: a bearer token is honoured but not advertised."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token:
         return ANONYMOUS
-    return await auth_service.principal_for(session, verified_claims(request, token.strip()))
+    claims = verified_claims(request, token.strip())
+    return await auth_service.principal_for(session_of(request), claims)
 
 
 PrincipalDep = Annotated[Principal, Depends(get_principal)]
 OptionalPrincipalDep = Annotated[Principal, Depends(get_optional_principal)]
+
+# The dependencies that read the request's session (`session_of`): an operation that asks
+# for any of them runs in a unit of work. They take it from the request rather than through
+# `SessionDep`, one node fewer in the graph FastAPI solves on every request.
+SESSION_DEPENDENCIES = frozenset(
+    {get_session, get_clock, get_now, get_principal, get_optional_principal}
+)
 CodecDep = Annotated[TokenCodec, Depends(get_codec)]
 
 

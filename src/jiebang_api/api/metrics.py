@@ -32,12 +32,22 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        # The labelled children, looked up once: `labels()` checks and joins its arguments
+        # under a lock on every call. Bounded as the label values are.
+        self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def observe(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one request; `route` must already be a template (or `<unmatched>`)."""
-        label = method_label(method)
-        self.requests.labels(label, route, str(status)).inc()
-        self.latency.labels(label, route).observe(seconds)
+        key = (method_label(method), route, status)
+        series = self._series.get(key)
+        if series is None:
+            series = (
+                self.requests.labels(key[0], route, str(status)),
+                self.latency.labels(key[0], route),
+            )
+            self._series[key] = series
+        series[0].inc()
+        series[1].observe(seconds)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

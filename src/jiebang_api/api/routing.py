@@ -226,7 +226,7 @@ def _requires_principal(dependant: Dependant) -> bool:
 
 
 def _requires_session(dependant: Dependant) -> bool:
-    return any(sub.call is deps.get_session for sub in _dependants(dependant))
+    return any(sub.call in deps.SESSION_DEPENDENCIES for sub in _dependants(dependant))
 
 
 @dataclass(frozen=True)
