@@ -30,7 +30,7 @@ from sqlalchemy import Select
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.pool import Pool, PoolProxiedConnection
-from sqlalchemy.util import greenlet_spawn
+from sqlalchemy.util import await_only, greenlet_spawn
 
 from jiebang_api.kit.db import ReadOnlySession
 
@@ -83,11 +83,16 @@ async def fetch(
     if not isinstance(session, ReadOnlySession) or session.in_transaction():
         pooled = await (await session.connection()).get_raw_connection()
         return await _run_on(pooled, pool, prepared, arguments, dialect)
-    borrowed = await greenlet_spawn(pool.connect)
+    return await greenlet_spawn(_borrow_and_run, pool, prepared, arguments, dialect)
+
+
+def _borrow_and_run(pool: Pool, prepared: _Prepared, arguments: list[Any], dialect: Dialect) -> Any:
+    """In one greenlet (checking out and in may do I/O): borrow, run, give back."""
+    borrowed = pool.connect()
     try:
-        return await _run_on(borrowed, pool, prepared, arguments, dialect)
+        return await_only(_run_on(borrowed, pool, prepared, arguments, dialect))
     finally:
-        await greenlet_spawn(borrowed.close)
+        borrowed.close()
 
 
 def _arguments(prepared: _Prepared, parameters: Mapping[str, Any]) -> list[Any]:
