@@ -977,6 +977,12 @@ def main() -> None:
     parser.add_argument("--profile-seconds", type=float, default=12.0)
     parser.add_argument("--profile-rate", type=int, default=100, help="py-spy samples/s")
     parser.add_argument(
+        "--profile-app",
+        default="service",
+        choices=["service", "ceiling", "reference"],
+        help="the server py-spy records",
+    )
+    parser.add_argument(
         "--admin-url", default="postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"
     )
     args = parser.parse_args()
@@ -1089,13 +1095,12 @@ def main() -> None:
             for name in args.profile_cases.split(","):
                 case = cases[name]
                 script = lua_script(case, data, scripts)
-                output = args.profile_dir / f"{name}.speedscope.json"
-                spy = py_spy(
-                    state, servers["service"], args.profile_seconds, output, args.profile_rate
-                )
+                output = args.profile_dir / f"{name}.{args.profile_app}.speedscope.json"
+                profiled = servers[args.profile_app]
+                spy = py_spy(state, profiled, args.profile_seconds, output, args.profile_rate)
                 run = wrk(
                     state,
-                    servers["service"],
+                    profiled,
                     case,
                     script,
                     seconds=args.profile_seconds,
