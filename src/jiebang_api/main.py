@@ -25,7 +25,12 @@ from jiebang_api.api.middleware import (
 from jiebang_api.auth.service import Limits
 from jiebang_api.auth.tokens import TokenCodec
 from jiebang_api.kit.clock import Clock, SystemClock
-from jiebang_api.kit.db import make_engine, make_read_sessionmaker, make_sessionmaker
+from jiebang_api.kit.db import (
+    ReadSessions,
+    make_engine,
+    make_read_sessionmaker,
+    make_sessionmaker,
+)
 from jiebang_api.kit.ratelimit import RateLimiter
 from jiebang_api.settings import Settings, get_settings
 
@@ -65,6 +70,9 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
     app.state.read_sessionmaker = make_read_sessionmaker(engine)
+    app.state.read_sessions = ReadSessions(
+        app.state.read_sessionmaker, keep=settings.database_pool_size
+    )
     # A turn per connection the pool keeps: see get_session.
     app.state.database_turns = (
         None if settings.database_null_pool else asyncio.Semaphore(settings.database_pool_size)

@@ -21,7 +21,7 @@ from factories import Sessions, create_organization
 from jiebang_api.api import deps
 from jiebang_api.api import v1 as api_v1
 from jiebang_api.api.routing import StrictRoute, _dependants
-from jiebang_api.kit.db import ReadOnlySession, ReadOnlyViolation
+from jiebang_api.kit.db import ReadOnlySession, ReadOnlyViolation, ReadSessions
 from jiebang_api.models import Organization
 from jiebang_api.settings import Environment
 
@@ -50,6 +50,44 @@ def test_every_operation_with_a_session_opens_its_unit_of_work(app: FastAPI) -> 
     ]
     assert len(with_session) > 50
     assert [r.path for r in with_session if not isinstance(r, StrictRoute)] == []
+
+
+async def test_a_read_session_is_reused_clean_by_the_next_safe_request(
+    app: FastAPI, sessions: Sessions
+) -> None:
+    org = await create_organization(sessions)
+    async with deps.unit_of_work(_request(app, "GET")) as first:
+        assert await first.get(Organization, org.id) is not None
+        first.info["left behind"] = True
+    async with deps.unit_of_work(_request(app, "GET")) as second:
+        assert second is first
+        assert (len(second.identity_map), second.info, second.in_transaction()) == (0, {}, False)
+        reloaded = await second.get(Organization, org.id)
+        assert reloaded is not None
+        assert reloaded.name == org.name
+
+
+async def _fail_in(app: FastAPI) -> AsyncSession:
+    async with deps.unit_of_work(_request(app, "GET")) as failed:
+        await failed.execute(select(1))
+        raise LookupError(failed)
+
+
+async def test_a_read_session_whose_request_failed_is_not_reused(app: FastAPI) -> None:
+    with pytest.raises(LookupError) as raised:
+        await _fail_in(app)
+    failed = raised.value.args[0]
+    async with deps.unit_of_work(_request(app, "GET")) as following:
+        assert following is not failed
+
+
+async def test_no_more_read_sessions_wait_idle_than_kept(app: FastAPI) -> None:
+    readers = ReadSessions(app.state.read_sessionmaker, keep=2)
+    taken = [readers.take() for _ in range(3)]
+    for session in taken:
+        await readers.give_back(session)
+    again = [readers.take() for _ in range(3)]
+    assert sum(any(s is t for t in taken) for s in again) == 2
 
 
 async def test_a_read_only_session_refuses_to_write(app: FastAPI, sessions: Sessions) -> None:

@@ -22,6 +22,7 @@ from jiebang_api.auth.principal import ANONYMOUS, Principal
 from jiebang_api.auth.service import Limits
 from jiebang_api.auth.tokens import Claims, TokenCodec
 from jiebang_api.kit.clock import Clock, OffsetClock
+from jiebang_api.kit.db import ReadSessions
 from jiebang_api.sandbox import service as sandbox
 from jiebang_api.settings import Settings
 
@@ -37,7 +38,8 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     `yield` costs FastAPI an exit stack and a shielded cancel scope per request.
 
     A safe request (GET, HEAD) changes nothing, so it reads through a read-only session
-    instead (`kit.db.make_read_sessionmaker`): no BEGIN and COMMIT around its queries.
+    instead (`kit.db.make_read_sessionmaker`): no BEGIN and COMMIT around its queries. Read
+    sessions are reused from request to request (`kit.db.ReadSessions`).
 
     Requests take their turn for a connection in arrival order (`database_turns`, as many
     as the pool keeps): waiting in the pool's own queue, a request woken for a returned
@@ -48,8 +50,14 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     turns: asyncio.Semaphore | None = request.app.state.database_turns
     async with turns if turns is not None else contextlib.nullcontext():
         if request.method in SAFE_METHODS:
-            async with request.app.state.read_sessionmaker() as reader:
+            readers: ReadSessions = request.app.state.read_sessions
+            reader = readers.take()
+            try:
                 yield reader
+            except BaseException:
+                await reader.close()  # and not kept: whatever failed stays with it
+                raise
+            await readers.give_back(reader)
             return
         async with request.app.state.sessionmaker() as session:
             try:
