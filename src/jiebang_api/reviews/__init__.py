@@ -1,0 +1,1 @@
+"""Expert review: rounds, assignments, scores and the joint recommendation (第九条（五）)."""
