@@ -58,6 +58,7 @@ from jiebang_api.models import (
     ListingAssessment,
     Membership,
     Organization,
+    ReviewRound,
     User,
 )
 from jiebang_api.sandbox import service as sandbox
@@ -83,6 +84,7 @@ LISTING = "/api/v1/listings/{listing_id}"
 PUBLIC_LISTING = "/api/v1/public/listings/{listing_id}"
 ATTACHMENT = "/api/v1/attachments/{attachment_id}"
 APPLICATION = "/api/v1/applications/{application_id}"
+ROUND = "/api/v1/review-rounds/{review_round_id}"
 # The path parameter naming the target of each scope.
 SCOPES = {
     "organization": "{organization_id}",
@@ -261,6 +263,9 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("PATCH", APPLICATION):              on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
     ("POST", f"{APPLICATION}/submit"):   on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
     ("POST", f"{APPLICATION}/withdraw"): on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
+    # Review rounds (on a listing and a panel outside the matrix: nobody here is on them).
+    ("POST", f"{LISTING}/review-rounds"): on_listing(401, 403,     403,      403,      403,   403,   403,   201),
+    ("GET", ROUND):                      route(401,  404,      404,      404,      404,   404,   404,   200),
     # A consortium invitation (an application of a third party's inviting A, or B) is answered
     # by a manager of the invited organisation only; its plain members and anyone who may not
     # read the application get 404; the department, which reads it, 403.
@@ -660,7 +665,67 @@ def invitation_of_target(answer: str, json: Any) -> Builder:
     return build
 
 
+async def _closed_listing_with_panel(
+    world: World, proposer: Organization | None = None
+) -> tuple[Listing, User, User]:
+    """A closed listing with one application under review, an expert and a reviewer of the
+    proposer: the target's listing and manager, or else an organisation outside the matrix."""
+    if proposer is None:
+        reviewer = await create_user(world.sessions)
+        proposer = await create_organization(world.sessions, manager=reviewer)
+    else:
+        reviewer = next(world.managers[n] for n, org in world.orgs.items() if org is proposer)
+    expert = await create_user(world.sessions, roles=("expert",))
+    lead = await create_organization(world.sessions)
+    async with world.sessions() as session:
+        now = await sandbox_now(world.app, session)
+        listing = _listing(proposer.id, "closed", now)
+        session.add(listing)
+        await session.flush()
+        session.add(
+            Application(
+                id=uuid.uuid4(),
+                listing_id=listing.id,
+                lead_org_id=lead.id,
+                status="under_review",
+                lead_budget_share=Decimal("100"),
+                members=[],
+                plan=PLAN,
+                declarations={},
+                attachment_ids=[],
+            )
+        )
+        await session.commit()
+    return listing, expert, reviewer
+
+
+def _panel(expert: User, reviewer: User) -> dict[str, Any]:
+    return {"expert_user_ids": [str(expert.id)], "proposer_reviewer_user_ids": [str(reviewer.id)]}
+
+
+async def _open_round(world: World) -> Call:
+    listing, expert, reviewer = await _closed_listing_with_panel(world, world.target)
+    return Call(f"/api/v1/listings/{listing.id}/review-rounds", _panel(expert, reviewer))
+
+
+async def _review_round(world: World) -> Call:
+    listing, expert, reviewer = await _closed_listing_with_panel(world)
+    round_ = ReviewRound(
+        id=uuid.uuid4(),
+        listing_id=listing.id,
+        status="open",
+        criteria=[{"key": "plan", "name_zh": "方案", "name_en": "Plan", "max_score": "100.0"}],
+        **{k: [str(v) for v in vs] for k, vs in _panel(expert, reviewer).items()},
+    )
+    async with world.sessions() as session:
+        session.add(round_)
+        await session.commit()
+    return Call(ROUND.format(review_round_id=round_.id))
+
+
 REQUESTS: dict[tuple[str, str], Builder] = {
+    ("POST", f"{LISTING}/review-rounds"): _open_round,
+    ("GET", ROUND): _review_round,
     ("POST", "/api/v1/eligibility/check"): _check_eligibility,
     ("GET", "/api/v1/applications"): fixed("/api/v1/applications"),
     ("POST", f"{LISTING}/applications"): _apply,

@@ -100,7 +100,13 @@ async def test_the_policy_seed_says_what_the_department_sets(client: httpx.Async
     versions = (await client.get("/api/v1/policy-versions")).json()["items"]
     assert versions
     for version in versions:
-        assert version["department_configurable"] == ["effective_on", "publicity_working_days"]
+        assert version["department_configurable"] == [
+            "effective_on",
+            "publicity_working_days",
+            "review_qualification_max",
+        ]
+    # 第九条（五） weighs neither review criterion: the seed holds the 40 / 60 default.
+    assert versions[-1]["review_qualification_max"] == "40.0"
     rule = {r["id"]: r for r in (await client.get(RULES)).json()["items"]}["R-POLICY-VERSION"]
     assert "公示期" in rule["reading_zh"]
 

@@ -122,6 +122,7 @@ ALLOWED: dict[Permission, set[str]] = {
     Permission.READ_LISTING: {"admin", "manager", "member"},
     Permission.REVIEW_LISTING: {"admin"},
     Permission.MANAGE_POLICY: {"admin"},
+    Permission.MANAGE_REVIEWS: {"admin"},
     Permission.UPLOAD_ATTACHMENT: PEOPLE,
     Permission.ACT_FOR_APPLICANT: {"manager", "member"},
 }

@@ -232,6 +232,7 @@ ENTRIES: dict[UseCase, tuple[str, str]] = {
     UseCase.LISTING_PUBLISH: ("jiebang_api.listings.service", "publish"),
     UseCase.ELIGIBILITY_CHECK: ("jiebang_api.applications.service", "check"),
     UseCase.APPLICATION_SUBMIT: ("jiebang_api.applications.service", "submit"),
+    UseCase.REVIEW_ROUND_OPEN: ("jiebang_api.reviews.service", "open_round"),
 }
 Node = tuple[str, str]  # (module, top-level name)
 

@@ -47,6 +47,10 @@ TAGS: list[dict[str, str]] = [
         "description": "揭榜申请与资格审查 / Applications and the eligibility engine.",
     },
     {
+        "name": "reviews",
+        "description": "专家评审与推荐名单 / Expert review and the recommendation (第九条（五）).",
+    },
+    {
         "name": "attachments",
         "description": "附件上传与下载 / Uploaded files: upload, metadata, download.",
     },

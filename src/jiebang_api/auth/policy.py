@@ -41,6 +41,7 @@ class Permission(StrEnum):
     UPLOAD_ATTACHMENT = "attachment.upload"
     ACT_FOR_APPLICANT = "application.applicant.act"
     MANAGE_POLICY = "policy_version.create"
+    MANAGE_REVIEWS = "review_round.manage"
 
 
 Rule = Callable[[Principal, uuid.UUID | None], bool]
@@ -102,6 +103,8 @@ RULES: dict[Permission, Rule] = {
     # Draft, edit, submit and withdraw an application on behalf of its lead organisation.
     Permission.ACT_FOR_APPLICANT: _member,
     Permission.MANAGE_POLICY: _admin,
+    # Open, close and recommend in review rounds (the department, 第九条（五）).
+    Permission.MANAGE_REVIEWS: _admin,
 }
 
 

@@ -9,6 +9,7 @@ from jiebang_api.models.identity import ServiceClient, User
 from jiebang_api.models.listing import CodeCounter, Listing, ListingAssessment
 from jiebang_api.models.organization import CreditRecord, Membership, Organization
 from jiebang_api.models.policy_version import PolicyVersion
+from jiebang_api.models.review import ReviewAssignment, ReviewExclusion, ReviewRound
 from jiebang_api.models.sandbox import SandboxClock
 
 __all__ = [
@@ -25,6 +26,9 @@ __all__ = [
     "Membership",
     "Organization",
     "PolicyVersion",
+    "ReviewAssignment",
+    "ReviewExclusion",
+    "ReviewRound",
     "SandboxClock",
     "ServiceClient",
     "User",

@@ -15,12 +15,14 @@ from jiebang_api.models.base import Base, Entity
 
 class PolicyVersion(Entity, Base):
     __tablename__ = "policy_version"
-    # Ratios are at most 1 too; the API checks that (the stored unit differs between engines).
+    # Ratios are at most 1 too, and review weights below 100: the API checks those (the
+    # stored unit differs between engines).
     __table_args__ = (
         CheckConstraint("agreement_min_ratio >= 0", name="agreement_ratio"),
         CheckConstraint("subsidy_max_ratio >= 0", name="subsidy_ratio"),
         CheckConstraint("subsidy_cap >= 0", name="cap_nonneg"),
         CheckConstraint("publicity_working_days > 0", name="publicity_positive"),
+        CheckConstraint("review_qualification_max > 0", name="review_weight_positive"),
     )
 
     name: Mapped[str] = mapped_column(String(200))
@@ -32,5 +34,10 @@ class PolicyVersion(Entity, Base):
     tech_breakthrough_max_months: Mapped[int] = mapped_column(Integer)
     achievement_transfer_max_months: Mapped[int] = mapped_column(Integer)
     publicity_working_days: Mapped[int] = mapped_column(Integer)
+    # 第九条（五） names two review criteria and weighs neither: `qualification`'s share of 100
+    # (`feasibility` takes the rest), the department's to set.
+    review_qualification_max: Mapped[Decimal] = mapped_column(
+        ExactDecimal(4, 1), default=Decimal(40)
+    )
     note: Mapped[str | None] = mapped_column(Text)
     created_by: Mapped[uuid.UUID | None]

@@ -34,8 +34,9 @@ USCC_STANDARD = "GB 32100-2015"
 
 # Values of a policy version that the department sets: the measures fix neither the day a
 # version takes effect (第十九条 says "from issuance", the seed's date awaits the issued
-# document) nor the length of the publicity period (第九条（七） says only "公示").
-DEPARTMENT_CONFIGURABLE = ("effective_on", "publicity_working_days")
+# document) nor the length of the publicity period (第九条（七） says only "公示"), nor how
+# the two review criteria weigh (第九条（五） names them only).
+DEPARTMENT_CONFIGURABLE = ("effective_on", "publicity_working_days", "review_qualification_max")
 
 
 @labelled(
@@ -75,6 +76,7 @@ class RuleBasis(StrEnum):
         "listing.publish": ("发布榜单", "Publish a listing"),
         "eligibility.check": ("揭榜资格预检", "Check eligibility (dry run)"),
         "application.submit": ("提交揭榜申请", "Submit an application"),
+        "review_round.open": ("开启评审", "Open a review round"),
     }
 )
 class UseCase(StrEnum):
@@ -87,6 +89,7 @@ class UseCase(StrEnum):
     LISTING_PUBLISH = "listing.publish"
     ELIGIBILITY_CHECK = "eligibility.check"
     APPLICATION_SUBMIT = "application.submit"
+    REVIEW_ROUND_OPEN = "review_round.open"
 
 
 @dataclass(frozen=True)
@@ -322,6 +325,7 @@ RULES: tuple[Rule, ...] = (
         "拟推荐名单由科技厅与发榜方共同审查揭榜方资质和方案可行性后产生。",
         "The recommended applicants are chosen by the department and the proposer together, "
         "after reviewing qualifications and plan feasibility.",
+        enforced_at=(U.REVIEW_ROUND_OPEN,),
     ),
     Rule(
         "R-WF-PUBLICITY",

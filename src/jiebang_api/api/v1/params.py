@@ -16,6 +16,7 @@ ApplicationId = Annotated[uuid.UUID, Path(description="The application's id.")]
 OrganizationId = Annotated[uuid.UUID, Path(description="The organisation's id.")]
 AttachmentId = Annotated[uuid.UUID, Path(description="The attachment's id.")]
 UserId = Annotated[uuid.UUID, Path(description="The user's id.")]
+ReviewRoundId = Annotated[uuid.UUID, Path(description="The review round's id.")]
 
 Cursor = Annotated[
     str | None,

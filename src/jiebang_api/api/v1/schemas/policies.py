@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from decimal import Decimal
 
-from pydantic import ConfigDict, Field, computed_field
+from pydantic import ConfigDict, Field, computed_field, field_validator
 from pydantic.config import JsonDict
 
 from jiebang_api.api.v1.schemas.base import (
@@ -14,6 +15,7 @@ from jiebang_api.api.v1.schemas.base import (
     Ratio,
     RequestBody,
     ResponseBody,
+    Score,
     WholeNumber,
 )
 from jiebang_api.rules.catalogue import DEPARTMENT_CONFIGURABLE
@@ -28,6 +30,7 @@ EXAMPLE_POLICY: JsonDict = {
     "tech_breakthrough_max_months": 36,
     "achievement_transfer_max_months": 24,
     "publicity_working_days": 5,
+    "review_qualification_max": "40.0",
     "note": "自2023年1月1日起施行。",
 }
 
@@ -48,7 +51,19 @@ class PolicyVersionIn(RequestBody):
     publicity_working_days: WholeNumber = Field(
         ge=1, le=60, description="Art. 9 (7) notice period."
     )
+    review_qualification_max: Score = Field(
+        Decimal("40.0"),
+        description="Art. 9 (5): the points of the `qualification` criterion on the default "
+        "review sheet, above 0 and below 100; `feasibility` has the rest of 100.",
+    )
     note: str | None = Field(None, max_length=2000)
+
+    @field_validator("review_qualification_max")
+    @classmethod
+    def _below_full_marks(cls, value: Decimal) -> Decimal:
+        if not Decimal(0) < value < Decimal(100):
+            raise ValueError("the qualification criterion takes above 0 and below 100 points")
+        return value
 
 
 class PolicyVersionOut(ResponseBody):
@@ -76,6 +91,7 @@ class PolicyVersionOut(ResponseBody):
     tech_breakthrough_max_months: int
     achievement_transfer_max_months: int
     publicity_working_days: int
+    review_qualification_max: Score
     note: str | None
     created_at: datetime
 

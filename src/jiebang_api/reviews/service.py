@@ -1,0 +1,328 @@
+"""Use cases of reviews: opening a listing's review round, and reading it.
+
+第九条（五） (R-WF-RECOMMEND-JOINT): once a listing's window has closed, the department opens
+one review round on it, names the experts and the proposer's reviewers, and every expert is
+assigned every application under review, except where a conflict of interest keeps them
+apart (`reviews.conflicts`); each exclusion is recorded with its reason.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiebang_api.applications import repository as applications_repository
+from jiebang_api.applications.workflow import ApplicationStatus
+from jiebang_api.audit import service as audit
+from jiebang_api.auth import policy
+from jiebang_api.auth.policy import Permission
+from jiebang_api.auth.principal import Principal
+from jiebang_api.auth.roles import Role
+from jiebang_api.events import bus as events
+from jiebang_api.kit.clock import SHANGHAI
+from jiebang_api.kit.errors import Conflict, InputInvalid, Message, NotFound, Violation
+from jiebang_api.listings import repository as listings_repository
+from jiebang_api.listings import service as listings_service
+from jiebang_api.listings.enums import ListingKind
+from jiebang_api.listings.workflow import ListingStatus
+from jiebang_api.models import Application, Listing, ReviewAssignment, ReviewExclusion, ReviewRound
+from jiebang_api.organizations import repository as organizations_repository
+from jiebang_api.policies import service as policies_service
+from jiebang_api.reviews import conflicts, scoring
+from jiebang_api.reviews import events as reviews_events
+from jiebang_api.reviews import repository as reviews_repository
+from jiebang_api.reviews.conflicts import PartyRole
+
+RESOURCE = "review_round"
+JOINT_REVIEW, JOINT_REVIEW_ARTICLE = "R-WF-RECOMMEND-JOINT", "第九条（五）"
+# The weight of `qualification` when no policy version is in force (the seeded one holds it).
+DEFAULT_QUALIFICATION_MAX = Decimal(40)
+NOT_CLOSED = Message(
+    "榜单截止后方可开启评审。", "A review round opens only once the listing has closed."
+)
+ROUND_EXISTS = Message("该榜单已有评审轮次。", "The listing already has a review round.")
+
+
+def _invalid(zh: str, en: str, field: str) -> Violation:
+    return Violation(Message(zh, en), field=field)
+
+
+async def _sheet(
+    session: AsyncSession,
+    kind: ListingKind,
+    criteria: Sequence[scoring.Criterion] | None,
+    now: datetime,
+) -> tuple[tuple[scoring.Criterion, ...], uuid.UUID | None]:
+    """The round's criteria (the admin's, or 第九条（五）'s two with the policy's weights) and
+    the policy version they came from."""
+    version = await policies_service.in_force(session, now.astimezone(SHANGHAI).date())
+    if criteria is not None:
+        sheet = tuple(criteria)
+    else:
+        weight = version.review_qualification_max if version else DEFAULT_QUALIFICATION_MAX
+        default = scoring.default_criteria(kind, weight)
+        if default is None:
+            raise InputInvalid(
+                violations=[
+                    _invalid(
+                        "应急类榜单的评审须给出评分指标。",
+                        "An emergency listing's round needs its criteria.",
+                        "body.criteria",
+                    )
+                ]
+            )
+        sheet = default
+    found = scoring.check_criteria(sheet)
+    if found:
+        raise InputInvalid(violations=found)
+    return sheet, version.id if version else None
+
+
+async def _panel(
+    session: AsyncSession,
+    listing: Listing,
+    expert_ids: Sequence[uuid.UUID],
+    reviewer_ids: Sequence[uuid.UUID],
+) -> list[reviews_repository.Person]:
+    """The experts (active users with the expert role), after checking the proposer's
+    reviewers (members of the proposer; none for an emergency listing, whose proposer is the
+    department)."""
+    people = await reviews_repository.people(session, [*expert_ids, *reviewer_ids])
+    found: list[Violation] = []
+    for n, user_id in enumerate(expert_ids):
+        person = people.get(user_id)
+        if person is None or not person.is_active or Role.EXPERT.value not in person.roles:
+            found.append(
+                _invalid(
+                    "不是在册的评审专家。",
+                    "Not an active user with the expert role.",
+                    f"body.expert_user_ids.{n}",
+                )
+            )
+    proposer = listing.proposer_org_id
+    for n, user_id in enumerate(reviewer_ids):
+        person = people.get(user_id)
+        if proposer is None or person is None or proposer not in person.organizations:
+            found.append(
+                _invalid(
+                    "不是发榜单位的成员。",
+                    "Not a member of the proposer.",
+                    f"body.proposer_reviewer_user_ids.{n}",
+                )
+            )
+    if proposer is not None and not reviewer_ids:
+        found.append(
+            Violation(
+                Message(
+                    "须指定发榜单位的评审代表：评审由科技厅与发榜方共同进行。",
+                    "Name the proposer's reviewers: the department and the proposer review "
+                    "together.",
+                ),
+                rule=JOINT_REVIEW,
+                article=JOINT_REVIEW_ARTICLE,
+                field="body.proposer_reviewer_user_ids",
+            )
+        )
+    if found:
+        raise InputInvalid(violations=found)
+    return [people[user_id] for user_id in expert_ids]
+
+
+class _Trees:
+    """Organisations with the top of their ownership tree, each looked up once."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+        self.known: dict[uuid.UUID, conflicts.Organization] = {}
+
+    async def of(self, org_id: uuid.UUID) -> conflicts.Organization:
+        if org_id not in self.known:
+            chain = await organizations_repository.ancestors(self.session, org_id)
+            self.known[org_id] = conflicts.Organization(org_id, chain[-1] if chain else org_id)
+        return self.known[org_id]
+
+
+async def _parties(trees: _Trees, app: Application, listing: Listing) -> list[conflicts.Party]:
+    parties = [conflicts.Party(await trees.of(app.lead_org_id), PartyRole.APPLICANT)]
+    for member in app.members:
+        org_id = uuid.UUID(str(member["org_id"]))
+        parties.append(conflicts.Party(await trees.of(org_id), PartyRole.MEMBER))
+    if listing.proposer_org_id is not None:
+        proposer = await trees.of(listing.proposer_org_id)
+        parties.append(conflicts.Party(proposer, PartyRole.PROPOSER))
+    return parties
+
+
+async def _assign(
+    session: AsyncSession,
+    round_: ReviewRound,
+    listing: Listing,
+    experts: Sequence[reviews_repository.Person],
+    apps: Sequence[Application],
+) -> tuple[int, int]:
+    """An assignment per expert and application, or the exclusions that replace it."""
+    trees = _Trees(session)
+    assigned = excluded = 0
+    for app in apps:
+        parties = await _parties(trees, app, listing)
+        for expert in experts:
+            mine = [await trees.of(org_id) for org_id in sorted(expert.organizations)]
+            found = conflicts.conflicts(mine, parties)
+            for conflict in found:
+                session.add(
+                    ReviewExclusion(
+                        id=uuid.uuid4(),
+                        round_id=round_.id,
+                        expert_user_id=expert.id,
+                        application_id=app.id,
+                        expert_org_id=conflict.expert_org_id,
+                        party_org_id=conflict.party_org_id,
+                        role=conflict.role.value,
+                        reason=conflict.reason.value,
+                    )
+                )
+            excluded += bool(found)
+            if not found:
+                session.add(
+                    ReviewAssignment(
+                        id=uuid.uuid4(),
+                        round_id=round_.id,
+                        expert_user_id=expert.id,
+                        application_id=app.id,
+                    )
+                )
+                assigned += 1
+    return assigned, excluded
+
+
+def _criteria_json(sheet: Sequence[scoring.Criterion]) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": c.key,
+            "name_zh": c.name_zh,
+            "name_en": c.name_en,
+            "max_score": str(c.max_score.quantize(scoring.SCORE.quantum)),
+        }
+        for c in sheet
+    ]
+
+
+async def open_round(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    criteria: Sequence[scoring.Criterion] | None,
+    expert_user_ids: Sequence[uuid.UUID],
+    proposer_reviewer_user_ids: Sequence[uuid.UUID],
+    now: datetime,
+) -> ReviewRound:
+    """Open the listing's review round (the department) and assign the experts."""
+    policy.require(principal, Permission.MANAGE_REVIEWS)
+    listing = await listings_repository.get_for_update(session, listing_id)
+    if listing is None:
+        raise NotFound()
+    await listings_service.run_deadlines(session, listing, now)  # an ended window closes first
+    if listing.status != ListingStatus.CLOSED:
+        raise Conflict(NOT_CLOSED, extensions={"current_state": listing.status})
+    if await reviews_repository.of_listing(session, listing.id) is not None:
+        raise Conflict(ROUND_EXISTS)
+    sheet, version_id = await _sheet(session, ListingKind(listing.kind), criteria, now)
+    experts = await _panel(session, listing, expert_user_ids, proposer_reviewer_user_ids)
+    apps = [
+        app
+        for app in await applications_repository.of_listing_for_update(session, listing.id)
+        if app.status == ApplicationStatus.UNDER_REVIEW
+    ]
+    round_ = ReviewRound(
+        id=uuid.uuid4(),
+        listing_id=listing.id,
+        status="open",
+        criteria=_criteria_json(sheet),
+        expert_user_ids=[str(u) for u in expert_user_ids],
+        proposer_reviewer_user_ids=[str(u) for u in proposer_reviewer_user_ids],
+        policy_version_id=version_id,
+        opened_by=principal.user_id,
+    )
+    session.add(round_)
+    try:
+        await session.flush()
+    except IntegrityError:  # a concurrent request opened the listing's round first
+        raise Conflict(ROUND_EXISTS) from None
+    assigned, excluded = await _assign(session, round_, listing, experts, apps)
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="review_round.open",
+        resource_type=RESOURCE,
+        resource_id=round_.id,
+        now=now,
+        to_state=round_.status,
+        data={"applications": len(apps), "assignments": assigned, "exclusions": excluded},
+    )
+    await events.publish(
+        session,
+        reviews_events.ReviewRoundOpened(
+            occurred_at=now,
+            review_round_id=round_.id,
+            listing_id=listing.id,
+            applications=len(apps),
+            assignments=assigned,
+            exclusions=excluded,
+        ),
+    )
+    return round_
+
+
+@dataclass(frozen=True)
+class RoundView:
+    """A round as its reader may see it: the experts and the exclusions only for the
+    department (the proposer's reviewers never learn who the experts are)."""
+
+    round: ReviewRound
+    listing: Listing
+    assignment_counts: Mapping[str, int]
+    exclusions: list[ReviewExclusion] | None
+    experts_visible: bool
+
+
+async def get_round(
+    session: AsyncSession, *, principal: Principal, round_id: uuid.UUID
+) -> RoundView:
+    """The round, for the department and the proposer's reviewers named on it (404 else)."""
+    policy.require(principal, Permission.USE_API)
+    return await _view(session, principal, await reviews_repository.get(session, round_id))
+
+
+async def round_of_listing(
+    session: AsyncSession, *, principal: Principal, listing_id: uuid.UUID
+) -> RoundView:
+    """The listing's round, as `get_round` shows it."""
+    policy.require(principal, Permission.USE_API)
+    return await _view(session, principal, await reviews_repository.of_listing(session, listing_id))
+
+
+async def _view(
+    session: AsyncSession, principal: Principal, round_: ReviewRound | None
+) -> RoundView:
+    listing = await listings_repository.get(session, round_.listing_id) if round_ else None
+    if round_ is None or listing is None:
+        raise NotFound()
+    admin = principal.has(Role.ADMIN)
+    named = principal.user_id is not None and str(principal.user_id) in (
+        round_.proposer_reviewer_user_ids or []
+    )
+    if not admin and not (
+        named and listing.proposer_org_id and principal.member_of(listing.proposer_org_id)
+    ):
+        raise NotFound()
+    counts = await reviews_repository.counts(session, round_.id)
+    excluded = await reviews_repository.exclusions(session, round_.id) if admin else None
+    return RoundView(round_, listing, counts, excluded, admin)
