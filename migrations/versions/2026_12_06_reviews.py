@@ -106,8 +106,7 @@ def upgrade() -> None:
             _in("status", ASSIGNMENT_STATUSES), name=op.f("ck_review_assignment_status")
         ),
         sa.CheckConstraint(
-            "total IS NULL OR (total >= 0 AND total <= 100)",
-            name=op.f("ck_review_assignment_total_range"),
+            "total IS NULL OR total >= 0", name=op.f("ck_review_assignment_total_nonneg")
         ),
         *_references(
             "review_assignment",

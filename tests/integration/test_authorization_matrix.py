@@ -36,6 +36,7 @@ from typing import Any, cast
 import httpx
 import pytest
 from fastapi import FastAPI
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from factories import (
@@ -58,6 +59,7 @@ from jiebang_api.models import (
     ListingAssessment,
     Membership,
     Organization,
+    ReviewAssignment,
     ReviewRound,
     User,
 )
@@ -85,6 +87,7 @@ PUBLIC_LISTING = "/api/v1/public/listings/{listing_id}"
 ATTACHMENT = "/api/v1/attachments/{attachment_id}"
 APPLICATION = "/api/v1/applications/{application_id}"
 ROUND = "/api/v1/review-rounds/{review_round_id}"
+ASSIGNMENT = "/api/v1/review-assignments/{review_assignment_id}"
 # The path parameter naming the target of each scope.
 SCOPES = {
     "organization": "{organization_id}",
@@ -266,6 +269,13 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     # Review rounds (on a listing and a panel outside the matrix: nobody here is on them).
     ("POST", f"{LISTING}/review-rounds"): on_listing(401, 403,     403,      403,      403,   403,   403,   201),
     ("GET", ROUND):                      route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{ROUND}/close"):          route(401,  403,      403,      403,      403,   403,   403,   200),
+    ("GET", f"{ROUND}/results"):         route(401,  404,      404,      404,      404,   404,   404,   200),
+    # An expert's assignment is theirs alone (the department reads the round's results).
+    ("GET", "/api/v1/review-assignments"): route(401, 200,      200,      200,      200,   200,   200,   200),
+    ("GET", ASSIGNMENT):                 route(401,  404,      404,      404,      404,   404,   404,   404),
+    ("POST", f"{ASSIGNMENT}/scores"):    route(401,  404,      404,      404,      404,   404,   404,   404),
+    ("POST", f"{ASSIGNMENT}/decline"):   route(401,  404,      404,      404,      404,   404,   404,   404),
     # A consortium invitation (an application of a third party's inviting A, or B) is answered
     # by a manager of the invited organisation only; its plain members and anyone who may not
     # read the application get 404; the department, which reads it, 403.
@@ -708,24 +718,65 @@ async def _open_round(world: World) -> Call:
     return Call(f"/api/v1/listings/{listing.id}/review-rounds", _panel(expert, reviewer))
 
 
-async def _review_round(world: World) -> Call:
+async def _round_with_assignment(
+    world: World, status: str = "open"
+) -> tuple[ReviewRound, ReviewAssignment]:
     listing, expert, reviewer = await _closed_listing_with_panel(world)
     round_ = ReviewRound(
         id=uuid.uuid4(),
         listing_id=listing.id,
-        status="open",
+        status=status,
+        results=None if status == "open" else [],
         criteria=[{"key": "plan", "name_zh": "方案", "name_en": "Plan", "max_score": "100.0"}],
         **{k: [str(v) for v in vs] for k, vs in _panel(expert, reviewer).items()},
     )
     async with world.sessions() as session:
         session.add(round_)
+        await session.flush()
+        application = await session.scalar(
+            select(Application.id).where(Application.listing_id == listing.id)
+        )
+        assert application is not None
+        assignment = ReviewAssignment(
+            id=uuid.uuid4(),
+            round_id=round_.id,
+            expert_user_id=expert.id,
+            application_id=application,
+        )
+        session.add(assignment)
         await session.commit()
-    return Call(ROUND.format(review_round_id=round_.id))
+    return round_, assignment
+
+
+def review_round(status: str = "open", suffix: str = "", json: Any = None) -> Builder:
+    """A round of a listing and panel outside the matrix, in `status`."""
+
+    async def build(world: World) -> Call:
+        round_, _ = await _round_with_assignment(world, status)
+        return Call(ROUND.format(review_round_id=round_.id) + suffix, json)
+
+    return build
+
+
+def assignment_of_another(suffix: str = "", json: Any = None) -> Builder:
+    """An assignment of an expert outside the matrix, in an open round."""
+
+    async def build(world: World) -> Call:
+        _, assignment = await _round_with_assignment(world)
+        return Call(ASSIGNMENT.format(review_assignment_id=assignment.id) + suffix, json)
+
+    return build
 
 
 REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", f"{LISTING}/review-rounds"): _open_round,
-    ("GET", ROUND): _review_round,
+    ("GET", ROUND): review_round(),
+    ("POST", f"{ROUND}/close"): review_round("open", "/close", {}),
+    ("GET", f"{ROUND}/results"): review_round("closed", "/results"),
+    ("GET", "/api/v1/review-assignments"): fixed("/api/v1/review-assignments"),
+    ("GET", ASSIGNMENT): assignment_of_another(),
+    ("POST", f"{ASSIGNMENT}/scores"): assignment_of_another("/scores", {"scores": {"plan": "50"}}),
+    ("POST", f"{ASSIGNMENT}/decline"): assignment_of_another("/decline", {"reason": "回避"}),
     ("POST", "/api/v1/eligibility/check"): _check_eligibility,
     ("GET", "/api/v1/applications"): fixed("/api/v1/applications"),
     ("POST", f"{LISTING}/applications"): _apply,

@@ -1,8 +1,10 @@
-"""Opening a listing's review round (第九条（五）, R-WF-RECOMMEND-JOINT): who is assigned what,
-who a conflict of interest keeps away (recorded with its reason), and who may read the round."""
+"""Review rounds (第九条（五）, R-WF-RECOMMEND-JOINT): who is assigned what, who a conflict of
+interest keeps away (recorded with its reason), who may read the round; and the experts' side:
+their own assignments, scored or declined once."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -10,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import httpx
+import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
@@ -38,7 +41,8 @@ class Scene:
     at_proposer: uuid.UUID  # expert who is a member of the proposer
     reviewer: uuid.UUID  # member of the proposer, named as its reviewer
     reviewer_headers: dict[str, str]
-    expert_headers: dict[str, str]
+    expert_headers: dict[str, str]  # the expert with no ties (`free`)
+    in_group_headers: dict[str, str]
 
 
 async def _application(sessions: Sessions, listing_id: uuid.UUID, lead: uuid.UUID) -> uuid.UUID:
@@ -91,6 +95,7 @@ async def scene(app: FastAPI, sessions: Sessions, *, status: str = "closed") -> 
         reviewer.id,
         bearer(app, reviewer),
         bearer(app, free),
+        bearer(app, in_group),
     )
 
 
@@ -252,3 +257,284 @@ async def test_the_proposers_reviewers_read_the_round_without_the_experts(
         assert (response.status_code, response.json()["code"]) == (404, "NOT_FOUND")
     unknown = await client.get(f"/api/v1/review-rounds/{uuid.uuid4()}", headers=admin_headers)
     assert unknown.status_code == 404
+
+
+# --- the experts' side -----------------------------------------------------------------------
+
+
+async def opened(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> Scene:
+    s = await scene(app, sessions)
+    response = await client.post(url(s), json=body(s), headers=admin_headers)
+    assert response.status_code == 201, response.text
+    return s
+
+
+async def my_assignments(
+    client: httpx.AsyncClient, headers: dict[str, str]
+) -> list[dict[str, Any]]:
+    response = await client.get("/api/v1/review-assignments", headers=headers)
+    assert response.status_code == 200, response.text
+    items: list[dict[str, Any]] = response.json()["items"]
+    return items
+
+
+FULL = {"qualification": "40", "feasibility": "60.0"}
+
+
+async def test_an_expert_reads_and_scores_their_own_assignment(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await opened(client, app, sessions, admin_headers)
+    mine = await my_assignments(client, s.expert_headers)
+    assert {a["application_id"] for a in mine} == {str(s.first), str(s.second)}
+    assert {a["status"] for a in mine} == {"assigned"}
+    one = mine[0]
+    detail = await client.get(f"/api/v1/review-assignments/{one['id']}", headers=s.expert_headers)
+    assert detail.status_code == 200, detail.text
+    assert detail.json()["application"]["id"] == one["application_id"]
+    assert [c["key"] for c in detail.json()["criteria"]] == ["qualification", "feasibility"]
+    scored = await client.post(
+        f"/api/v1/review-assignments/{one['id']}/scores",
+        json={"scores": {"qualification": "35.5", "feasibility": "52"}, "comment": "可行"},
+        headers=s.expert_headers,
+    )
+    assert scored.status_code == 200, scored.text
+    assert (scored.json()["status"], scored.json()["total"]) == ("scored", "87.5")
+    assert scored.json()["scores"] == {"qualification": "35.5", "feasibility": "52.0"}
+    async with sessions() as session:
+        event = await session.scalar(select(Event).where(Event.type == "review.submitted"))
+    assert event is not None
+    assert "35.5" not in str(event.payload)  # scores stay out of the change feed
+    assert str(s.free) not in str(event.payload)
+
+
+async def test_a_second_score_is_refused(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await opened(client, app, sessions, admin_headers)
+    one = (await my_assignments(client, s.expert_headers))[0]
+    where = f"/api/v1/review-assignments/{one['id']}/scores"
+    assert (
+        await client.post(where, json={"scores": FULL}, headers=s.expert_headers)
+    ).status_code == 200
+    again = await client.post(where, json={"scores": FULL}, headers=s.expert_headers)
+    assert (again.status_code, again.json()["code"]) == (409, "CONFLICT")
+    assert again.json()["current_state"] == "scored"
+    declined = await client.post(
+        f"/api/v1/review-assignments/{one['id']}/decline",
+        json={"reason": "回避"},
+        headers=s.expert_headers,
+    )
+    assert declined.status_code == 409
+
+
+@pytest.mark.parametrize(
+    ("scores", "field"),
+    [
+        ({"qualification": "40.5", "feasibility": "60"}, "body.scores.qualification"),
+        ({"qualification": "40"}, "body.scores.feasibility"),
+        ({"qualification": "40", "feasibility": "60", "luck": "1"}, "body.scores.luck"),
+    ],
+)
+async def test_scores_off_the_sheet_are_refused(
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    sessions: Sessions,
+    admin_headers: dict[str, str],
+    scores: dict[str, str],
+    field: str,
+) -> None:
+    s = await opened(client, app, sessions, admin_headers)
+    one = (await my_assignments(client, s.expert_headers))[0]
+    refused = await client.post(
+        f"/api/v1/review-assignments/{one['id']}/scores",
+        json={"scores": scores},
+        headers=s.expert_headers,
+    )
+    assert _fields(refused) == {field}
+    assert (await my_assignments(client, s.expert_headers))[0]["status"] == "assigned"
+
+
+async def test_an_expert_sees_nothing_of_other_experts_or_unassigned_applications(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await opened(client, app, sessions, admin_headers)
+    theirs = (await my_assignments(client, s.in_group_headers))[0]
+    for path in ("", "/scores", "/decline"):
+        where = f"/api/v1/review-assignments/{theirs['id']}{path}"
+        response = (
+            await client.get(where, headers=s.expert_headers)
+            if not path
+            else await client.post(
+                where, json={"scores": FULL, "reason": "x"}, headers=s.expert_headers
+            )
+        )
+        assert (response.status_code, response.json()["code"]) in {
+            (404, "NOT_FOUND"),
+            (422, "VALIDATION_FAILED"),
+        }
+    # The expert kept from the first application has no assignment for it, and cannot read it.
+    in_group = s.in_group_headers
+    assert {a["application_id"] for a in await my_assignments(client, in_group)} == {str(s.second)}
+    unassigned = await client.get(f"/api/v1/applications/{s.first}", headers=in_group)
+    assert (unassigned.status_code, unassigned.json()["code"]) == (404, "NOT_FOUND")
+
+
+async def test_an_expert_may_decline_once(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await opened(client, app, sessions, admin_headers)
+    one = (await my_assignments(client, s.expert_headers))[0]
+    declined = await client.post(
+        f"/api/v1/review-assignments/{one['id']}/decline",
+        json={"reason": "本人曾参与该单位的前期研发。"},
+        headers=s.expert_headers,
+    )
+    assert declined.status_code == 200, declined.text
+    assert (declined.json()["status"], declined.json()["total"]) == ("declined", None)
+    scored = await client.post(
+        f"/api/v1/review-assignments/{one['id']}/scores",
+        json={"scores": FULL},
+        headers=s.expert_headers,
+    )
+    assert (scored.status_code, scored.json()["current_state"]) == (409, "declined")
+
+
+async def test_concurrent_scores_are_taken_once(
+    backend: str,
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    sessions: Sessions,
+    admin_headers: dict[str, str],
+) -> None:
+    s = await opened(client, app, sessions, admin_headers)
+    one = (await my_assignments(client, s.expert_headers))[0]
+    where = f"/api/v1/review-assignments/{one['id']}/scores"
+    answers = await asyncio.gather(
+        *(client.post(where, json={"scores": FULL}, headers=s.expert_headers) for _ in range(8))
+    )
+    assert sorted(r.status_code for r in answers) == [200] + [409] * 7
+    async with sessions() as session:
+        entries = (
+            await session.scalars(select(AuditEntry).where(AuditEntry.resource_id == one["id"]))
+        ).all()
+    assert [e.action for e in entries] == ["review_assignment.score"]
+
+
+# --- closing: aggregates, ranking and who sees which scores ---------------------------------
+
+
+def _sheet(qualification: int, feasibility: int) -> dict[str, Any]:
+    return {"scores": {"qualification": str(qualification), "feasibility": str(feasibility)}}
+
+
+async def _answer_all(
+    client: httpx.AsyncClient, headers: dict[str, str], by_application: dict[uuid.UUID, Any]
+) -> None:
+    """Score (a dict body) or decline (None) each of the expert's assignments."""
+    for a in await my_assignments(client, headers):
+        body_ = by_application[uuid.UUID(a["application_id"])]
+        where = f"/api/v1/review-assignments/{a['id']}"
+        response = await (
+            client.post(f"{where}/decline", json={"reason": "回避"}, headers=headers)
+            if body_ is None
+            else client.post(f"{where}/scores", json=body_, headers=headers)
+        )
+        assert response.status_code == 200, response.text
+
+
+async def closed_round(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> tuple[Scene, dict[str, Any], list[uuid.UUID]]:
+    """Five unrelated experts: the first application's totals are 50, 70, 80, 90 and 100; the
+    second's 60, 60 and 60 (two experts declined it)."""
+    s = await scene(app, sessions)
+    experts = [await _expert(sessions) for _ in range(5)]
+    ids = [e.id for e in experts]
+    opened = await client.post(
+        url(s), json=body(s, expert_user_ids=[str(i) for i in ids]), headers=admin_headers
+    )
+    assert opened.status_code == 201, opened.text
+    firsts = [(20, 30), (30, 40), (32, 48), (36, 54), (40, 60)]
+    for n, expert in enumerate(experts):
+        second = _sheet(24, 36) if n < 3 else None
+        await _answer_all(
+            client, bearer(app, expert), {s.first: _sheet(*firsts[n]), s.second: second}
+        )
+    closed = await client.post(
+        f"/api/v1/review-rounds/{opened.json()['id']}/close", json={}, headers=admin_headers
+    )
+    assert closed.status_code == 200, closed.text
+    return s, closed.json(), ids
+
+
+async def test_closing_ranks_by_the_trimmed_mean(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s, closed, _ = await closed_round(client, app, sessions, admin_headers)
+    assert closed["status"] == "closed"
+    results = await client.get(
+        f"/api/v1/review-rounds/{closed['id']}/results", headers=admin_headers
+    )
+    assert results.status_code == 200, results.text
+    items = results.json()["items"]
+    summary = [
+        (i["application_id"], i["rank"], i["aggregate"], i["scored_by"], i["trimmed"])
+        for i in items
+    ]
+    assert summary == [
+        (str(s.first), 1, "80.00", 5, True),  # the plain mean would be 78.00
+        (str(s.second), 2, "60.00", 3, False),
+    ]
+    assert [i["insufficient_reviews"] for i in items] == [False, False]
+    async with sessions() as session:
+        event = await session.scalar(select(Event).where(Event.type == "review_round.closed"))
+    assert event is not None
+    assert event.payload["applications"] == 2
+
+
+async def test_the_proposer_sees_the_scores_without_the_experts(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s, closed, experts = await closed_round(client, app, sessions, admin_headers)
+    where = f"/api/v1/review-rounds/{closed['id']}/results"
+    as_reviewer = await client.get(where, headers=s.reviewer_headers)
+    assert as_reviewer.status_code == 200, as_reviewer.text
+    answers = as_reviewer.json()["items"][0]["answers"]
+    assert [(a["expert_number"], a["expert_user_id"]) for a in answers] == [
+        (n, None) for n in range(1, 6)
+    ]
+    assert [a["total"] for a in answers] == ["50.0", "70.0", "80.0", "90.0", "100.0"]
+    assert not any(str(e) in as_reviewer.text for e in experts)
+    as_admin = (await client.get(where, headers=admin_headers)).json()
+    assert [a["expert_user_id"] for a in as_admin["items"][0]["answers"]] == [
+        str(e) for e in experts
+    ]
+    stranger = await client.get(where, headers=s.expert_headers)
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "NOT_FOUND")
+
+
+async def test_a_round_closes_once_and_takes_no_scores_after(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await opened(client, app, sessions, admin_headers)
+    rounds = await my_assignments(client, s.expert_headers)
+    where = f"/api/v1/review-rounds/{rounds[0]['review_round_id']}"
+    early = await client.get(f"{where}/results", headers=admin_headers)
+    assert (early.status_code, early.json()["current_state"]) == (409, "open")
+    refused = await client.post(f"{where}/close", json={}, headers=s.reviewer_headers)
+    assert (refused.status_code, refused.json()["code"]) == (403, "FORBIDDEN")
+    assert (await client.post(f"{where}/close", json={}, headers=admin_headers)).status_code == 200
+    again = await client.post(f"{where}/close", json={}, headers=admin_headers)
+    assert (again.status_code, again.json()["current_state"]) == (409, "closed")
+    late = await client.post(
+        f"/api/v1/review-assignments/{rounds[0]['id']}/scores",
+        json={"scores": FULL},
+        headers=s.expert_headers,
+    )
+    assert (late.status_code, late.json()["current_state"]) == (409, "closed")
+    # Nobody scored: both applications are flagged insufficient, with no aggregate.
+    items = (await client.get(f"{where}/results", headers=admin_headers)).json()["items"]
+    assert [(i["aggregate"], i["insufficient_reviews"]) for i in items] == [(None, True)] * 2

@@ -15,7 +15,15 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from jiebang_api.api.v1.schemas import schema_classes
-from jiebang_api.api.v1.schemas.base import RATIO, SHARE, Money, Ratio, RequestBody, Share
+from jiebang_api.api.v1.schemas.base import (
+    RATIO,
+    SCORE,
+    SHARE,
+    Money,
+    Ratio,
+    RequestBody,
+    Share,
+)
 from jiebang_api.api.validation_messages import violations_from_pydantic
 from jiebang_api.kit import decimals, money
 from jiebang_api.kit.decimals import DecimalFormat, DecimalFormatError
@@ -145,7 +153,7 @@ def _strings(schema: Any) -> list[dict[str, Any]]:
 def test_every_decimal_of_every_request_body_is_read_by_the_one_parser() -> None:
     """A request field whose Python type is Decimal is annotated with `DecimalText` (so
     `decimals.parse` reads it), and no schema pattern in the contract says `\\d`."""
-    patterns = {money.PATTERN, SHARE.pattern, RATIO.pattern}
+    patterns = {money.PATTERN, SHARE.pattern, RATIO.pattern, SCORE.pattern}
     for cls in schema_classes():
         if not issubclass(cls, RequestBody):
             continue

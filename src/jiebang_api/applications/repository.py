@@ -95,3 +95,11 @@ async def inviting_page(
         statement = statement.where(after_cursor(Application.created_at, Application.id, after))
     statement = statement.order_by(Application.created_at, Application.id).limit(limit + 1)
     return list((await session.scalars(statement)).all())
+
+
+async def many(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, Application]:
+    """The applications among `ids` that exist, by id."""
+    if not ids:
+        return {}
+    rows = await session.scalars(select(Application).where(Application.id.in_(list(ids))))
+    return {a.id: a for a in rows}

@@ -31,3 +31,43 @@ class ReviewRoundOpened(ReviewRoundEvent):
     applications: int
     assignments: int
     exclusions: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewEvent(DomainEvent):
+    """An expert answered an assignment (a review): which one, in which round, on which
+    application. Who the expert is, and what they scored, stay out of events."""
+
+    resource_type: ClassVar[str] = "review"
+
+    review_id: uuid.UUID  # the assignment
+    review_round_id: uuid.UUID
+    listing_id: uuid.UUID
+    application_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewSubmitted(ReviewEvent):
+    type: ClassVar[str] = "review.submitted"
+    summary = ("一位专家提交了评分。", "An expert submitted their scores for an application.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewDeclined(ReviewEvent):
+    type: ClassVar[str] = "review.declined"
+    summary = (
+        "一位专家声明利益冲突并回避了一项评审。",
+        "An expert declared a conflict of interest and declined an application.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewRoundClosed(ReviewRoundEvent):
+    type: ClassVar[str] = "review_round.closed"
+    summary = (
+        "评审轮次已结束，各申请的汇总得分与排序已产生。",
+        "The review round closed: each application's aggregate score and rank were set.",
+    )
+
+    applications: int
+    insufficient: int  # applications scored by fewer than three experts

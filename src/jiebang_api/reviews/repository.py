@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiebang_api.kit.pagination import Cursor
+from jiebang_api.kit.querying import after_cursor
 from jiebang_api.models import Membership, ReviewAssignment, ReviewExclusion, ReviewRound, User
 
 
@@ -79,3 +81,37 @@ async def assignments(session: AsyncSession, round_id: uuid.UUID) -> list[Review
         .order_by(ReviewAssignment.created_at, ReviewAssignment.id)
     )
     return list((await session.execute(statement)).scalars())
+
+
+async def many(session: AsyncSession, ids: Collection[uuid.UUID]) -> dict[uuid.UUID, ReviewRound]:
+    if not ids:
+        return {}
+    rows = await session.scalars(select(ReviewRound).where(ReviewRound.id.in_(list(ids))))
+    return {r.id: r for r in rows}
+
+
+async def assignment(session: AsyncSession, assignment_id: uuid.UUID) -> ReviewAssignment | None:
+    return await session.get(ReviewAssignment, assignment_id)
+
+
+async def assignment_for_update(
+    session: AsyncSession, assignment_id: uuid.UUID
+) -> ReviewAssignment | None:
+    return await session.get(ReviewAssignment, assignment_id, with_for_update=True)
+
+
+async def assignments_of(
+    session: AsyncSession, expert_user_id: uuid.UUID, *, after: Cursor | None, limit: int
+) -> list[ReviewAssignment]:
+    """Up to `limit + 1` of the expert's assignments in `(created_at, id)` order."""
+    statement = select(ReviewAssignment).where(ReviewAssignment.expert_user_id == expert_user_id)
+    if after is not None:
+        statement = statement.where(
+            after_cursor(ReviewAssignment.created_at, ReviewAssignment.id, after)
+        )
+    statement = statement.order_by(ReviewAssignment.created_at, ReviewAssignment.id)
+    return list((await session.scalars(statement.limit(limit + 1))).all())
+
+
+async def get_for_update(session: AsyncSession, round_id: uuid.UUID) -> ReviewRound | None:
+    return await session.get(ReviewRound, round_id, with_for_update=True)

@@ -28,6 +28,7 @@ from jiebang_api.auth.roles import Role
 from jiebang_api.events import bus as events
 from jiebang_api.kit.clock import SHANGHAI
 from jiebang_api.kit.errors import Conflict, InputInvalid, Message, NotFound, Violation
+from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.listings import repository as listings_repository
 from jiebang_api.listings import service as listings_service
 from jiebang_api.listings.enums import ListingKind
@@ -326,3 +327,279 @@ async def _view(
     counts = await reviews_repository.counts(session, round_.id)
     excluded = await reviews_repository.exclusions(session, round_.id) if admin else None
     return RoundView(round_, listing, counts, excluded, admin)
+
+
+# --- an expert's assignments ---------------------------------------------------------------
+
+SCORED_ALREADY = Message(
+    "该评审任务已评分或已声明回避。", "This assignment has been scored or declined already."
+)
+ROUND_NOT_OPEN = Message("评审轮次已不接受评分。", "The review round no longer takes scores.")
+
+
+@dataclass(frozen=True)
+class AssignmentView:
+    """An assignment with its round, and (read one at a time) what the expert reviews."""
+
+    assignment: ReviewAssignment
+    round: ReviewRound
+    application: Application | None = None
+    listing: Listing | None = None
+
+    def reviewed(self) -> tuple[Application, Listing]:
+        """The application under review and its listing (read by `get_assignment`)."""
+        if self.application is None or self.listing is None:
+            raise NotFound()
+        return self.application, self.listing
+
+
+async def _own(
+    session: AsyncSession, principal: Principal, assignment_id: uuid.UUID, *, for_update: bool
+) -> tuple[ReviewAssignment, ReviewRound]:
+    """The caller's own assignment (404 for anyone else's: it is not theirs to know of)."""
+    policy.require(principal, Permission.USE_API)
+    load = reviews_repository.assignment_for_update if for_update else reviews_repository.assignment
+    assignment = await load(session, assignment_id)
+    if assignment is None or assignment.expert_user_id != principal.user_id:
+        raise NotFound()
+    round_ = await reviews_repository.get(session, assignment.round_id)
+    if round_ is None:
+        raise NotFound()
+    return assignment, round_
+
+
+async def my_assignments(
+    session: AsyncSession, *, principal: Principal, cursor: str | None, limit: int
+) -> Page[AssignmentView]:
+    """The caller's assignments, oldest first (empty for anyone who is not an expert)."""
+    policy.require(principal, Permission.USE_API)
+    if principal.user_id is None:
+        return Page([], None)
+    rows = await reviews_repository.assignments_of(
+        session, principal.user_id, after=Cursor.decode(cursor) if cursor else None, limit=limit
+    )
+    page = page_of(rows, limit, by_creation)
+    rounds = await reviews_repository.many(session, {a.round_id for a in page.items})
+    return Page([AssignmentView(a, rounds[a.round_id]) for a in page.items], page.next_cursor)
+
+
+async def get_assignment(
+    session: AsyncSession, *, principal: Principal, assignment_id: uuid.UUID
+) -> AssignmentView:
+    """The caller's assignment with the application it is about (plan, parties, eligibility
+    report and its priority flags) and nothing of other experts."""
+    assignment, round_ = await _own(session, principal, assignment_id, for_update=False)
+    application = await applications_repository.get(session, assignment.application_id)
+    listing = await listings_repository.get(session, round_.listing_id)
+    if application is None or listing is None:
+        raise NotFound()
+    return AssignmentView(assignment, round_, application, listing)
+
+
+def _sheet_of(round_: ReviewRound) -> list[scoring.Criterion]:
+    return [
+        scoring.Criterion(c["key"], c["name_zh"], c["name_en"], Decimal(c["max_score"]))
+        for c in round_.criteria
+    ]
+
+
+async def _answerable(
+    session: AsyncSession, principal: Principal, assignment_id: uuid.UUID
+) -> tuple[ReviewAssignment, ReviewRound]:
+    """The caller's assignment, locked, while it awaits its one answer in an open round."""
+    assignment, round_ = await _own(session, principal, assignment_id, for_update=True)
+    if round_.status != "open":
+        raise Conflict(ROUND_NOT_OPEN, extensions={"current_state": round_.status})
+    if assignment.status != "assigned":
+        raise Conflict(SCORED_ALREADY, extensions={"current_state": assignment.status})
+    return assignment, round_
+
+
+async def _answered(
+    session: AsyncSession,
+    principal: Principal,
+    assignment: ReviewAssignment,
+    round_: ReviewRound,
+    verb: str,
+    now: datetime,
+) -> AssignmentView:
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action=f"review_assignment.{verb}",
+        resource_type="review_assignment",
+        resource_id=assignment.id,
+        now=now,
+        from_state="assigned",
+        to_state=assignment.status,
+    )
+    event_class = (
+        reviews_events.ReviewSubmitted if verb == "score" else reviews_events.ReviewDeclined
+    )
+    await events.publish(
+        session,
+        event_class(
+            occurred_at=now,
+            review_id=assignment.id,
+            review_round_id=round_.id,
+            listing_id=round_.listing_id,
+            application_id=assignment.application_id,
+        ),
+    )
+    return AssignmentView(assignment, round_)
+
+
+async def score(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    assignment_id: uuid.UUID,
+    scores: Mapping[str, Decimal],
+    comment: str | None,
+    now: datetime,
+) -> AssignmentView:
+    """The expert's scores, once, while the round is open: every criterion of the sheet,
+    each from 0 to its maximum (422 otherwise); the total is their sum."""
+    assignment, round_ = await _answerable(session, principal, assignment_id)
+    found = scoring.check_scores(_sheet_of(round_), scores)
+    if found:
+        raise InputInvalid(violations=found)
+    assignment.scores = {
+        key: str(value.quantize(scoring.SCORE.quantum)) for key, value in scores.items()
+    }
+    assignment.total = scoring.total(scores)
+    assignment.comment = comment
+    assignment.status = "scored"
+    assignment.answered_at = now
+    return await _answered(session, principal, assignment, round_, "score", now)
+
+
+async def decline(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    assignment_id: uuid.UUID,
+    reason: str,
+    now: datetime,
+) -> AssignmentView:
+    """The expert declares a conflict of interest the service did not see, and does not score."""
+    assignment, round_ = await _answerable(session, principal, assignment_id)
+    assignment.decline_reason = reason
+    assignment.status = "declined"
+    assignment.answered_at = now
+    return await _answered(session, principal, assignment, round_, "decline", now)
+
+
+# --- closing a round: aggregates and ranking -------------------------------------------------
+
+NOT_OPEN = Message("评审轮次不在评分阶段。", "The review round is not open.")
+NOT_CLOSED_YET = Message("评审轮次尚未结束。", "The review round has not closed yet.")
+
+
+async def _round_for_update(
+    session: AsyncSession, principal: Principal, round_id: uuid.UUID
+) -> ReviewRound:
+    policy.require(principal, Permission.MANAGE_REVIEWS)
+    round_ = await reviews_repository.get_for_update(session, round_id)
+    if round_ is None:
+        raise NotFound()
+    return round_
+
+
+def _priority(app: Application) -> bool:
+    """Whether the eligibility report kept at submission flags a priority (R-ELIG-PRIORITY)."""
+    return bool((app.eligibility_report or {}).get("priorities"))
+
+
+async def close_round(
+    session: AsyncSession, *, principal: Principal, round_id: uuid.UUID, now: datetime
+) -> ReviewRound:
+    """End the scoring (the department): each application's aggregate of the totals scored,
+    flagged when fewer than three experts scored, and the ranking, kept on the round."""
+    round_ = await _round_for_update(session, principal, round_id)
+    if round_.status != "open":
+        raise Conflict(NOT_OPEN, extensions={"current_state": round_.status})
+    assignments = await reviews_repository.assignments(session, round_.id)
+    excluded = await reviews_repository.exclusions(session, round_.id)
+    app_ids = {a.application_id for a in assignments} | {e.application_id for e in excluded}
+    apps = await applications_repository.many(session, app_ids)
+    totals: dict[uuid.UUID, list[Decimal]] = {app_id: [] for app_id in app_ids}
+    for a in assignments:
+        if a.status == "scored" and a.total is not None:
+            totals[a.application_id].append(a.total)
+    aggregates = {app_id: scoring.aggregate(values) for app_id, values in totals.items()}
+    ranked = scoring.rank(
+        [
+            scoring.Candidate(
+                app_id,
+                aggregates[app_id].value,
+                _priority(apps[app_id]),
+                apps[app_id].submitted_at or apps[app_id].created_at,
+            )
+            for app_id in app_ids
+        ]
+    )
+    round_.results = [
+        _result(n, candidate, aggregates[candidate.application_id])
+        for n, candidate in enumerate(ranked, start=1)
+    ]
+    round_.status = "closed"
+    round_.closed_at = now
+    await audit.record(
+        session,
+        actor=principal.actor,
+        action="review_round.close",
+        resource_type=RESOURCE,
+        resource_id=round_.id,
+        now=now,
+        from_state="open",
+        to_state="closed",
+    )
+    await events.publish(
+        session,
+        reviews_events.ReviewRoundClosed(
+            occurred_at=now,
+            review_round_id=round_.id,
+            listing_id=round_.listing_id,
+            applications=len(ranked),
+            insufficient=sum(r["insufficient_reviews"] for r in round_.results),
+        ),
+    )
+    return round_
+
+
+def _result(rank: int, candidate: scoring.Candidate, result: scoring.Aggregate) -> dict[str, Any]:
+    return {
+        "application_id": str(candidate.application_id),
+        "rank": rank,
+        "aggregate": None if result.value is None else str(result.value),
+        "scores": result.count,
+        "trimmed": result.trimmed,
+        "insufficient_reviews": result.insufficient,
+        "priority": candidate.priority,
+    }
+
+
+@dataclass(frozen=True)
+class Results:
+    """A closed round's ranking, with each expert's answer: named for the department,
+    numbered for the proposer's reviewers (who never learn who the experts are)."""
+
+    round: ReviewRound
+    answers: Mapping[uuid.UUID, list[ReviewAssignment]]
+    expert_numbers: Mapping[uuid.UUID, int]
+    experts_visible: bool
+
+
+async def results(session: AsyncSession, *, principal: Principal, round_id: uuid.UUID) -> Results:
+    """The results of a closed round, for the department and the proposer's reviewers."""
+    view = await get_round(session, principal=principal, round_id=round_id)
+    round_ = view.round
+    if round_.results is None:
+        raise Conflict(NOT_CLOSED_YET, extensions={"current_state": round_.status})
+    answers: dict[uuid.UUID, list[ReviewAssignment]] = {}
+    for a in await reviews_repository.assignments(session, round_.id):
+        if a.status == "scored":
+            answers.setdefault(a.application_id, []).append(a)
+    numbers = {uuid.UUID(u): n for n, u in enumerate(round_.expert_user_ids, start=1)}
+    return Results(round_, answers, numbers, view.experts_visible)

@@ -17,6 +17,7 @@ OrganizationId = Annotated[uuid.UUID, Path(description="The organisation's id.")
 AttachmentId = Annotated[uuid.UUID, Path(description="The attachment's id.")]
 UserId = Annotated[uuid.UUID, Path(description="The user's id.")]
 ReviewRoundId = Annotated[uuid.UUID, Path(description="The review round's id.")]
+ReviewAssignmentId = Annotated[uuid.UUID, Path(description="The review assignment's id.")]
 
 Cursor = Annotated[
     str | None,

@@ -1,20 +1,35 @@
-"""Review rounds (第九条（五）): the department opens one on a closed listing."""
+"""Review rounds (第九条（五）): the department opens one on a closed listing; experts read and
+answer their own assignments."""
 
 from __future__ import annotations
+
+import uuid
+from typing import Any
 
 from fastapi import Response, status
 
 from jiebang_api.api.deps import ETAG, LOCATION, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.routing import StrictRouter
-from jiebang_api.api.v1.params import ListingId, ReviewRoundId
+from jiebang_api.api.v1.applications import application_out
+from jiebang_api.api.v1.params import Cursor, Limit, ListingId, ReviewAssignmentId, ReviewRoundId
+from jiebang_api.api.v1.schemas.listings import EmptyIn
 from jiebang_api.api.v1.schemas.reviews import (
+    ApplicationResultOut,
     AssignmentCounts,
     CriterionOut,
+    DeclineIn,
     ExclusionOut,
+    ExpertAnswerOut,
+    ReviewAssignmentDetail,
+    ReviewAssignmentOut,
+    ReviewAssignmentPage,
+    ReviewResultsOut,
     ReviewRoundIn,
     ReviewRoundOut,
+    ScoresIn,
 )
+from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.reviews import scoring
 from jiebang_api.reviews import service as reviews_service
 
@@ -110,3 +125,213 @@ async def get_review_round(
 ) -> ReviewRoundOut:
     view = await reviews_service.get_round(session, principal=principal, round_id=review_round_id)
     return _with_etag(view, response)
+
+
+def assignment_out(view: reviews_service.AssignmentView) -> dict[str, Any]:
+    a, round_ = view.assignment, view.round
+    return {
+        "id": a.id,
+        "review_round_id": round_.id,
+        "listing_id": round_.listing_id,
+        "application_id": a.application_id,
+        "status": a.status,
+        "round_status": round_.status,
+        "criteria": round_.criteria,
+        "scores": a.scores,
+        "total": a.total,
+        "comment": a.comment,
+        "decline_reason": a.decline_reason,
+        "answered_at": a.answered_at,
+        "created_at": a.created_at,
+        "version": a.version,
+    }
+
+
+def _assignment_with_etag(
+    view: reviews_service.AssignmentView, response: Response
+) -> ReviewAssignmentOut:
+    response.headers["ETag"] = f'"{view.assignment.version}"'
+    return ReviewAssignmentOut.model_validate(assignment_out(view))
+
+
+@router.get(
+    "/review-assignments",
+    response_model=ReviewAssignmentPage,
+    summary="My review assignments",
+    description="An expert's own assignments, oldest first (empty for anyone else). Each "
+    "names the application and the round's scoring sheet; other experts' are never shown.",
+    responses=problems(401, 422),
+)
+async def list_review_assignments(
+    session: SessionDep,
+    principal: PrincipalDep,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> ReviewAssignmentPage:
+    page = await reviews_service.my_assignments(
+        session, principal=principal, cursor=cursor, limit=limit
+    )
+    return ReviewAssignmentPage(
+        items=[ReviewAssignmentOut.model_validate(assignment_out(v)) for v in page.items],
+        next_cursor=page.next_cursor,
+    )
+
+
+@router.get(
+    "/review-assignments/{review_assignment_id}",
+    response_model=ReviewAssignmentDetail,
+    summary="Read one of my review assignments",
+    description="The expert's own assignment (404 for anyone else's) with the application to "
+    "review: plan, parties, declarations and eligibility report with its priority flags.",
+    responses={200: {"headers": ETAG}, **problems(401, 404, 422)},
+)
+async def get_review_assignment(
+    review_assignment_id: ReviewAssignmentId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> ReviewAssignmentDetail:
+    view = await reviews_service.get_assignment(
+        session, principal=principal, assignment_id=review_assignment_id
+    )
+    application, listing = view.reviewed()
+    response.headers["ETag"] = f'"{view.assignment.version}"'
+    return ReviewAssignmentDetail.model_validate(
+        {**assignment_out(view), "application": application_out(application, listing, now)}
+    )
+
+
+@router.post(
+    "/review-assignments/{review_assignment_id}/scores",
+    response_model=ReviewAssignmentOut,
+    summary="Score an application",
+    description="The assigned expert, once, while the round is open (409 `CONFLICT` with "
+    "`current_state` otherwise): a score for every criterion of the sheet, each from 0 to its "
+    "`max_score` with at most one decimal place (422 at `body.scores.<key>` otherwise). The "
+    "total is their sum. Scores are never shown to anyone but the department and, without "
+    "the expert's name, the proposer's reviewers.",
+    responses={200: {"headers": ETAG}, **problems(401, 404, 409, 422)},
+)
+async def score_review_assignment(
+    review_assignment_id: ReviewAssignmentId,
+    body: ScoresIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> ReviewAssignmentOut:
+    view = await reviews_service.score(
+        session,
+        principal=principal,
+        assignment_id=review_assignment_id,
+        scores=body.scores,
+        comment=body.comment,
+        now=now,
+    )
+    return _assignment_with_etag(view, response)
+
+
+@router.post(
+    "/review-assignments/{review_assignment_id}/decline",
+    response_model=ReviewAssignmentOut,
+    summary="Decline an application (declared conflict of interest)",
+    description="The assigned expert declares a conflict of interest the service did not see "
+    "and does not score; once, while the round is open (409 `CONFLICT` otherwise).",
+    responses={200: {"headers": ETAG}, **problems(401, 404, 409, 422)},
+)
+async def decline_review_assignment(
+    review_assignment_id: ReviewAssignmentId,
+    body: DeclineIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> ReviewAssignmentOut:
+    view = await reviews_service.decline(
+        session,
+        principal=principal,
+        assignment_id=review_assignment_id,
+        reason=body.reason,
+        now=now,
+    )
+    return _assignment_with_etag(view, response)
+
+
+@router.post(
+    "/review-rounds/{review_round_id}/close",
+    response_model=ReviewRoundOut,
+    summary="Close a review round: aggregate and rank",
+    description="Admin; the round is open (409 `CONFLICT` with `current_state` otherwise). "
+    "Each application's aggregate is the mean of the totals scored, trimmed of the highest "
+    "and the lowest from five totals on, rounded half up to 0.01; fewer than three totals "
+    "flag it `insufficient_reviews`. The ranking breaks ties by the priority flag, then the "
+    "earlier submission. Unanswered assignments stay unanswered.",
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 422)},
+)
+async def close_review_round(
+    review_round_id: ReviewRoundId,
+    body: EmptyIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> ReviewRoundOut:
+    await reviews_service.close_round(
+        session, principal=principal, round_id=review_round_id, now=now
+    )
+    view = await reviews_service.get_round(session, principal=principal, round_id=review_round_id)
+    return _with_etag(view, response)
+
+
+def _answer(result: reviews_service.Results, a: Any) -> ExpertAnswerOut:
+    return ExpertAnswerOut(
+        expert_number=result.expert_numbers[a.expert_user_id],
+        expert_user_id=a.expert_user_id if result.experts_visible else None,
+        scores=a.scores or {},
+        total=a.total,
+        comment=a.comment,
+    )
+
+
+@router.get(
+    "/review-rounds/{review_round_id}/results",
+    response_model=ReviewResultsOut,
+    summary="The results of a closed review round",
+    description="Admin, and the proposer's reviewers named on the round (404 for anyone "
+    "else; 409 `CONFLICT` before the round closes). Best first: each application's rank, "
+    "aggregate and flags, and each expert's scores and comment; the experts are numbered, "
+    "and named only for the department.",
+    responses=problems(401, 404, 409, 422),
+)
+async def review_round_results(
+    review_round_id: ReviewRoundId, session: SessionDep, principal: PrincipalDep
+) -> ReviewResultsOut:
+    result = await reviews_service.results(session, principal=principal, round_id=review_round_id)
+    round_ = result.round
+    items = [
+        ApplicationResultOut(
+            application_id=r["application_id"],
+            rank=r["rank"],
+            aggregate=r["aggregate"],
+            scored_by=r["scores"],
+            trimmed=r["trimmed"],
+            insufficient_reviews=r["insufficient_reviews"],
+            priority=r["priority"],
+            answers=[
+                _answer(result, a)
+                for a in sorted(
+                    result.answers.get(uuid.UUID(r["application_id"]), []),
+                    key=lambda a: result.expert_numbers[a.expert_user_id],
+                )
+            ],
+        )
+        for r in round_.results or []
+    ]
+    return ReviewResultsOut(
+        review_round_id=round_.id,
+        listing_id=round_.listing_id,
+        status=round_.status,
+        criteria=[CriterionOut.model_validate(c) for c in round_.criteria],
+        items=items,
+    )

@@ -31,6 +31,7 @@ from jiebang_api.api.routing import (
 )
 from jiebang_api.kit import decimals, money
 from jiebang_api.kit.pagination import Cursor
+from jiebang_api.reviews import scoring
 
 # Text may not carry NUL characters (PostgreSQL cannot store them; nothing legitimate needs them).
 NO_NUL = r"^[^\x00]*$"
@@ -185,9 +186,8 @@ Money = Annotated[Decimal, DecimalText(money.FORMAT, "1500000.00")]
 SHARE = decimals.DecimalFormat(places=2, maximum=Decimal(100))
 Share = Annotated[Decimal, DecimalText(SHARE, "40.00")]
 # A review score or a criterion's maximum, 0 to 100 with one decimal place: `"40.0"`.
-Score = Annotated[
-    Decimal, DecimalText(decimals.DecimalFormat(places=1, maximum=Decimal(100)), "40.0")
-]
+SCORE = scoring.SCORE
+Score = Annotated[Decimal, DecimalText(SCORE, "40.0")]
 # A ratio from 0 to 1: `"0.3000"`.
 RATIO = decimals.DecimalFormat(places=4, maximum=Decimal(1))
 Ratio = Annotated[Decimal, DecimalText(RATIO, "0.3000")]

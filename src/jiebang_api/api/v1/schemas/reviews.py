@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Literal
+from decimal import Decimal
+from typing import Annotated, Literal
 
-from pydantic import ConfigDict, Field, JsonValue
+from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
-from jiebang_api.api.v1.schemas.base import NO_NUL, RequestBody, ResponseBody, Score
+from jiebang_api.api.v1.schemas.applications import EXAMPLE_APPLICATION_OUT, ApplicationOut
+from jiebang_api.api.v1.schemas.base import (
+    NO_NUL,
+    SHARE,
+    DecimalText,
+    RequestBody,
+    ResponseBody,
+    Score,
+)
 from jiebang_api.reviews.conflicts import ConflictReason, PartyRole
 
 EXAMPLE_CRITERIA: list[JsonValue] = [
@@ -138,3 +147,177 @@ class ReviewRoundOut(ResponseBody):
     opened_at: datetime
     closed_at: datetime | None
     version: int
+
+
+CriterionKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
+AssignmentStatus = Literal["assigned", "scored", "declined"]
+
+
+class ScoresIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "scores": {"qualification": "35.5", "feasibility": "52.0"},
+                    "comment": "团队与中试条件齐备，进度安排偏紧。",
+                }
+            ]
+        }
+    )
+
+    scores: dict[CriterionKey, Score] = Field(
+        min_length=1,
+        max_length=20,
+        description="A score for every criterion of the round's sheet, each from 0 to its "
+        "`max_score`, at most one decimal place.",
+    )
+    comment: str | None = Field(None, max_length=2000, pattern=NO_NUL)
+
+
+class DeclineIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"reason": "本人曾参与该申请单位的前期研发。"}]}
+    )
+
+    reason: str = Field(
+        min_length=1,
+        max_length=500,
+        pattern=NO_NUL,
+        description="The conflict of interest the expert declares.",
+    )
+
+
+EXAMPLE_ASSIGNMENT: dict[str, JsonValue] = {
+    "id": "0d8c5f8e-1c1b-4a8e-9f52-6b3a1c0e0401",
+    "review_round_id": "0d8c5f8e-1c1b-4a8e-9f52-6b3a1c0e0301",
+    "listing_id": "0d8c5f8e-1c1b-4a8e-9f52-6b3a1c0e0001",
+    "application_id": "0d8c5f8e-1c1b-4a8e-9f52-6b3a1c0e0101",
+    "status": "scored",
+    "criteria": EXAMPLE_CRITERIA,
+    "round_status": "open",
+    "scores": {"qualification": "35.5", "feasibility": "52.0"},
+    "total": "87.5",
+    "comment": "团队与中试条件齐备，进度安排偏紧。",
+    "decline_reason": None,
+    "answered_at": "2026-12-08T03:00:00Z",
+    "created_at": "2026-12-06T02:00:00Z",
+    "version": 2,
+}
+
+
+class ReviewAssignmentOut(ResponseBody):
+    """An expert's assignment: their own answer only, never another expert's."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ASSIGNMENT]})
+
+    id: uuid.UUID
+    review_round_id: uuid.UUID
+    listing_id: uuid.UUID
+    application_id: uuid.UUID
+    status: AssignmentStatus = Field(description="`assigned` until scored or declined.")
+    round_status: ReviewRoundStatus
+    criteria: list[CriterionOut]
+    scores: dict[str, Score] | None
+    total: Score | None = Field(description="The sum of the scores (0 to 100).")
+    comment: str | None
+    decline_reason: str | None
+    answered_at: datetime | None
+    created_at: datetime
+    version: int
+
+
+class ReviewAssignmentPage(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"items": [EXAMPLE_ASSIGNMENT], "next_cursor": None}]}
+    )
+
+    items: list[ReviewAssignmentOut]
+    next_cursor: str | None
+
+
+class ReviewAssignmentDetail(ReviewAssignmentOut):
+    """The assignment with the application under review: its plan, parties, declarations and
+    eligibility report (with its priority flags); nothing of other experts."""
+
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{**EXAMPLE_ASSIGNMENT, "application": EXAMPLE_APPLICATION_OUT}]
+        }
+    )
+
+    application: ApplicationOut
+
+
+# An application's aggregate: the (trimmed) mean of the totals, rounded half up to 0.01.
+AggregateScore = Annotated[Decimal, DecimalText(SHARE, "80.00")]
+
+
+class ExpertAnswerOut(ResponseBody):
+    expert_number: int = Field(
+        description="The expert's number in the round (1, 2, …), the same on every application."
+    )
+    expert_user_id: uuid.UUID | None = Field(
+        description="The department's view only; null for the proposer's reviewers."
+    )
+    scores: dict[str, Score]
+    total: Score
+    comment: str | None
+
+
+class ApplicationResultOut(ResponseBody):
+    application_id: uuid.UUID
+    rank: int = Field(
+        description="1 is best: the higher aggregate; on a tie, the priority flag, then the "
+        "earlier submission."
+    )
+    aggregate: AggregateScore | None = Field(
+        description="The mean of the totals, trimmed of the highest and the lowest from five "
+        "totals on; null when no expert scored."
+    )
+    scored_by: int = Field(description="How many experts scored the application.")
+    trimmed: bool
+    insufficient_reviews: bool = Field(description="Fewer than three experts scored.")
+    priority: bool = Field(description="The eligibility report flags a priority (R-ELIG-PRIORITY).")
+    answers: list[ExpertAnswerOut]
+
+
+EXAMPLE_RESULT: dict[str, JsonValue] = {
+    "application_id": "0d8c5f8e-1c1b-4a8e-9f52-6b3a1c0e0101",
+    "rank": 1,
+    "aggregate": "80.00",
+    "scored_by": 5,
+    "trimmed": True,
+    "insufficient_reviews": False,
+    "priority": False,
+    "answers": [
+        {
+            "expert_number": 1,
+            "expert_user_id": None,
+            "scores": {"qualification": "32.0", "feasibility": "48.0"},
+            "total": "80.0",
+            "comment": None,
+        }
+    ],
+}
+
+
+class ReviewResultsOut(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "review_round_id": "0d8c5f8e-1c1b-4a8e-9f52-6b3a1c0e0301",
+                    "listing_id": "0d8c5f8e-1c1b-4a8e-9f52-6b3a1c0e0001",
+                    "status": "closed",
+                    "criteria": EXAMPLE_CRITERIA,
+                    "items": [EXAMPLE_RESULT],
+                }
+            ]
+        }
+    )
+
+    review_round_id: uuid.UUID
+    listing_id: uuid.UUID
+    status: ReviewRoundStatus
+    criteria: list[CriterionOut]
+    items: list[ApplicationResultOut] = Field(description="Best first.")
