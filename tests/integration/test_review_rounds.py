@@ -538,3 +538,37 @@ async def test_a_round_closes_once_and_takes_no_scores_after(
     # Nobody scored: both applications are flagged insufficient, with no aggregate.
     items = (await client.get(f"{where}/results", headers=admin_headers)).json()["items"]
     assert [(i["aggregate"], i["insufficient_reviews"]) for i in items] == [(None, True)] * 2
+
+
+async def test_no_score_lands_after_the_round_closed(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    """Scores racing the close: each is either counted in the results or refused (409)."""
+    s = await opened(client, app, sessions, admin_headers)
+    answers = [
+        (a, headers)
+        for headers in (s.expert_headers, s.in_group_headers)
+        for a in await my_assignments(client, headers)
+    ]
+    close = f"/api/v1/review-rounds/{answers[0][0]['review_round_id']}/close"
+    calls = [
+        client.post(
+            f"/api/v1/review-assignments/{a['id']}/scores", json={"scores": FULL}, headers=h
+        )
+        for a, h in answers
+    ]
+    replies = await asyncio.gather(*calls, client.post(close, json={}, headers=admin_headers))
+    assert replies[-1].status_code == 200
+    assert {r.status_code for r in replies[:-1]} <= {200, 409}
+    results = await client.get(close.replace("/close", "/results"), headers=admin_headers)
+    async with sessions() as session:
+        scored = (
+            await session.scalars(
+                select(ReviewAssignment).where(
+                    ReviewAssignment.status == "scored",
+                    ReviewAssignment.round_id == uuid.UUID(answers[0][0]["review_round_id"]),
+                )
+            )
+        ).all()
+    accepted = sum(r.status_code == 200 for r in replies[:-1])
+    assert len(scored) == accepted == sum(i["scored_by"] for i in results.json()["items"])

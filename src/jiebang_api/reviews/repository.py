@@ -97,7 +97,14 @@ async def assignment(session: AsyncSession, assignment_id: uuid.UUID) -> ReviewA
 async def assignment_for_update(
     session: AsyncSession, assignment_id: uuid.UUID
 ) -> ReviewAssignment | None:
-    return await session.get(ReviewAssignment, assignment_id, with_for_update=True)
+    """The assignment, locked and read afresh (another request may have answered it)."""
+    statement = (
+        select(ReviewAssignment)
+        .where(ReviewAssignment.id == assignment_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
 
 
 async def assignments_of(
@@ -114,4 +121,11 @@ async def assignments_of(
 
 
 async def get_for_update(session: AsyncSession, round_id: uuid.UUID) -> ReviewRound | None:
-    return await session.get(ReviewRound, round_id, with_for_update=True)
+    """The round, locked and read afresh."""
+    statement = (
+        select(ReviewRound)
+        .where(ReviewRound.id == round_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()

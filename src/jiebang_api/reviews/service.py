@@ -356,15 +356,23 @@ class AssignmentView:
 async def _own(
     session: AsyncSession, principal: Principal, assignment_id: uuid.UUID, *, for_update: bool
 ) -> tuple[ReviewAssignment, ReviewRound]:
-    """The caller's own assignment (404 for anyone else's: it is not theirs to know of)."""
+    """The caller's own assignment (404 for anyone else's: it is not theirs to know of).
+
+    To answer it, the round is locked first, then the assignment (read again): closing the
+    round takes the same round lock, so no score lands after the results were computed."""
     policy.require(principal, Permission.USE_API)
-    load = reviews_repository.assignment_for_update if for_update else reviews_repository.assignment
-    assignment = await load(session, assignment_id)
+    assignment = await reviews_repository.assignment(session, assignment_id)
     if assignment is None or assignment.expert_user_id != principal.user_id:
         raise NotFound()
-    round_ = await reviews_repository.get(session, assignment.round_id)
+    load_round = reviews_repository.get_for_update if for_update else reviews_repository.get
+    round_ = await load_round(session, assignment.round_id)
     if round_ is None:
         raise NotFound()
+    if for_update:
+        locked = await reviews_repository.assignment_for_update(session, assignment_id)
+        if locked is None:
+            raise NotFound()
+        assignment = locked
     return assignment, round_
 
 
