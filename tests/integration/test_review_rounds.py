@@ -193,6 +193,10 @@ async def test_the_panel_is_checked(
         url(s), json=body(s, proposer_reviewer_user_ids=[str(s.free)]), headers=admin_headers
     )
     assert _fields(outsider) == {"body.proposer_reviewer_user_ids.0"}
+    twice = await client.post(
+        url(s), json=body(s, expert_user_ids=[str(s.free), str(s.free)]), headers=admin_headers
+    )
+    assert _fields(twice) == {"body.expert_user_ids.1"}
     nobody = await client.post(
         url(s), json=body(s, proposer_reviewer_user_ids=[]), headers=admin_headers
     )

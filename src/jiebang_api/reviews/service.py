@@ -96,7 +96,15 @@ async def _panel(
     reviewers (members of the proposer; none for an emergency listing, whose proposer is the
     department)."""
     people = await reviews_repository.people(session, [*expert_ids, *reviewer_ids])
-    found: list[Violation] = []
+    found: list[Violation] = [
+        _invalid("重复列出。", "Listed twice.", f"body.{name}.{n}")
+        for name, ids in (
+            ("expert_user_ids", expert_ids),
+            ("proposer_reviewer_user_ids", reviewer_ids),
+        )
+        for n, user_id in enumerate(ids)
+        if user_id in ids[:n]
+    ]
     for n, user_id in enumerate(expert_ids):
         person = people.get(user_id)
         if person is None or not person.is_active or Role.EXPERT.value not in person.roles:
