@@ -98,8 +98,25 @@ INEXPRESSIBLE = (
             "list_applications",
             "public_listings",
             "list_consortium_invitations",
+            "list_review_assignments",
         ),
         "an opaque token the service made",
+    ),
+    *(
+        Inexpressible(message, ("open_review_round",), why)
+        for message, why in (
+            ("Not an active user with the expert role.", "an existing expert"),
+            ("Not a member of the proposer.", "a member of the listing's proposer"),
+            ("Name the proposer's reviewers", "required by the listing's kind"),
+            ("An emergency listing's round needs its criteria.", "by the listing's kind"),
+            ("The criteria's maximum scores must add up to 100", "a sum across items"),
+            ("A criterion key is repeated.", "a key unique across items"),
+            ("Listed twice.", "uniqueItems, which the service checks itself"),
+        )
+    ),
+    *(
+        Inexpressible(message, ("score_review_assignment",), "the round's own sheet")
+        for message in ("The score of", "The sheet has no criterion")
     ),
     Inexpressible(
         "The password may not equal the username.",

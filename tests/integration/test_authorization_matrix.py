@@ -1037,6 +1037,7 @@ UNKNOWN_TARGET_BODIES: dict[tuple[str, str], Any] = {
         "lead_org_id": str(uuid.uuid4()),
         "lead_budget_share": "100",
     },
+    ("POST", f"{LISTING}/review-rounds"): {"expert_user_ids": [str(uuid.uuid4())]},
     ("PATCH", APPLICATION): {},
     ("POST", f"{APPLICATION}/submit"): {},
     ("POST", f"{APPLICATION}/withdraw"): {},

@@ -125,10 +125,19 @@ async def test_experts_are_assigned_except_where_a_conflict_keeps_them_away(
         ("feasibility", "60.0"),
     ]
     assert opened["assignments"] == {"assigned": 3, "scored": 0, "declined": 0}
+    round_id = uuid.UUID(opened["id"])
     async with sessions() as session:
-        rows = (await session.scalars(select(ReviewAssignment))).all()
+        rows = (
+            await session.scalars(
+                select(ReviewAssignment).where(ReviewAssignment.round_id == round_id)
+            )
+        ).all()
         pairs = {(a.expert_user_id, a.application_id) for a in rows}
-        excluded = (await session.scalars(select(ReviewExclusion))).all()
+        excluded = (
+            await session.scalars(
+                select(ReviewExclusion).where(ReviewExclusion.round_id == round_id)
+            )
+        ).all()
     assert pairs == {(s.in_group, s.second), (s.free, s.first), (s.free, s.second)}
     # The expert of the applicant's parent organisation is kept from that application only.
     reasons = {(e.expert_user_id, e.application_id, e.role, e.reason) for e in excluded}
@@ -308,7 +317,9 @@ async def test_an_expert_reads_and_scores_their_own_assignment(
     assert (scored.json()["status"], scored.json()["total"]) == ("scored", "87.5")
     assert scored.json()["scores"] == {"qualification": "35.5", "feasibility": "52.0"}
     async with sessions() as session:
-        event = await session.scalar(select(Event).where(Event.type == "review.submitted"))
+        event = await session.scalar(
+            select(Event).where(Event.type == "review.submitted", Event.resource_id == one["id"])
+        )
     assert event is not None
     assert "35.5" not in str(event.payload)  # scores stay out of the change feed
     assert str(s.free) not in str(event.payload)
@@ -494,7 +505,11 @@ async def test_closing_ranks_by_the_trimmed_mean(
     ]
     assert [i["insufficient_reviews"] for i in items] == [False, False]
     async with sessions() as session:
-        event = await session.scalar(select(Event).where(Event.type == "review_round.closed"))
+        event = await session.scalar(
+            select(Event).where(
+                Event.type == "review_round.closed", Event.resource_id == closed["id"]
+            )
+        )
     assert event is not None
     assert event.payload["applications"] == 2
 

@@ -75,7 +75,6 @@ def test_the_department_may_weigh_the_criteria_otherwise() -> None:
     [
         ((), {"body.criteria"}),
         ((SHEET[0],), {"body.criteria"}),  # adds up to 40
-        ((SHEET[0], SHEET[1], Criterion("x", "x", "x", D("0"))), {"body.criteria.2.max_score"}),
         (
             (SHEET[0], Criterion("qualification", "重复", "again", D("60"))),
             {"body.criteria.0.key", "body.criteria.1.key"},
@@ -112,6 +111,10 @@ def test_scores_outside_the_sheet_are_refused(scores: dict[str, Decimal], field:
     found = check_scores(SHEET, scores)
     assert [v.field for v in found] == [field]
     assert _cited(found) == {(None, None)}  # the service's sheet, not a rule of the measures
+
+
+def test_a_criterion_worth_nothing_still_adds_up() -> None:
+    assert check_criteria((*SHEET, Criterion("remarks", "意见", "Remarks", D("0")))) == []
 
 
 def test_a_full_score_on_every_criterion_is_allowed() -> None:

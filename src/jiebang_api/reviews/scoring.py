@@ -77,8 +77,8 @@ def _violation(zh: str, en: str, field: str) -> Violation:
 def check_criteria(
     criteria: Sequence[Criterion], *, field: str = "body.criteria"
 ) -> list[Violation]:
-    """Every reason the sheet cannot be used: no criteria, a key twice, a maximum that is
-    not positive, or maximums that do not add up to 100."""
+    """Every reason the sheet cannot be used: no criteria, a key twice, or maximums that do
+    not add up to 100 (a criterion worth 0 points is allowed: it only asks for a comment)."""
     if not criteria:
         return [
             _violation(
@@ -91,14 +91,6 @@ def check_criteria(
         if criterion.key in repeated:
             found.append(
                 _violation("评分指标的键重复。", "A criterion key is repeated.", f"{field}.{n}.key")
-            )
-        if criterion.max_score <= 0:
-            found.append(
-                _violation(
-                    "每项指标的满分须大于 0。",
-                    "Each criterion's maximum score must be above 0.",
-                    f"{field}.{n}.max_score",
-                )
             )
     total = sum((c.max_score for c in criteria), Decimal(0))
     if total != FULL_MARKS:

@@ -234,6 +234,9 @@ async def open_round(
     now: datetime,
 ) -> ReviewRound:
     """Open the listing's review round (the department) and assign the experts."""
+    policy.require(principal, Permission.USE_API)
+    if await listings_repository.one(session, listing_id) is None:
+        raise NotFound()  # to everyone: an unknown listing is no business of anyone's
     policy.require(principal, Permission.MANAGE_REVIEWS)
     listing = await listings_repository.get_for_update(session, listing_id)
     if listing is None:

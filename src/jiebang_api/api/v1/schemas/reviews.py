@@ -47,7 +47,7 @@ class CriterionIn(RequestBody):
     )
     name_zh: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
     name_en: str = Field(min_length=1, max_length=100, pattern=NO_NUL)
-    max_score: Score = Field(description="Above 0; the sheet's maximums add up to 100.")
+    max_score: Score = Field(description="The sheet's maximums add up to 100.")
 
 
 class ReviewRoundIn(RequestBody):
@@ -69,6 +69,7 @@ class ReviewRoundIn(RequestBody):
         min_length=1,
         max_length=50,
         description="The experts: active users with the `expert` role, each once.",
+        json_schema_extra={"uniqueItems": True},
     )
     proposer_reviewer_user_ids: list[uuid.UUID] = Field(
         default_factory=list,
@@ -76,6 +77,7 @@ class ReviewRoundIn(RequestBody):
         description="Members of the proposer who review with the department and confirm the "
         "recommendation (R-WF-RECOMMEND-JOINT); at least one, except for an emergency listing "
         "(none).",
+        json_schema_extra={"uniqueItems": True},
     )
 
 
@@ -170,6 +172,8 @@ class ScoresIn(RequestBody):
         max_length=20,
         description="A score for every criterion of the round's sheet, each from 0 to its "
         "`max_score`, at most one decimal place.",
+        # pydantic states the keys as `patternProperties` only: no other key is allowed either.
+        json_schema_extra={"additionalProperties": False},
     )
     comment: str | None = Field(None, max_length=2000, pattern=NO_NUL)
 
