@@ -64,7 +64,7 @@ def upgrade() -> None:
             "review_qualification_max", existing_type=ExactDecimal(4, 1), nullable=False
         )
         batch.create_check_constraint(
-            "review_weight_positive", sa.text("review_qualification_max > 0")
+            "review_weight_nonneg", sa.text("review_qualification_max >= 0")
         )
     op.create_table(
         "review_round",
@@ -168,5 +168,5 @@ def downgrade() -> None:
     op.drop_table("review_assignment")
     op.drop_table("review_round")
     with op.batch_alter_table("policy_version") as batch:
-        batch.drop_constraint("review_weight_positive", type_="check")
+        batch.drop_constraint("review_weight_nonneg", type_="check")
         batch.drop_column("review_qualification_max")

@@ -15,14 +15,14 @@ from jiebang_api.models.base import Base, Entity
 
 class PolicyVersion(Entity, Base):
     __tablename__ = "policy_version"
-    # Ratios are at most 1 too, and review weights below 100: the API checks those (the
+    # Ratios are at most 1 too, and review weights at most 100: the API checks those (the
     # stored unit differs between engines).
     __table_args__ = (
         CheckConstraint("agreement_min_ratio >= 0", name="agreement_ratio"),
         CheckConstraint("subsidy_max_ratio >= 0", name="subsidy_ratio"),
         CheckConstraint("subsidy_cap >= 0", name="cap_nonneg"),
         CheckConstraint("publicity_working_days > 0", name="publicity_positive"),
-        CheckConstraint("review_qualification_max > 0", name="review_weight_positive"),
+        CheckConstraint("review_qualification_max >= 0", name="review_weight_nonneg"),
     )
 
     name: Mapped[str] = mapped_column(String(200))

@@ -6,7 +6,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from pydantic import ConfigDict, Field, computed_field, field_validator
+from pydantic import ConfigDict, Field, computed_field
 from pydantic.config import JsonDict
 
 from jiebang_api.api.v1.schemas.base import (
@@ -54,16 +54,9 @@ class PolicyVersionIn(RequestBody):
     review_qualification_max: Score = Field(
         Decimal("40.0"),
         description="Art. 9 (5): the points of the `qualification` criterion on the default "
-        "review sheet, above 0 and below 100; `feasibility` has the rest of 100.",
+        "review sheet (0 to 100); `feasibility` has the rest of 100.",
     )
     note: str | None = Field(None, max_length=2000)
-
-    @field_validator("review_qualification_max")
-    @classmethod
-    def _below_full_marks(cls, value: Decimal) -> Decimal:
-        if not Decimal(0) < value < Decimal(100):
-            raise ValueError("the qualification criterion takes above 0 and below 100 points")
-        return value
 
 
 class PolicyVersionOut(ResponseBody):
