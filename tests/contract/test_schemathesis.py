@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import asyncio
 import tomllib
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +46,7 @@ from factories import (
     create_user,
 )
 from jiebang_api.main import create_app
+from jiebang_api.models import Application, ReviewAssignment, ReviewRound
 from jiebang_api.settings import Environment, Settings
 
 EXAMPLES_PER_OPERATION = 30
@@ -293,6 +296,86 @@ class Seeded:
     members: dict[str, dict[str, Any]]
 
 
+@dataclass(frozen=True)
+class _Reviews:
+    path_parameters: dict[str, dict[str, str]]
+    members: dict[str, dict[str, Any]]
+
+
+async def _seed_reviews(sessions: Any, proposer: Any, manager: Any) -> _Reviews:
+    """A closed listing to open a round on (the manager reviews for the proposer), rounds open
+    and closed, and assignments of the manager's to read, score and decline."""
+    expert = await create_user(sessions, roles=("expert",))
+    sheet = [{"key": "plan", "name_zh": "方案", "name_en": "Plan", "max_score": "100.0"}]
+
+    async def closed_listing() -> tuple[str, uuid.UUID]:
+        listing = await create_listing(sessions, proposer, status="closed")
+        application = Application(
+            id=uuid.uuid4(),
+            listing_id=listing.id,
+            lead_org_id=(await create_organization(sessions)).id,
+            status="under_review",
+            lead_budget_share=Decimal(100),
+            members=[],
+            plan={},
+            declarations={},
+            attachment_ids=[],
+        )
+        async with sessions() as session:
+            session.add(application)
+            await session.commit()
+        return str(listing.id), application.id
+
+    async def review_round(status: str) -> tuple[str, str]:
+        listing_id, application_id = await closed_listing()
+        round_ = ReviewRound(
+            id=uuid.uuid4(),
+            listing_id=uuid.UUID(listing_id),
+            status=status,
+            criteria=sheet,
+            expert_user_ids=[str(manager.id)],
+            proposer_reviewer_user_ids=[str(manager.id)],
+            results=None if status == "open" else [],
+        )
+        assignment = ReviewAssignment(
+            id=uuid.uuid4(),
+            round_id=round_.id,
+            expert_user_id=manager.id,
+            application_id=application_id,
+        )
+        async with sessions() as session:
+            session.add(round_)
+            await session.flush()
+            session.add(assignment)
+            await session.commit()
+        return str(round_.id), str(assignment.id)
+
+    shown, read = await review_round("open")
+    closing, _ = await review_round("open")
+    closed, _ = await review_round("closed")
+    scored, declined = (await review_round("open"))[1], (await review_round("open"))[1]
+    opening, _ = await closed_listing()
+    return _Reviews(
+        {
+            "open_review_round": {"listing_id": opening},
+            "get_review_round": {"review_round_id": shown},
+            "close_review_round": {"review_round_id": closing},
+            "review_round_results": {"review_round_id": closed},
+            "get_review_assignment": {"review_assignment_id": read},
+            "score_review_assignment": {"review_assignment_id": scored},
+            "decline_review_assignment": {"review_assignment_id": declined},
+        },
+        {
+            "open_review_round": {
+                "criteria": None,
+                "expert_user_ids": [str(expert.id)],
+                "proposer_reviewer_user_ids": [str(manager.id)],
+            },
+            "score_review_assignment": {"scores": {"plan": "50.0"}},
+        },
+    )
+
+
 async def _seed(app: FastAPI) -> Seeded:
     sessions = app.state.sessionmaker
     admin = await create_user(sessions, roles=("admin",))
@@ -396,6 +479,7 @@ async def _seed(app: FastAPI) -> Seeded:
                 "withdraw_application",
             )
         }
+        reviews = await _seed_reviews(sessions, proposer, manager)
         uploaded = await http.post(
             "/api/v1/attachments",
             files={"file": ("需求说明.pdf", PDF, "application/pdf")},
@@ -421,6 +505,7 @@ async def _seed(app: FastAPI) -> Seeded:
             for name, o in claimants.items()
         },
         "withdraw_parent_claim": {"organization_id": str(claiming.id)},
+        **reviews.path_parameters,
     }
     # Alone, with no attachments: members and attachments name what the fuzzer cannot know.
     alone = {"members": [], "lead_budget_share": "100", "attachment_ids": []}
@@ -437,6 +522,7 @@ async def _seed(app: FastAPI) -> Seeded:
             "attachment_ids": [],
         },
         "upload_attachment": {"file": PDF.decode()},  # binary parts are generated as text
+        **reviews.members,
     }
     return Seeded(identities, path_parameters, str(org.id), members)
 

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
+from jiebang_api.api.schema_extras import values
 from jiebang_api.api.v1.schemas.applications import EXAMPLE_APPLICATION_OUT, ApplicationOut
 from jiebang_api.api.v1.schemas.base import (
     NO_NUL,
@@ -106,6 +107,14 @@ class ExclusionOut(ResponseBody):
 
 
 ReviewRoundStatus = Literal["open", "closed", "recommendation_proposed", "recommendation_confirmed"]
+ROUND_STATUSES = values(
+    {
+        "open": ("评分中", "Open: the experts score"),
+        "closed": ("评分结束，已汇总排序", "Closed: aggregated and ranked"),
+        "recommendation_proposed": ("已提出推荐名单", "Recommendation proposed"),
+        "recommendation_confirmed": ("推荐名单已确认", "Recommendation confirmed"),
+    }
+)
 
 
 class ReviewRoundOut(ResponseBody):
@@ -132,7 +141,7 @@ class ReviewRoundOut(ResponseBody):
 
     id: uuid.UUID
     listing_id: uuid.UUID
-    status: ReviewRoundStatus = Field(description="`open` while the experts score.")
+    status: ReviewRoundStatus = Field(json_schema_extra=ROUND_STATUSES)
     criteria: list[CriterionOut]
     expert_user_ids: list[uuid.UUID] | None = Field(
         description="The department's view only; null for the proposer's reviewers."
@@ -153,6 +162,13 @@ class ReviewRoundOut(ResponseBody):
 
 CriterionKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
 AssignmentStatus = Literal["assigned", "scored", "declined"]
+ASSIGNMENT_STATUSES = values(
+    {
+        "assigned": ("待评审", "Assigned: not answered yet"),
+        "scored": ("已评分", "Scored"),
+        "declined": ("已回避", "Declined (a conflict of interest the expert declared)"),
+    }
+)
 
 
 class ScoresIn(RequestBody):
@@ -218,8 +234,8 @@ class ReviewAssignmentOut(ResponseBody):
     review_round_id: uuid.UUID
     listing_id: uuid.UUID
     application_id: uuid.UUID
-    status: AssignmentStatus = Field(description="`assigned` until scored or declined.")
-    round_status: ReviewRoundStatus
+    status: AssignmentStatus = Field(json_schema_extra=ASSIGNMENT_STATUSES)
+    round_status: ReviewRoundStatus = Field(json_schema_extra=ROUND_STATUSES)
     criteria: list[CriterionOut]
     scores: dict[str, Score] | None
     total: Score | None = Field(description="The sum of the scores (0 to 100).")
@@ -322,6 +338,6 @@ class ReviewResultsOut(ResponseBody):
 
     review_round_id: uuid.UUID
     listing_id: uuid.UUID
-    status: ReviewRoundStatus
+    status: ReviewRoundStatus = Field(json_schema_extra=ROUND_STATUSES)
     criteria: list[CriterionOut]
     items: list[ApplicationResultOut] = Field(description="Best first.")
