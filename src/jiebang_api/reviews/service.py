@@ -41,7 +41,6 @@ from jiebang_api.reviews import events as reviews_events
 from jiebang_api.reviews import repository as reviews_repository
 from jiebang_api.reviews.conflicts import PartyRole
 
-RESOURCE = "review_round"
 JOINT_REVIEW, JOINT_REVIEW_ARTICLE = "R-WF-RECOMMEND-JOINT", "第九条（五）"
 # The weight of `qualification` when no policy version is in force (the seeded one holds it).
 DEFAULT_QUALIFICATION_MAX = Decimal(40)
@@ -269,28 +268,41 @@ async def open_round(
     except IntegrityError:  # a concurrent request opened the listing's round first
         raise Conflict(ROUND_EXISTS) from None
     assigned, excluded = await _assign(session, round_, listing, experts, apps)
+    counts = {"applications": len(apps), "assignments": assigned, "exclusions": excluded}
+    event = reviews_events.ReviewRoundOpened(
+        occurred_at=now, review_round_id=round_.id, listing_id=listing.id, **counts
+    )
+    await _record(
+        session, principal, "review_round.open", round_.id, event, round_.status, data=counts
+    )
+    return round_
+
+
+async def _record(
+    session: AsyncSession,
+    principal: Principal,
+    action: str,
+    resource_id: uuid.UUID,
+    event: reviews_events.ReviewRoundEvent | reviews_events.ReviewEvent,
+    to_state: str,
+    *,
+    from_state: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """The audit entry of a use case (`action`, on a round or an assignment), then its event,
+    in the caller's transaction."""
     await audit.record(
         session,
         actor=principal.actor,
-        action="review_round.open",
-        resource_type=RESOURCE,
-        resource_id=round_.id,
-        now=now,
-        to_state=round_.status,
-        data={"applications": len(apps), "assignments": assigned, "exclusions": excluded},
+        action=action,
+        resource_type=action.split(".")[0],
+        resource_id=resource_id,
+        now=event.occurred_at,
+        from_state=from_state,
+        to_state=to_state,
+        data=data,
     )
-    await events.publish(
-        session,
-        reviews_events.ReviewRoundOpened(
-            occurred_at=now,
-            review_round_id=round_.id,
-            listing_id=listing.id,
-            applications=len(apps),
-            assignments=assigned,
-            exclusions=excluded,
-        ),
-    )
-    return round_
+    await events.publish(session, event)
 
 
 @dataclass(frozen=True)
@@ -311,14 +323,6 @@ async def get_round(
     """The round, for the department and the proposer's reviewers named on it (404 else)."""
     policy.require(principal, Permission.USE_API)
     return await _view(session, principal, await reviews_repository.get(session, round_id))
-
-
-async def round_of_listing(
-    session: AsyncSession, *, principal: Principal, listing_id: uuid.UUID
-) -> RoundView:
-    """The listing's round, as `get_round` shows it."""
-    policy.require(principal, Permission.USE_API)
-    return await _view(session, principal, await reviews_repository.of_listing(session, listing_id))
 
 
 async def _view(
@@ -442,28 +446,19 @@ async def _answered(
     verb: str,
     now: datetime,
 ) -> AssignmentView:
-    await audit.record(
-        session,
-        actor=principal.actor,
-        action=f"review_assignment.{verb}",
-        resource_type="review_assignment",
-        resource_id=assignment.id,
-        now=now,
-        from_state="assigned",
-        to_state=assignment.status,
-    )
     event_class = (
         reviews_events.ReviewSubmitted if verb == "score" else reviews_events.ReviewDeclined
     )
-    await events.publish(
-        session,
-        event_class(
-            occurred_at=now,
-            review_id=assignment.id,
-            review_round_id=round_.id,
-            listing_id=round_.listing_id,
-            application_id=assignment.application_id,
-        ),
+    event = event_class(
+        occurred_at=now,
+        review_id=assignment.id,
+        review_round_id=round_.id,
+        listing_id=round_.listing_id,
+        application_id=assignment.application_id,
+    )
+    action = f"review_assignment.{verb}"
+    await _record(
+        session, principal, action, assignment.id, event, assignment.status, from_state="assigned"
     )
     return AssignmentView(assignment, round_)
 
@@ -564,25 +559,15 @@ async def close_round(
     ]
     round_.status = "closed"
     round_.closed_at = now
-    await audit.record(
-        session,
-        actor=principal.actor,
-        action="review_round.close",
-        resource_type=RESOURCE,
-        resource_id=round_.id,
-        now=now,
-        from_state="open",
-        to_state="closed",
+    event = reviews_events.ReviewRoundClosed(
+        occurred_at=now,
+        review_round_id=round_.id,
+        listing_id=round_.listing_id,
+        applications=len(ranked),
+        insufficient=sum(r["insufficient_reviews"] for r in round_.results),
     )
-    await events.publish(
-        session,
-        reviews_events.ReviewRoundClosed(
-            occurred_at=now,
-            review_round_id=round_.id,
-            listing_id=round_.listing_id,
-            applications=len(ranked),
-            insufficient=sum(r["insufficient_reviews"] for r in round_.results),
-        ),
+    await _record(
+        session, principal, "review_round.close", round_.id, event, "closed", from_state="open"
     )
     return round_
 

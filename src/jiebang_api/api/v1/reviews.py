@@ -92,7 +92,7 @@ async def open_review_round(
         if body.criteria is None
         else [scoring.Criterion(c.key, c.name_zh, c.name_en, c.max_score) for c in body.criteria]
     )
-    await reviews_service.open_round(
+    opened = await reviews_service.open_round(
         session,
         principal=principal,
         listing_id=listing_id,
@@ -101,9 +101,7 @@ async def open_review_round(
         proposer_reviewer_user_ids=body.proposer_reviewer_user_ids,
         now=now,
     )
-    view = await reviews_service.round_of_listing(
-        session, principal=principal, listing_id=listing_id
-    )
+    view = await reviews_service.get_round(session, principal=principal, round_id=opened.id)
     response.headers["Location"] = f"/api/v1/review-rounds/{view.round.id}"
     return _with_etag(view, response)
 
