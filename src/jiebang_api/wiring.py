@@ -17,9 +17,11 @@ from jiebang_api.kit import sweep
 from jiebang_api.listings import events as listings_events
 from jiebang_api.listings import service as listings_service
 from jiebang_api.models import Listing
+from jiebang_api.reviews import events as reviews_events
+from jiebang_api.reviews import service as reviews_service
 
 # Every module that declares events, so that `event_types()` knows them all.
-EVENT_MODULES = (listings_events, applications_events)
+EVENT_MODULES = (listings_events, applications_events, reviews_events)
 
 
 def wire() -> None:
@@ -28,6 +30,7 @@ def wire() -> None:
     events.subscribe(listings_events.ListingCancelled, applications_reactions.on_listing_cancelled)
     attachments_readers.register("listing", listings_service.may_read_attachment)
     attachments_readers.register("application", applications_service.may_read_attachment)
+    attachments_readers.register("review_assignment", reviews_service.may_read_attachment)
     sweep.register(sweep.DeadlineSource("listing", Listing, listings_service.run_deadlines))
 
 

@@ -118,6 +118,13 @@ INEXPRESSIBLE = (
         )
     ),
     *(
+        Inexpressible(message, ("propose_recommendation",), why)
+        for message, why in (
+            ("Not among the round's results.", "an application the round ranked"),
+            ("Listed twice.", "uniqueItems, which the service checks itself"),
+        )
+    ),
+    *(
         Inexpressible(message, ("score_review_assignment",), "the round's own sheet")
         for message in ("The score of", "The sheet has no criterion")
     ),
@@ -336,6 +343,9 @@ async def _seed_reviews(sessions: Any, proposer: Any, manager: Any) -> _Reviews:
             expert_user_ids=[str(manager.id)],
             proposer_reviewer_user_ids=[str(manager.id)],
             results=None if status == "open" else [],
+            # An empty proposal: confirming it fails the listing (no application moves).
+            recommendation=[] if status == "recommendation_proposed" else None,
+            proposed_at=datetime.now(UTC) if status == "recommendation_proposed" else None,
         )
         assignment = ReviewAssignment(
             id=uuid.uuid4(),
@@ -353,6 +363,8 @@ async def _seed_reviews(sessions: Any, proposer: Any, manager: Any) -> _Reviews:
     shown, read = await review_round("open")
     closing, _ = await review_round("open")
     closed, _ = await review_round("closed")
+    proposing, _ = await review_round("closed")
+    confirming, _ = await review_round("recommendation_proposed")
     scored, declined = (await review_round("open"))[1], (await review_round("open"))[1]
     opening, _ = await closed_listing()
     return _Reviews(
@@ -361,6 +373,8 @@ async def _seed_reviews(sessions: Any, proposer: Any, manager: Any) -> _Reviews:
             "get_review_round": {"review_round_id": shown},
             "close_review_round": {"review_round_id": closing},
             "review_round_results": {"review_round_id": closed},
+            "propose_recommendation": {"review_round_id": proposing},
+            "confirm_recommendation": {"review_round_id": confirming},
             "get_review_assignment": {"review_assignment_id": read},
             "score_review_assignment": {"review_assignment_id": scored},
             "decline_review_assignment": {"review_assignment_id": declined},
@@ -372,6 +386,7 @@ async def _seed_reviews(sessions: Any, proposer: Any, manager: Any) -> _Reviews:
                 "proposer_reviewer_user_ids": [str(manager.id)],
             },
             "score_review_assignment": {"scores": {"plan": "50.0"}},
+            "propose_recommendation": {"application_ids": []},  # the round ranked none
         },
     )
 

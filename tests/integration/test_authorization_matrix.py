@@ -271,6 +271,12 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("GET", ROUND):                      route(401,  404,      404,      404,      404,   404,   404,   200),
     ("POST", f"{ROUND}/close"):          route(401,  403,      403,      403,      403,   403,   403,   200),
     ("GET", f"{ROUND}/results"):         route(401,  404,      404,      404,      404,   404,   404,   200),
+    # The department proposes; a proposer's reviewer named on the round confirms (the round
+    # names none of the matrix's callers, so the admin, who reads it, gets 403 by
+    # R-WF-RECOMMEND-JOINT, and the rest 404).
+    ("POST", f"{ROUND}/recommendation"): route(401, 403,      403,      403,      403,   403,   403,   200),
+    ("POST", f"{ROUND}/recommendation/confirm"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   403),
     # An expert's assignment is theirs alone (the department reads the round's results).
     ("GET", "/api/v1/review-assignments"): route(401, 200,      200,      200,      200,   200,   200,   200),
     ("GET", ASSIGNMENT):                 route(401,  404,      404,      404,      404,   404,   404,   404),
@@ -773,6 +779,12 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", ROUND): review_round(),
     ("POST", f"{ROUND}/close"): review_round("open", "/close", {}),
     ("GET", f"{ROUND}/results"): review_round("closed", "/results"),
+    ("POST", f"{ROUND}/recommendation"): review_round(
+        "closed", "/recommendation", {"application_ids": []}
+    ),
+    ("POST", f"{ROUND}/recommendation/confirm"): review_round(
+        "recommendation_proposed", "/recommendation/confirm", {}
+    ),
     ("GET", "/api/v1/review-assignments"): fixed("/api/v1/review-assignments"),
     ("GET", ASSIGNMENT): assignment_of_another(),
     ("POST", f"{ASSIGNMENT}/scores"): assignment_of_another("/scores", {"scores": {"plan": "50"}}),

@@ -26,7 +26,14 @@ from factories import (
     create_published_listing,
     create_user,
 )
-from jiebang_api.models import Application, AuditEntry, Event, ReviewAssignment, ReviewExclusion
+from jiebang_api.models import (
+    Application,
+    AuditEntry,
+    Event,
+    Organization,
+    ReviewAssignment,
+    ReviewExclusion,
+)
 
 
 @dataclass
@@ -591,3 +598,296 @@ async def test_no_score_lands_after_the_round_closed(
         ).all()
     accepted = sum(r.status_code == 200 for r in replies[:-1])
     assert len(scored) == accepted == sum(i["scored_by"] for i in results.json()["items"])
+
+
+# --- the joint recommendation (R-WF-RECOMMEND-JOINT) -----------------------------------------
+
+
+async def ranked_round(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> tuple[Scene, str]:
+    """A closed round on the scene's listing (nobody scored: both applications ranked)."""
+    s = await opened(client, app, sessions, admin_headers)
+    round_id = (await my_assignments(client, s.expert_headers))[0]["review_round_id"]
+    closed = await client.post(
+        f"/api/v1/review-rounds/{round_id}/close", json={}, headers=admin_headers
+    )
+    assert closed.status_code == 200, closed.text
+    return s, round_id
+
+
+async def _statuses(sessions: Sessions, s: Scene) -> dict[uuid.UUID, tuple[str, int | None]]:
+    async with sessions() as session:
+        rows = await session.execute(
+            select(Application.id, Application.status, Application.recommendation_rank).where(
+                Application.listing_id == s.listing_id
+            )
+        )
+        return {app_id: (status, rank) for app_id, status, rank in rows}
+
+
+async def _events(sessions: Sessions, *types: str, resource_ids: set[Any]) -> list[Event]:
+    async with sessions() as session:
+        found = await session.scalars(
+            select(Event)
+            .where(Event.type.in_(types), Event.resource_id.in_([str(r) for r in resource_ids]))
+            .order_by(Event.sequence)
+        )
+        return list(found)
+
+
+async def test_the_recommendation_takes_effect_only_once_the_proposer_confirms(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s, round_id = await ranked_round(client, app, sessions, admin_headers)
+    where = f"/api/v1/review-rounds/{round_id}/recommendation"
+    proposed = await client.post(
+        where, json={"application_ids": [str(s.second)]}, headers=admin_headers
+    )
+    assert proposed.status_code == 200, proposed.text
+    assert proposed.json()["status"] == "recommendation_proposed"
+    assert proposed.json()["recommendation"]["application_ids"] == [str(s.second)]
+    assert proposed.json()["recommendation"]["confirmed_at"] is None
+    # Proposed, not in effect: both applications are still under review.
+    before = await _statuses(sessions, s)
+    assert before == {s.first: ("under_review", None), s.second: ("under_review", None)}
+    assert not await _events(sessions, "application.recommended", resource_ids={s.first, s.second})
+    seen = await client.get(f"/api/v1/review-rounds/{round_id}", headers=s.reviewer_headers)
+    assert seen.json()["recommendation"]["application_ids"] == [str(s.second)]
+
+    confirmed = await client.post(f"{where}/confirm", json={}, headers=s.reviewer_headers)
+    assert confirmed.status_code == 200, confirmed.text
+    assert confirmed.json()["status"] == "recommendation_confirmed"
+    assert confirmed.json()["recommendation"]["confirmed_by"] == str(s.reviewer)
+    after = await _statuses(sessions, s)
+    assert after == {s.first: ("not_recommended", None), s.second: ("recommended", 1)}
+    read = await client.get(f"/api/v1/applications/{s.second}", headers=admin_headers)
+    assert (read.json()["status"], read.json()["recommendation_rank"]) == ("recommended", 1)
+    moved = await _events(
+        sessions,
+        "application.recommended",
+        "application.not_recommended",
+        resource_ids={s.first, s.second},
+    )
+    assert sorted((e.type, e.resource_id, e.payload.get("rank")) for e in moved) == [
+        ("application.not_recommended", str(s.first), None),
+        ("application.recommended", str(s.second), 1),
+    ]
+    round_events = await _events(
+        sessions,
+        "recommendation.proposed",
+        "recommendation.confirmed",
+        resource_ids={uuid.UUID(round_id)},
+    )
+    assert [e.type for e in round_events] == ["recommendation.proposed", "recommendation.confirmed"]
+    assert round_events[1].payload["application_ids"] == [str(s.second)]
+    assert round_events[1].payload["listing_failed"] is False
+    listing = await client.get(f"/api/v1/listings/{s.listing_id}", headers=admin_headers)
+    assert listing.json()["status"] == "closed"  # awarded only once an agreement is signed
+    async with sessions() as session:
+        entries = (
+            await session.scalars(
+                select(AuditEntry)
+                .where(AuditEntry.resource_id.in_([round_id, str(s.second)]))
+                .order_by(AuditEntry.resource_type, AuditEntry.resource_seq)
+            )
+        ).all()
+    assert [(e.action, e.actor_id) for e in entries if e.action != "review_round.open"] == [
+        ("application.recommend", str(s.reviewer)),
+        ("review_round.close", entries[1].actor_id),
+        ("review_round.propose", entries[1].actor_id),
+        ("review_round.confirm", str(s.reviewer)),
+    ]
+
+
+async def test_an_empty_recommendation_fails_the_listing(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s, round_id = await ranked_round(client, app, sessions, admin_headers)
+    where = f"/api/v1/review-rounds/{round_id}/recommendation"
+    assert (
+        await client.post(where, json={"application_ids": []}, headers=admin_headers)
+    ).status_code == 200
+    listing = f"/api/v1/listings/{s.listing_id}"
+    still = await client.get(listing, headers=admin_headers)
+    assert still.json()["status"] == "closed"  # not before the proposer confirms
+    confirmed = await client.post(f"{where}/confirm", json={}, headers=s.reviewer_headers)
+    assert confirmed.status_code == 200, confirmed.text
+    failed = await client.get(listing, headers=admin_headers)
+    assert (failed.json()["status"], failed.json()["allowed_actions"]) == ("failed", [])
+    assert await _statuses(sessions, s) == {
+        s.first: ("not_recommended", None),
+        s.second: ("not_recommended", None),
+    }
+    events = await _events(sessions, "listing.failed", resource_ids={s.listing_id})
+    assert [(e.payload["from_status"], e.payload["status"]) for e in events] == [
+        ("closed", "failed")
+    ]
+    history = await client.get(f"{listing}/history", headers=admin_headers)
+    assert history.json()["items"][-1]["action"] == "listing.fail"
+    public = await client.get(f"/api/v1/public/listings/{s.listing_id}")
+    assert (public.status_code, public.json()["status"]) == (200, "failed")
+
+
+async def test_the_department_alone_does_not_confirm_an_ordinary_listings_recommendation(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s, round_id = await ranked_round(client, app, sessions, admin_headers)
+    where = f"/api/v1/review-rounds/{round_id}/recommendation"
+    await client.post(where, json={"application_ids": [str(s.first)]}, headers=admin_headers)
+    by_admin = await client.post(f"{where}/confirm", json={}, headers=admin_headers)
+    assert (by_admin.status_code, by_admin.json()["code"]) == (403, "FORBIDDEN")
+    assert [v["rule"] for v in by_admin.json()["violations"]] == ["R-WF-RECOMMEND-JOINT"]
+    # Another member of the proposer, not named on the round, does not even see it.
+    other = await create_user(sessions)
+    async with sessions() as session:
+        org = await session.get(Organization, s.proposer)
+    assert org is not None
+    await add_member(sessions, org, other)
+    for headers in (bearer(app, other), s.expert_headers):
+        refused = await client.post(f"{where}/confirm", json={}, headers=headers)
+        assert (refused.status_code, refused.json()["code"]) == (404, "NOT_FOUND")
+    assert (await client.post(f"{where}/confirm", json={})).status_code == 401
+    assert set((await _statuses(sessions, s)).values()) == {("under_review", None)}
+
+
+async def test_a_proposal_comes_after_closing_and_names_only_ranked_applications(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await opened(client, app, sessions, admin_headers)
+    round_id = (await my_assignments(client, s.expert_headers))[0]["review_round_id"]
+    where = f"/api/v1/review-rounds/{round_id}/recommendation"
+    early = await client.post(where, json={"application_ids": []}, headers=admin_headers)
+    assert (early.status_code, early.json()["current_state"]) == (409, "open")
+    await client.post(f"/api/v1/review-rounds/{round_id}/close", json={}, headers=admin_headers)
+    nothing = await client.post(f"{where}/confirm", json={}, headers=s.reviewer_headers)
+    assert (nothing.status_code, nothing.json()["current_state"]) == (409, "closed")
+    stranger = str(uuid.uuid4())
+    wrong = await client.post(
+        where,
+        json={"application_ids": [str(s.first), stranger, str(s.first)]},
+        headers=admin_headers,
+    )
+    assert wrong.status_code == 422, wrong.text
+    assert [(v["field"], v["message_en"]) for v in wrong.json()["violations"]] == [
+        ("body.application_ids.1", "Not among the round's results."),
+        ("body.application_ids.2", "Listed twice."),
+    ]
+    by_reviewer = await client.post(where, json={"application_ids": []}, headers=s.reviewer_headers)
+    assert (by_reviewer.status_code, by_reviewer.json()["code"]) == (403, "FORBIDDEN")
+
+
+async def test_a_new_proposal_replaces_one_not_yet_confirmed_and_none_after(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s, round_id = await ranked_round(client, app, sessions, admin_headers)
+    where = f"/api/v1/review-rounds/{round_id}/recommendation"
+    first = [str(s.first), str(s.second)]
+    await client.post(where, json={"application_ids": first}, headers=admin_headers)
+    again = await client.post(where, json={"application_ids": first[::-1]}, headers=admin_headers)
+    assert again.json()["recommendation"]["application_ids"] == first[::-1]
+    confirmed = await client.post(f"{where}/confirm", json={}, headers=s.reviewer_headers)
+    assert confirmed.status_code == 200, confirmed.text
+    assert await _statuses(sessions, s) == {
+        s.second: ("recommended", 1),
+        s.first: ("recommended", 2),
+    }
+    late = await client.post(where, json={"application_ids": []}, headers=admin_headers)
+    assert (late.status_code, late.json()["current_state"]) == (409, "recommendation_confirmed")
+    twice = await client.post(f"{where}/confirm", json={}, headers=s.reviewer_headers)
+    assert (twice.status_code, twice.json()["current_state"]) == (409, "recommendation_confirmed")
+    proposed = await _events(
+        sessions, "recommendation.proposed", resource_ids={uuid.UUID(round_id)}
+    )
+    assert [e.payload["replaced"] for e in proposed] == [False, True]
+
+
+async def test_the_department_confirms_an_emergency_listings_recommendation_alone(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    listing = await create_listing(sessions, None, status="closed")
+    lead = await create_organization(sessions)
+    application = await _application(sessions, listing.id, lead.id)
+    expert = await _expert(sessions)
+    sheet = [{"key": "plan", "name_zh": "方案", "name_en": "Plan", "max_score": "100"}]
+    opened_ = await client.post(
+        f"/api/v1/listings/{listing.id}/review-rounds",
+        json={"expert_user_ids": [str(expert.id)], "criteria": sheet},
+        headers=admin_headers,
+    )
+    assert opened_.status_code == 201, opened_.text
+    where = f"/api/v1/review-rounds/{opened_.json()['id']}"
+    await client.post(f"{where}/close", json={}, headers=admin_headers)
+    proposed = await client.post(
+        f"{where}/recommendation",
+        json={"application_ids": [str(application)]},
+        headers=admin_headers,
+    )
+    assert proposed.status_code == 200, proposed.text
+    confirmed = await client.post(f"{where}/recommendation/confirm", json={}, headers=admin_headers)
+    assert confirmed.status_code == 200, confirmed.text
+    async with sessions() as session:
+        row = await session.get(Application, application)
+    assert row is not None
+    assert (row.status, row.recommendation_rank) == ("recommended", 1)
+
+
+async def test_concurrent_confirmations_take_effect_once(
+    backend: str,
+    client: httpx.AsyncClient,
+    app: FastAPI,
+    sessions: Sessions,
+    admin_headers: dict[str, str],
+) -> None:
+    s, round_id = await ranked_round(client, app, sessions, admin_headers)
+    where = f"/api/v1/review-rounds/{round_id}/recommendation"
+    await client.post(where, json={"application_ids": [str(s.first)]}, headers=admin_headers)
+    replies = await asyncio.gather(
+        *(client.post(f"{where}/confirm", json={}, headers=s.reviewer_headers) for _ in range(6))
+    )
+    assert sorted(r.status_code for r in replies) == [200] + [409] * 5
+    async with sessions() as session:
+        moves = (
+            await session.scalars(
+                select(AuditEntry.action).where(
+                    AuditEntry.resource_id.in_([str(s.first), str(s.second)])
+                )
+            )
+        ).all()
+    assert sorted(a for a in moves if "recommend" in a) == [
+        "application.not_recommend",
+        "application.recommend",
+    ]
+
+
+async def test_an_assigned_expert_downloads_the_applications_files_until_declining(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await opened(client, app, sessions, admin_headers)
+    uploaded = await client.post(
+        "/api/v1/attachments",
+        files={"file": ("方案.pdf", b"%PDF-1.7\n%%EOF\n", "application/pdf")},
+        headers=admin_headers,
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    file_id = uploaded.json()["id"]
+    async with sessions() as session:
+        row = await session.get(Application, s.second)
+        assert row is not None
+        row.attachment_ids = [file_id]
+        await session.commit()
+    content = f"/api/v1/attachments/{file_id}/content"
+    assert (await client.get(content, headers=s.expert_headers)).status_code == 200
+    # An expert with no assignment on the application: 404.
+    stranger = await client.get(content, headers=bearer(app, await _expert(sessions)))
+    assert (stranger.status_code, stranger.json()["code"]) == (404, "NOT_FOUND")
+    mine = await my_assignments(client, s.expert_headers)
+    one = next(a for a in mine if a["application_id"] == str(s.second))
+    declined = await client.post(
+        f"/api/v1/review-assignments/{one['id']}/decline",
+        json={"reason": "回避"},
+        headers=s.expert_headers,
+    )
+    assert declined.status_code == 200, declined.text
+    after = await client.get(content, headers=s.expert_headers)
+    assert (after.status_code, after.json()["code"]) == (404, "NOT_FOUND")

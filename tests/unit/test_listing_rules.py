@@ -87,8 +87,17 @@ def test_which_states_still_await_the_proposers_confirmation(
 
 
 def test_terminal_states_allow_nothing() -> None:
-    for state in (S.CLOSED, S.REJECTED, S.WITHDRAWN, S.CANCELLED):
+    for state in (S.FAILED, S.REJECTED, S.WITHDRAWN, S.CANCELLED):
         assert workflow.ORDINARY.allowed_actions(state) == []
+
+
+def test_a_closed_listing_fails_only_through_the_review_and_offers_no_operation() -> None:
+    # 流榜 (R-WF-RECOMMEND-JOINT): the confirmed recommendation is empty; no client operation
+    # fails a listing, so a closed listing offers none.
+    for kind in ListingKind:
+        assert workflow.machine(kind).next_state(S.CLOSED, A.FAIL) is S.FAILED
+        assert workflow.machine(kind).allowed_operations(S.CLOSED) == []
+    assert not workflow.ORDINARY.can(S.PUBLISHED, A.FAIL)
 
 
 def test_an_edit_of_confirmed_text_clears_the_confirmation() -> None:

@@ -170,3 +170,14 @@ def test_operations_name_actions_once_and_errors_name_operations() -> None:
     with pytest.raises(InvalidTransition) as caught:
         named.next_state(Door.CLOSED, DoorAction.CLOSE)
     assert caught.value.allowed == ("handle", "smash_it")
+
+
+def test_internal_actions_are_allowed_but_offered_as_no_operation() -> None:
+    machine = StateMachine("door", TABLE, internal={DoorAction.SMASH})
+    assert machine.can(Door.LOCKED, DoorAction.SMASH)
+    assert machine.next_state(Door.LOCKED, DoorAction.SMASH) is Door.BROKEN
+    assert machine.allowed_actions(Door.LOCKED) == [DoorAction.UNLOCK, DoorAction.SMASH]
+    assert machine.allowed_operations(Door.LOCKED) == ["unlock_it"]
+    with pytest.raises(InvalidTransition) as caught:
+        machine.next_state(Door.LOCKED, DoorAction.OPEN)
+    assert caught.value.allowed == ("unlock_it",)

@@ -66,6 +66,26 @@ class ApplicationCancelled(ApplicationEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ApplicationRecommended(ApplicationEvent):
+    type: ClassVar[str] = "application.recommended"
+    summary = (
+        "联合确认的推荐名单列入了该申请（附名次）。",
+        "The jointly confirmed recommendation names the application, at its rank.",
+    )
+
+    rank: int
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApplicationNotRecommended(ApplicationEvent):
+    type: ClassVar[str] = "application.not_recommended"
+    summary = (
+        "联合确认的推荐名单未列入该申请。",
+        "The jointly confirmed recommendation leaves the application out.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class ApplicationMemberEvent(ApplicationEvent):
     """A fact about one consortium member's invitation to the application."""
 

@@ -649,6 +649,50 @@ async def follow_listing(
     return moved
 
 
+async def follow_recommendation(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    ranked: Sequence[uuid.UUID],
+    reason: str,
+    now: datetime,
+) -> tuple[int, int]:
+    """The confirmed recommendation takes effect (第九条（五）): each application under
+    review that `ranked` names becomes `recommended` at its place (1, 2, …), every other one
+    `not_recommended`; audited as `principal`'s confirmation. Returns the two counts."""
+    rank_of = {app_id: n for n, app_id in enumerate(ranked, start=1)}
+    counts = {ApplicationAction.RECOMMEND: 0, ApplicationAction.NOT_RECOMMEND: 0}
+    for app in await applications_repository.of_listing_for_update(session, listing_id):
+        before = ApplicationStatus(app.status)
+        if before is not ApplicationStatus.UNDER_REVIEW:
+            continue
+        rank = rank_of.get(app.id)
+        action = ApplicationAction.NOT_RECOMMEND if rank is None else ApplicationAction.RECOMMEND
+        app.status = MACHINE.next_state(before, action).value
+        app.recommendation_rank = rank
+        await session.flush()
+        event_class, fields = (
+            (applications_events.ApplicationNotRecommended, {})
+            if rank is None
+            else (applications_events.ApplicationRecommended, {"rank": rank})
+        )
+        await _record(
+            session,
+            principal,
+            app,
+            action,
+            event_class,
+            now,
+            from_state=before.value,
+            reason=reason,
+            data=None if rank is None else {"rank": rank},
+            **fields,
+        )
+        counts[action] += 1
+    return counts[ApplicationAction.RECOMMEND], counts[ApplicationAction.NOT_RECOMMEND]
+
+
 async def may_read_attachment(
     session: AsyncSession, principal: Principal, attachment_id: uuid.UUID, now: datetime
 ) -> bool:

@@ -41,6 +41,8 @@ class ApplicationAction(StrEnum):
     WITHDRAW = "withdraw"
     START_REVIEW = "start_review"  # the listing closed: submitted applications go to review
     CANCEL = "cancel"  # the listing was cancelled
+    RECOMMEND = "recommend"  # the review's recommendation, confirmed, names it
+    NOT_RECOMMEND = "not_recommend"  # … or leaves it out
 
 
 S, A = ApplicationStatus, ApplicationAction
@@ -54,7 +56,12 @@ MACHINE: StateMachine[ApplicationStatus, ApplicationAction] = StateMachine(
         (S.SUBMITTED, A.START_REVIEW): S.UNDER_REVIEW,
         (S.DRAFT, A.CANCEL): S.CANCELLED,
         (S.SUBMITTED, A.CANCEL): S.CANCELLED,
+        (S.UNDER_REVIEW, A.RECOMMEND): S.RECOMMENDED,
+        (S.UNDER_REVIEW, A.NOT_RECOMMEND): S.NOT_RECOMMENDED,
     },
+    # Only submit and withdraw are the applicant's operations; the rest follow the listing
+    # and its review.
+    internal={A.START_REVIEW, A.CANCEL, A.RECOMMEND, A.NOT_RECOMMEND},
 )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from enum import StrEnum
 from typing import Generic, TypeVar
 
@@ -21,12 +21,16 @@ class StateMachine(Generic[S, A]):
         transitions: Mapping[tuple[S, A], S],
         *,
         operations: Mapping[A, str] | None = None,
+        internal: Collection[A] = (),
     ) -> None:
         """`operations` names the API operation of an action where the two differ (several
-        actions may share one, e.g. `screen_pass` and `screen_fail` are `screen`)."""
+        actions may share one, e.g. `screen_pass` and `screen_fail` are `screen`).
+        `internal` actions are taken by other use cases or the system (a listing fails when
+        its recommendation is confirmed empty): no client operation offers them."""
         self.aggregate = aggregate
         self._transitions = dict(transitions)
         self._operations = dict(operations or {})
+        self._internal = frozenset(internal)
 
     def allowed_actions(self, state: S) -> list[A]:
         """Actions the table allows from `state`, in table order."""
@@ -34,8 +38,12 @@ class StateMachine(Generic[S, A]):
 
     def allowed_operations(self, state: S) -> list[str]:
         """The operations a client may call from `state`: the allowed actions by their
-        operation names, each once, in table order."""
-        names = (self._operations.get(a, a.value) for a in self.allowed_actions(state))
+        operation names, each once, in table order (internal actions left out)."""
+        names = (
+            self._operations.get(a, a.value)
+            for a in self.allowed_actions(state)
+            if a not in self._internal
+        )
         return list(dict.fromkeys(names))
 
     def can(self, state: S, action: A) -> bool:

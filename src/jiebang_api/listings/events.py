@@ -113,6 +113,15 @@ class ListingCancelled(ListingEvent):
     summary = ("科技厅取消了榜单。", "The department cancelled the listing.")
 
 
+@dataclass(frozen=True, kw_only=True)
+class ListingFailed(ListingEvent):
+    type: ClassVar[str] = "listing.failed"
+    summary = (
+        "流榜：联合确认的推荐名单为空，无揭榜方。",
+        "The listing failed: the jointly confirmed recommendation named no solver.",
+    )
+
+
 # The event each plain workflow step publishes.
 BY_ACTION: dict[ListingAction, type[ListingEvent]] = {
     ListingAction.SUBMIT: ListingSubmitted,
@@ -125,4 +134,5 @@ BY_ACTION: dict[ListingAction, type[ListingEvent]] = {
     ListingAction.CLOSE: ListingClosed,
     ListingAction.WITHDRAW: ListingWithdrawn,
     ListingAction.CANCEL: ListingCancelled,
+    ListingAction.FAIL: ListingFailed,
 }

@@ -587,6 +587,26 @@ async def act(
     return listing
 
 
+async def fail(
+    session: AsyncSession,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    *,
+    data: dict[str, Any],
+    now: datetime,
+) -> Listing:
+    """流榜: the jointly confirmed recommendation named no solver, so the closed listing
+    fails. Taken by the review's confirmation (`principal` confirmed it), not by an
+    operation of its own."""
+    listing = await listings_repository.get_for_update(session, listing_id)
+    if listing is None:
+        raise NotFound()
+    before = ListingStatus(listing.status)
+    listing.status = workflow.machine(_kind(listing)).next_state(before, ListingAction.FAIL).value
+    await _step_recorded(session, principal, listing, ListingAction.FAIL, before, now, data=data)
+    return listing
+
+
 async def _step_recorded(
     session: AsyncSession,
     principal: Principal,

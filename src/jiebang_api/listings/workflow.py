@@ -5,6 +5,7 @@
       └──(edit)── returned ◀──return── (submitted, under_assessment, approved)   confirm
                                                                                   ▼
         closed ◀──close── published ◀──────────────publish────────────────── confirmed
+          └──fail──▶ failed (流榜: the confirmed recommendation named no solver)
 
 Emergency listings (R-WF-EM-SIMPLIFIED) are the department's own: it may approve a draft and
 publish without the proposer's confirmation; every skipped step is recorded in the audit.
@@ -68,6 +69,7 @@ class ListingStatus(StrEnum):
         "close": ("截止", "Close"),
         "withdraw": ("撤回", "Withdraw"),
         "cancel": ("取消", "Cancel"),
+        "fail": ("流榜", "Fail: no solver recommended"),
     }
 )
 class ListingAction(StrEnum):
@@ -83,6 +85,7 @@ class ListingAction(StrEnum):
     CLOSE = "close"
     WITHDRAW = "withdraw"
     CANCEL = "cancel"
+    FAIL = "fail"  # internal: the review's confirmed recommendation is empty
 
 
 S, A = ListingStatus, ListingAction
@@ -111,6 +114,7 @@ _COMMON: dict[tuple[ListingStatus, ListingAction], ListingStatus] = {
     (S.APPROVED, A.CONFIRM): S.CONFIRMED,
     (S.CONFIRMED, A.PUBLISH): S.PUBLISHED,
     (S.PUBLISHED, A.CLOSE): S.CLOSED,
+    (S.CLOSED, A.FAIL): S.FAILED,
     **{(state, A.WITHDRAW): S.WITHDRAWN for state in _BEFORE_PUBLICATION},
     **{(state, A.CANCEL): S.CANCELLED for state in (*_BEFORE_PUBLICATION, S.PUBLISHED)},
 }
@@ -123,8 +127,12 @@ _EMERGENCY_SHORTCUTS = {
 
 # The API operation of each action whose name differs: POST /listings/{id}/{operation}.
 OPERATIONS = {A.SCREEN_PASS: "screen", A.SCREEN_FAIL: "screen", A.ASSESS: "assessments"}
-ORDINARY = StateMachine("listing", _COMMON, operations=OPERATIONS)
-EMERGENCY = StateMachine("listing", {**_COMMON, **_EMERGENCY_SHORTCUTS}, operations=OPERATIONS)
+# Actions no listing operation offers: another use case takes them.
+INTERNAL = frozenset({A.FAIL})
+ORDINARY = StateMachine("listing", _COMMON, operations=OPERATIONS, internal=INTERNAL)
+EMERGENCY = StateMachine(
+    "listing", {**_COMMON, **_EMERGENCY_SHORTCUTS}, operations=OPERATIONS, internal=INTERNAL
+)
 
 # Steps an emergency shortcut skips, recorded in the audit trail.
 SKIPPED_BY_SHORTCUT = {

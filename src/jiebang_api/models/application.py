@@ -43,6 +43,11 @@ class Application(Entity, Base):
             postgresql_where=text("status <> 'withdrawn'"),
         ),
         Index("ix_application_listing_status", "listing_id", "status"),
+        # The confirmed recommendation ranks a listing's applications 1, 2, … (第九条（五）).
+        CheckConstraint(
+            "recommendation_rank IS NULL OR recommendation_rank > 0", name="recommendation_rank"
+        ),
+        Index("uq_application_listing_rank", "listing_id", "recommendation_rank", unique=True),
     )
 
     listing_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("listing.id", ondelete="RESTRICT"))
@@ -57,4 +62,5 @@ class Application(Entity, Base):
     attachment_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
     eligibility_report: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     submitted_at: Mapped[datetime | None]
+    recommendation_rank: Mapped[int | None]
     created_by: Mapped[uuid.UUID | None]

@@ -71,3 +71,41 @@ class ReviewRoundClosed(ReviewRoundEvent):
 
     applications: int
     insufficient: int  # applications scored by fewer than three experts
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecommendationEvent(DomainEvent):
+    """A step of a round's recommendation. A round has one recommendation, addressed under
+    the round (`/review-rounds/{id}/recommendation`): its id is the round's."""
+
+    resource_type: ClassVar[str] = "recommendation"
+
+    recommendation_id: uuid.UUID  # = review_round_id
+    review_round_id: uuid.UUID
+    listing_id: uuid.UUID
+    application_ids: list[uuid.UUID]  # best first; empty: no solver is recommended
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecommendationProposed(RecommendationEvent):
+    type: ClassVar[str] = "recommendation.proposed"
+    summary = (
+        "科技厅提出了推荐名单（待发榜方确认后生效）。",
+        "The department proposed the recommended list; it takes effect once the proposer "
+        "confirms it.",
+    )
+
+    replaced: bool  # a new list replaced one not yet confirmed
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecommendationConfirmed(RecommendationEvent):
+    type: ClassVar[str] = "recommendation.confirmed"
+    summary = (
+        "推荐名单经联合确认生效：列入的申请为推荐，其余为未推荐；名单为空则流榜。",
+        "The recommendation was jointly confirmed and took effect: the listed applications "
+        "are recommended, the others not; an empty list failed the listing.",
+    )
+
+    not_recommended: int
+    listing_failed: bool

@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiebang_api.kit.pagination import Cursor
 from jiebang_api.kit.querying import after_cursor
 from jiebang_api.models import Membership, ReviewAssignment, ReviewExclusion, ReviewRound, User
+from jiebang_api.reviews.workflow import AssignmentStatus
 
 
 async def get(session: AsyncSession, round_id: uuid.UUID) -> ReviewRound | None:
@@ -129,3 +130,17 @@ async def get_for_update(session: AsyncSession, round_id: uuid.UUID) -> ReviewRo
         .execution_options(populate_existing=True)
     )
     return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def reviews_any(
+    session: AsyncSession, expert_user_id: uuid.UUID, application_ids: Collection[uuid.UUID]
+) -> bool:
+    """Whether the expert holds an assignment, not declined, on one of the applications."""
+    if not application_ids:
+        return False
+    statement = select(ReviewAssignment.id).where(
+        ReviewAssignment.expert_user_id == expert_user_id,
+        ReviewAssignment.application_id.in_(list(application_ids)),
+        ReviewAssignment.status != AssignmentStatus.DECLINED,
+    )
+    return (await session.scalars(statement.limit(1))).first() is not None

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.applications import repository as applications_repository
+from jiebang_api.applications import service as applications_service
 from jiebang_api.applications.workflow import ApplicationStatus
 from jiebang_api.audit import service as audit
 from jiebang_api.auth import policy
@@ -27,7 +28,14 @@ from jiebang_api.auth.principal import Principal
 from jiebang_api.auth.roles import Role
 from jiebang_api.events import bus as events
 from jiebang_api.kit.clock import SHANGHAI
-from jiebang_api.kit.errors import Conflict, InputInvalid, Message, NotFound, Violation
+from jiebang_api.kit.errors import (
+    Conflict,
+    InputInvalid,
+    Message,
+    NotFound,
+    PermissionDenied,
+    Violation,
+)
 from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.listings import repository as listings_repository
 from jiebang_api.listings import service as listings_service
@@ -36,10 +44,16 @@ from jiebang_api.listings.workflow import ListingStatus
 from jiebang_api.models import Application, Listing, ReviewAssignment, ReviewExclusion, ReviewRound
 from jiebang_api.organizations import repository as organizations_repository
 from jiebang_api.policies import service as policies_service
-from jiebang_api.reviews import conflicts, scoring
+from jiebang_api.reviews import conflicts, scoring, workflow
 from jiebang_api.reviews import events as reviews_events
 from jiebang_api.reviews import repository as reviews_repository
 from jiebang_api.reviews.conflicts import PartyRole
+from jiebang_api.reviews.workflow import (
+    AssignmentAction,
+    AssignmentStatus,
+    RoundAction,
+    RoundStatus,
+)
 
 JOINT_REVIEW, JOINT_REVIEW_ARTICLE = "R-WF-RECOMMEND-JOINT", "第九条（五）"
 # The weight of `qualification` when no policy version is in force (the seeded one holds it).
@@ -255,7 +269,7 @@ async def open_round(
     round_ = ReviewRound(
         id=uuid.uuid4(),
         listing_id=listing.id,
-        status="open",
+        status=RoundStatus.OPEN.value,
         criteria=_criteria_json(sheet),
         expert_user_ids=[str(u) for u in expert_user_ids],
         proposer_reviewer_user_ids=[str(u) for u in proposer_reviewer_user_ids],
@@ -283,7 +297,9 @@ async def _record(
     principal: Principal,
     action: str,
     resource_id: uuid.UUID,
-    event: reviews_events.ReviewRoundEvent | reviews_events.ReviewEvent,
+    event: reviews_events.ReviewRoundEvent
+    | reviews_events.ReviewEvent
+    | reviews_events.RecommendationEvent,
     to_state: str,
     *,
     from_state: str | None = None,
@@ -419,6 +435,19 @@ async def get_assignment(
     return AssignmentView(assignment, round_, application, listing)
 
 
+async def may_read_attachment(
+    session: AsyncSession, principal: Principal, attachment_id: uuid.UUID, now: datetime
+) -> bool:
+    """An expert reads the files of an application assigned to them (unless they declined
+    it): the plan they score may be in them."""
+    if principal.user_id is None:
+        return False
+    linking = await applications_repository.linking_attachment(session, attachment_id)
+    return await reviews_repository.reviews_any(
+        session, principal.user_id, [app.id for app in linking]
+    )
+
+
 def _sheet_of(round_: ReviewRound) -> list[scoring.Criterion]:
     return [
         scoring.Criterion(c["key"], c["name_zh"], c["name_en"], Decimal(c["max_score"]))
@@ -431,9 +460,9 @@ async def _answerable(
 ) -> tuple[ReviewAssignment, ReviewRound]:
     """The caller's assignment, locked, while it awaits its one answer in an open round."""
     assignment, round_ = await _own(session, principal, assignment_id, for_update=True)
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise Conflict(ROUND_NOT_OPEN, extensions={"current_state": round_.status})
-    if assignment.status != "assigned":
+    if assignment.status != AssignmentStatus.ASSIGNED:
         raise Conflict(SCORED_ALREADY, extensions={"current_state": assignment.status})
     return assignment, round_
 
@@ -458,7 +487,13 @@ async def _answered(
     )
     action = f"review_assignment.{verb}"
     await _record(
-        session, principal, action, assignment.id, event, assignment.status, from_state="assigned"
+        session,
+        principal,
+        action,
+        assignment.id,
+        event,
+        assignment.status,
+        from_state=AssignmentStatus.ASSIGNED.value,
     )
     return AssignmentView(assignment, round_)
 
@@ -483,7 +518,9 @@ async def score(
     }
     assignment.total = scoring.total(scores)
     assignment.comment = comment
-    assignment.status = "scored"
+    assignment.status = workflow.ASSIGNMENT.next_state(
+        AssignmentStatus(assignment.status), AssignmentAction.SCORE
+    ).value
     assignment.answered_at = now
     return await _answered(session, principal, assignment, round_, "score", now)
 
@@ -499,7 +536,9 @@ async def decline(
     """The expert declares a conflict of interest the service did not see, and does not score."""
     assignment, round_ = await _answerable(session, principal, assignment_id)
     assignment.decline_reason = reason
-    assignment.status = "declined"
+    assignment.status = workflow.ASSIGNMENT.next_state(
+        AssignmentStatus(assignment.status), AssignmentAction.DECLINE
+    ).value
     assignment.answered_at = now
     return await _answered(session, principal, assignment, round_, "decline", now)
 
@@ -531,7 +570,7 @@ async def close_round(
     """End the scoring (the department): each application's aggregate of the totals scored,
     flagged when fewer than three experts scored, and the ranking, kept on the round."""
     round_ = await _round_for_update(session, principal, round_id)
-    if round_.status != "open":
+    if round_.status != RoundStatus.OPEN:
         raise Conflict(NOT_OPEN, extensions={"current_state": round_.status})
     assignments = await reviews_repository.assignments(session, round_.id)
     excluded = await reviews_repository.exclusions(session, round_.id)
@@ -539,7 +578,7 @@ async def close_round(
     apps = await applications_repository.many(session, app_ids)
     totals: dict[uuid.UUID, list[Decimal]] = {app_id: [] for app_id in app_ids}
     for a in assignments:
-        if a.status == "scored" and a.total is not None:
+        if a.status == AssignmentStatus.SCORED and a.total is not None:
             totals[a.application_id].append(a.total)
     aggregates = {app_id: scoring.aggregate(values) for app_id, values in totals.items()}
     ranked = scoring.rank(
@@ -557,7 +596,7 @@ async def close_round(
         _result(n, candidate, aggregates[candidate.application_id])
         for n, candidate in enumerate(ranked, start=1)
     ]
-    round_.status = "closed"
+    round_.status = workflow.ROUND.next_state(RoundStatus.OPEN, RoundAction.CLOSE).value
     round_.closed_at = now
     event = reviews_events.ReviewRoundClosed(
         occurred_at=now,
@@ -567,7 +606,13 @@ async def close_round(
         insufficient=sum(r["insufficient_reviews"] for r in round_.results),
     )
     await _record(
-        session, principal, "review_round.close", round_.id, event, "closed", from_state="open"
+        session,
+        principal,
+        "review_round.close",
+        round_.id,
+        event,
+        round_.status,
+        from_state=RoundStatus.OPEN.value,
     )
     return round_
 
@@ -603,7 +648,174 @@ async def results(session: AsyncSession, *, principal: Principal, round_id: uuid
         raise Conflict(NOT_CLOSED_YET, extensions={"current_state": round_.status})
     answers: dict[uuid.UUID, list[ReviewAssignment]] = {}
     for a in await reviews_repository.assignments(session, round_.id):
-        if a.status == "scored":
+        if a.status == AssignmentStatus.SCORED:
             answers.setdefault(a.application_id, []).append(a)
     numbers = {uuid.UUID(u): n for n, u in enumerate(round_.expert_user_ids, start=1)}
     return Results(round_, answers, numbers, view.experts_visible)
+
+
+# --- the joint recommendation ----------------------------------------------------------------
+
+NOT_RANKED_YET = Message(
+    "评审轮次结束后方可提出推荐名单。",
+    "A recommendation is proposed once the round has closed.",
+)
+NOTHING_TO_CONFIRM = Message(
+    "没有待确认的推荐名单。", "There is no proposed recommendation to confirm."
+)
+JOINT_CONFIRMATION = Message(
+    "推荐名单须由本轮指定的发榜单位评审代表确认：评审由科技厅与发榜方共同进行。",
+    "A reviewer of the proposer named on the round confirms the recommendation: the "
+    "department and the proposer decide it together.",
+)
+WHY_RECOMMENDED = "推荐名单经联合确认 / the joint recommendation was confirmed"
+
+
+def _check_list(round_: ReviewRound, application_ids: Sequence[uuid.UUID]) -> None:
+    """Each application once, and each from the round's results (422 otherwise)."""
+    ranked = {r["application_id"] for r in round_.results or []}
+    found: list[Violation] = []
+    for n, app_id in enumerate(application_ids):
+        if app_id in application_ids[:n]:
+            found.append(_invalid("重复列出。", "Listed twice.", f"body.application_ids.{n}"))
+        elif str(app_id) not in ranked:
+            found.append(
+                _invalid(
+                    "不在本轮评审结果中。",
+                    "Not among the round's results.",
+                    f"body.application_ids.{n}",
+                )
+            )
+    if found:
+        raise InputInvalid(violations=found)
+
+
+async def propose(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    round_id: uuid.UUID,
+    application_ids: Sequence[uuid.UUID],
+    now: datetime,
+) -> ReviewRound:
+    """The department proposes the recommended applications, best first, from the results
+    (an empty list recommends no one). Nothing changes for the applications until the
+    proposer confirms; until then a new proposal replaces this one."""
+    round_ = await _round_for_update(session, principal, round_id)
+    before = RoundStatus(round_.status)
+    if not workflow.ROUND.can(before, RoundAction.PROPOSE):
+        raise Conflict(NOT_RANKED_YET, extensions={"current_state": before.value})
+    _check_list(round_, application_ids)
+    round_.recommendation = [str(a) for a in application_ids]
+    round_.status = workflow.ROUND.next_state(before, RoundAction.PROPOSE).value
+    round_.proposed_by, round_.proposed_at = principal.user_id, now
+    replaced = before is RoundStatus.RECOMMENDATION_PROPOSED
+    await _recommendation_step(
+        session,
+        principal,
+        round_,
+        before,
+        RoundAction.PROPOSE,
+        now,
+        data={"replaced": replaced},
+        replaced=replaced,
+    )
+    return round_
+
+
+_RECOMMENDATION_EVENTS: dict[RoundAction, type[reviews_events.RecommendationEvent]] = {
+    RoundAction.PROPOSE: reviews_events.RecommendationProposed,
+    RoundAction.CONFIRM: reviews_events.RecommendationConfirmed,
+}
+
+
+async def _recommendation_step(
+    session: AsyncSession,
+    principal: Principal,
+    round_: ReviewRound,
+    before: RoundStatus,
+    action: RoundAction,
+    now: datetime,
+    *,
+    data: dict[str, Any],
+    **fields: Any,
+) -> None:
+    """The audit entry (on the round) and the event of a step of its recommendation."""
+    ranked = [uuid.UUID(a) for a in round_.recommendation or []]
+    event = _RECOMMENDATION_EVENTS[action](
+        occurred_at=now,
+        recommendation_id=round_.id,
+        review_round_id=round_.id,
+        listing_id=round_.listing_id,
+        application_ids=ranked,
+        **fields,
+    )
+    await _record(
+        session,
+        principal,
+        f"review_round.{action.value}",
+        round_.id,
+        event,
+        round_.status,
+        from_state=before.value,
+        data={"application_ids": round_.recommendation, **data},
+    )
+
+
+def _may_confirm(principal: Principal, round_: ReviewRound, listing: Listing) -> bool:
+    """R-WF-RECOMMEND-JOINT: a proposer's reviewer named on the round, still a member of the
+    proposer; for an emergency listing (the department is the proposer) the department."""
+    if listing.proposer_org_id is None:
+        return policy.can(principal, Permission.MANAGE_REVIEWS)
+    return (
+        principal.user_id is not None
+        and str(principal.user_id) in (round_.proposer_reviewer_user_ids or [])
+        and principal.member_of(listing.proposer_org_id)
+    )
+
+
+async def confirm(
+    session: AsyncSession, *, principal: Principal, round_id: uuid.UUID, now: datetime
+) -> ReviewRound:
+    """The proposer's confirmation makes the recommendation take effect: the listed
+    applications become `recommended` at their rank, the others `not_recommended`, and an
+    empty list fails the listing (流榜)."""
+    view = await get_round(session, principal=principal, round_id=round_id)  # 404 for others
+    if not _may_confirm(principal, view.round, view.listing):
+        raise PermissionDenied(
+            violations=[
+                Violation(JOINT_CONFIRMATION, rule=JOINT_REVIEW, article=JOINT_REVIEW_ARTICLE)
+            ]
+        )
+    round_ = await reviews_repository.get_for_update(session, round_id)
+    if round_ is None:
+        raise NotFound()
+    before = RoundStatus(round_.status)
+    if not workflow.ROUND.can(before, RoundAction.CONFIRM):
+        raise Conflict(NOTHING_TO_CONFIRM, extensions={"current_state": before.value})
+    ranked = [uuid.UUID(a) for a in round_.recommendation or []]
+    recommended, not_recommended = await applications_service.follow_recommendation(
+        session,
+        principal=principal,
+        listing_id=round_.listing_id,
+        ranked=ranked,
+        reason=WHY_RECOMMENDED,
+        now=now,
+    )
+    if not ranked:
+        why = {"review_round_id": str(round_.id), "rule": JOINT_REVIEW}
+        await listings_service.fail(session, principal, round_.listing_id, data=why, now=now)
+    round_.status = workflow.ROUND.next_state(before, RoundAction.CONFIRM).value
+    round_.confirmed_by, round_.confirmed_at = principal.user_id, now
+    await _recommendation_step(
+        session,
+        principal,
+        round_,
+        before,
+        RoundAction.CONFIRM,
+        now,
+        data={"recommended": recommended, "not_recommended": not_recommended},
+        not_recommended=not_recommended,
+        listing_failed=not ranked,
+    )
+    return round_

@@ -21,6 +21,8 @@ from jiebang_api.api.v1.schemas.reviews import (
     DeclineIn,
     ExclusionOut,
     ExpertAnswerOut,
+    RecommendationIn,
+    RecommendationOut,
     ReviewAssignmentDetail,
     ReviewAssignmentOut,
     ReviewAssignmentPage,
@@ -55,6 +57,15 @@ def round_out(view: reviews_service.RoundView) -> ReviewRoundOut:
         else [ExclusionOut.model_validate(e, from_attributes=True) for e in view.exclusions],
         opened_at=round_.created_at,
         closed_at=round_.closed_at,
+        recommendation=None
+        if round_.proposed_at is None
+        else RecommendationOut(
+            application_ids=round_.recommendation or [],
+            proposed_by=round_.proposed_by,
+            proposed_at=round_.proposed_at,
+            confirmed_by=round_.confirmed_by,
+            confirmed_at=round_.confirmed_at,
+        ),
         version=round_.version,
     )
 
@@ -62,6 +73,14 @@ def round_out(view: reviews_service.RoundView) -> ReviewRoundOut:
 def _with_etag(view: reviews_service.RoundView, response: Response) -> ReviewRoundOut:
     response.headers["ETag"] = f'"{view.round.version}"'
     return round_out(view)
+
+
+async def _round_as_now(
+    session: SessionDep, principal: PrincipalDep, round_id: uuid.UUID, response: Response
+) -> ReviewRoundOut:
+    """The round after a step, as the caller may see it."""
+    view = await reviews_service.get_round(session, principal=principal, round_id=round_id)
+    return _with_etag(view, response)
 
 
 @router.post(
@@ -180,7 +199,9 @@ async def list_review_assignments(
     response_model=ReviewAssignmentDetail,
     summary="Read one of my review assignments",
     description="The expert's own assignment (404 for anyone else's) with the application to "
-    "review: plan, parties, declarations and eligibility report with its priority flags.",
+    "review: plan, parties, declarations and eligibility report with its priority flags. The "
+    "expert may download the application's attachments (`GET /api/v1/attachments/{id}/content`) "
+    "while the assignment is not declined.",
     responses={200: {"headers": ETAG}, **problems(401, 404, 422)},
 )
 async def get_review_assignment(
@@ -278,8 +299,7 @@ async def close_review_round(
     await reviews_service.close_round(
         session, principal=principal, round_id=review_round_id, now=now
     )
-    view = await reviews_service.get_round(session, principal=principal, round_id=review_round_id)
-    return _with_etag(view, response)
+    return await _round_as_now(session, principal, review_round_id, response)
 
 
 def _answer(result: reviews_service.Results, a: Any) -> ExpertAnswerOut:
@@ -333,3 +353,57 @@ async def review_round_results(
         criteria=[CriterionOut.model_validate(c) for c in round_.criteria],
         items=items,
     )
+
+
+@router.post(
+    "/review-rounds/{review_round_id}/recommendation",
+    response_model=ReviewRoundOut,
+    summary="Propose the recommended applications",
+    description="Admin, once the round has closed (409 `CONFLICT` with `current_state` "
+    "before), and again to replace a proposal not yet confirmed. The list is ordered, best "
+    "first, each application once and from the round's results (422 at "
+    "`body.application_ids.<n>` otherwise). Nothing happens to the applications until a "
+    "proposer's reviewer confirms it (第九条（五）, R-WF-RECOMMEND-JOINT).",
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 422)},
+)
+async def propose_recommendation(
+    review_round_id: ReviewRoundId,
+    body: RecommendationIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> ReviewRoundOut:
+    await reviews_service.propose(
+        session,
+        principal=principal,
+        round_id=review_round_id,
+        application_ids=body.application_ids,
+        now=now,
+    )
+    return await _round_as_now(session, principal, review_round_id, response)
+
+
+@router.post(
+    "/review-rounds/{review_round_id}/recommendation/confirm",
+    response_model=ReviewRoundOut,
+    summary="Confirm the proposed recommendation (the proposer)",
+    description="One of the proposer's reviewers named on the round; for an emergency "
+    "listing, whose proposer is the department, the admin alone (403 `FORBIDDEN` citing "
+    "R-WF-RECOMMEND-JOINT for anyone else who may read the round, 404 for the rest). 409 "
+    "`CONFLICT` with `current_state` when no proposal awaits confirmation. The proposal then "
+    "takes effect: the listed applications become `recommended` with their "
+    "`recommendation_rank`, the other applications under review `not_recommended`, and an "
+    "empty list fails the listing (流榜, `listing.failed`).",
+    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 422)},
+)
+async def confirm_recommendation(
+    review_round_id: ReviewRoundId,
+    body: EmptyIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+    response: Response,
+) -> ReviewRoundOut:
+    await reviews_service.confirm(session, principal=principal, round_id=review_round_id, now=now)
+    return await _round_as_now(session, principal, review_round_id, response)

@@ -221,6 +221,7 @@ EXAMPLE_APPLICATION_OUT: JsonDict = {
     "status": "submitted",
     "eligibility_report": EXAMPLE_ELIGIBLE_REPORT,
     "submitted_at": "2027-01-08T02:30:00Z",
+    "recommendation_rank": None,
     "version": 3,
     "created_at": "2027-01-06T08:00:00Z",
     "updated_at": "2027-01-08T02:30:00Z",
@@ -243,6 +244,11 @@ class ApplicationOut(ResponseBody):
     attachment_ids: list[str]
     eligibility_report: EligibilityReportOut | None
     submitted_at: datetime | None
+    recommendation_rank: int | None = Field(
+        ge=1,
+        description="The place the jointly confirmed recommendation gives a `recommended` "
+        "application (1 first, 第九条（五）); null otherwise.",
+    )
     version: int
     created_at: datetime
     updated_at: datetime

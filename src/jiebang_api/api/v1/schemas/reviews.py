@@ -117,6 +117,42 @@ ROUND_STATUSES = values(
 )
 
 
+class RecommendationIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"application_ids": [EXAMPLE_APPLICATION_OUT["id"]]}]}
+    )
+
+    application_ids: list[uuid.UUID] = Field(
+        max_length=200,
+        description="The recommended applications, best first, each once and each from the "
+        "round's results (the department may depart from the ranking). Empty: no solver is "
+        "recommended, and the listing fails (流榜) once the proposer confirms.",
+        json_schema_extra={"uniqueItems": True},
+    )
+
+
+class RecommendationOut(ResponseBody):
+    """The recommended list, and who proposed and confirmed it when."""
+
+    application_ids: list[uuid.UUID] = Field(description="Best first.")
+    proposed_by: uuid.UUID | None
+    proposed_at: datetime
+    confirmed_by: uuid.UUID | None = Field(
+        description="The proposer's reviewer (the department for an emergency listing) whose "
+        "confirmation made it take effect; null until then."
+    )
+    confirmed_at: datetime | None
+
+
+EXAMPLE_RECOMMENDATION: JsonValue = {
+    "application_ids": [EXAMPLE_APPLICATION_OUT["id"]],
+    "proposed_by": "5b0e8a57-5a4e-4c55-9d8b-2f1c7e0a0303",
+    "proposed_at": "2027-02-01T02:00:00Z",
+    "confirmed_by": None,
+    "confirmed_at": None,
+}
+
+
 class ReviewRoundOut(ResponseBody):
     model_config = ConfigDict(
         json_schema_extra={
@@ -133,6 +169,7 @@ class ReviewRoundOut(ResponseBody):
                     "exclusions": [],
                     "opened_at": "2026-12-06T02:00:00Z",
                     "closed_at": None,
+                    "recommendation": None,
                     "version": 1,
                 }
             ]
@@ -157,6 +194,10 @@ class ReviewRoundOut(ResponseBody):
     )
     opened_at: datetime
     closed_at: datetime | None
+    recommendation: RecommendationOut | None = Field(
+        description="Null until the department proposes one; it takes effect when `status` "
+        "is `recommendation_confirmed`."
+    )
     version: int
 
 
