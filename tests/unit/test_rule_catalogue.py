@@ -233,6 +233,7 @@ ENTRIES: dict[UseCase, tuple[str, str]] = {
     UseCase.ELIGIBILITY_CHECK: ("jiebang_api.applications.service", "check"),
     UseCase.APPLICATION_SUBMIT: ("jiebang_api.applications.service", "submit"),
     UseCase.REVIEW_ROUND_OPEN: ("jiebang_api.reviews.service", "open_round"),
+    UseCase.REVIEW_ROUND_CONFIRM: ("jiebang_api.reviews.service", "confirm"),
 }
 Node = tuple[str, str]  # (module, top-level name)
 

@@ -77,6 +77,7 @@ class RuleBasis(StrEnum):
         "eligibility.check": ("揭榜资格预检", "Check eligibility (dry run)"),
         "application.submit": ("提交揭榜申请", "Submit an application"),
         "review_round.open": ("开启评审", "Open a review round"),
+        "review_round.confirm": ("确认推荐名单", "Confirm the recommendation"),
     }
 )
 class UseCase(StrEnum):
@@ -90,6 +91,7 @@ class UseCase(StrEnum):
     ELIGIBILITY_CHECK = "eligibility.check"
     APPLICATION_SUBMIT = "application.submit"
     REVIEW_ROUND_OPEN = "review_round.open"
+    REVIEW_ROUND_CONFIRM = "review_round.confirm"
 
 
 @dataclass(frozen=True)
@@ -325,7 +327,7 @@ RULES: tuple[Rule, ...] = (
         "拟推荐名单由科技厅与发榜方共同审查揭榜方资质和方案可行性后产生。",
         "The recommended applicants are chosen by the department and the proposer together, "
         "after reviewing qualifications and plan feasibility.",
-        enforced_at=(U.REVIEW_ROUND_OPEN,),
+        enforced_at=(U.REVIEW_ROUND_OPEN, U.REVIEW_ROUND_CONFIRM),
     ),
     Rule(
         "R-WF-PUBLICITY",
