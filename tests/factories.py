@@ -22,6 +22,8 @@ from stdnum.cn import uscc as stdnum_uscc
 from jiebang_api.auth.tokens import SubjectKind
 from jiebang_api.listings.search import search_text
 from jiebang_api.models import (
+    Agreement,
+    Application,
     CreditRecord,
     Listing,
     Membership,
@@ -238,3 +240,75 @@ async def end_window(
         listing.application_closes_at = listing.next_check_at = datetime.now(UTC) - ago
         await session.commit()
     return listing
+
+
+async def create_recommended_application(
+    sessions: Sessions, listing: Listing, lead: Organization, *, rank: int = 1
+) -> Application:
+    """An application the confirmed recommendation ranked `rank` (its listing closed)."""
+    return await _save(
+        sessions,
+        Application(
+            id=uuid.uuid4(),
+            listing_id=listing.id,
+            lead_org_id=lead.id,
+            status="recommended",
+            recommendation_rank=rank,
+            lead_budget_share=Decimal(100),
+            members=[],
+            plan={},
+            declarations={},
+            attachment_ids=[],
+            submitted_at=datetime.now(UTC),
+        ),
+    )
+
+
+def agreement_body(application_id: uuid.UUID | str, **overrides: Any) -> dict[str, Any]:
+    """The body of `POST /agreements` with terms every rule accepts: T = 10,000,000,
+    A = 30 % of T, S = 20 % of T, 24 months (within both kinds' limits)."""
+    return {
+        "application_id": str(application_id),
+        "agreement_amount": "3000000.00",
+        "total_rd_investment": "10000000.00",
+        "requested_subsidy": "2000000.00",
+        "start_on": "2027-04-01",
+        "duration_months": 24,
+        "payment_schedule": [
+            {"seq": 1, "amount": "1000000.00", "due_on": "2027-04-15", "condition": "签约后"},
+            {"seq": 2, "amount": "2000000.00", "due_on": "2028-04-15", "condition": "中试通过"},
+        ],
+        "ip_ownership": "新成果归需求方所有",
+        "benefit_sharing": "产业化收益按 7:3 分配",
+        "milestones": [
+            {"title": "中试", "due_on": "2028-03-31", "deliverable": "中试报告", "kpi": "良率95%"}
+        ],
+        "budget_lines": [
+            {"category": "key_tech_rd", "amount": "1500000.00"},
+            {"category": "pilot_test", "amount": "500000.00"},
+        ],
+        **overrides,
+    }
+
+
+async def create_agreement(
+    sessions: Sessions, application: Application, listing: Listing, **overrides: Any
+) -> Agreement:
+    """An agreement row on `agreement_body`'s terms between the sides of a technology
+    breakthrough (the proposer demands, the lead supplies), draft unless overridden."""
+    terms = agreement_body(application.id)
+    del terms["application_id"]
+    for name in ("agreement_amount", "total_rd_investment", "requested_subsidy"):
+        terms[name] = Decimal(terms[name])
+    terms["start_on"] = date.fromisoformat(terms["start_on"])
+    return await _save(
+        sessions,
+        Agreement(
+            id=uuid.uuid4(),
+            application_id=application.id,
+            listing_id=listing.id,
+            demand_org_id=listing.proposer_org_id,
+            supply_org_id=application.lead_org_id,
+            **{"status": "draft", **terms, **overrides},
+        ),
+    )

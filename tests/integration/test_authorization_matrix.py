@@ -42,7 +42,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from factories import (
     PASSWORD,
     add_member,
+    agreement_body,
     bearer,
+    create_agreement,
     create_organization,
     create_service_client,
     create_user,
@@ -88,6 +90,7 @@ ATTACHMENT = "/api/v1/attachments/{attachment_id}"
 APPLICATION = "/api/v1/applications/{application_id}"
 ROUND = "/api/v1/review-rounds/{review_round_id}"
 ASSIGNMENT = "/api/v1/review-assignments/{review_assignment_id}"
+AGREEMENT = "/api/v1/agreements/{agreement_id}"
 # The path parameter naming the target of each scope.
 SCOPES = {
     "organization": "{organization_id}",
@@ -282,6 +285,27 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("GET", ASSIGNMENT):                 route(401,  404,      404,      404,      404,   404,   404,   404),
     ("POST", f"{ASSIGNMENT}/scores"):    route(401,  404,      404,      404,      404,   404,   404,   404),
     ("POST", f"{ASSIGNMENT}/decline"):   route(401,  404,      404,      404,      404,   404,   404,   404),
+    # The working-day calendar is the department's.
+    ("GET", "/api/v1/calendar/{year}"):  route(401,  403,      403,      403,      403,   403,   403,   200),
+    ("PUT", "/api/v1/calendar/{year}"):  route(401,  403,      403,      403,      403,   403,   403,   200),
+    # Negotiation: the department and the two sides of a recommended application (led by A, or
+    # B, to a third party's listing) record and read it; anyone else gets 404.
+    ("POST", f"{APPLICATION}/negotiations"):
+                                         on_application(401, mine(201), mine(201), mine(201), 404, 404, 404, 201),
+    ("GET", f"{APPLICATION}/negotiations"):
+                                         on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 200),
+    # Agreements (of two sides outside the matrix): the department reads, edits and waives,
+    # but confirms and submits for no side (403); anyone else gets 404.
+    ("POST", "/api/v1/agreements"):      route(401,  404,      404,      404,      404,   404,   404,   201),
+    ("GET", AGREEMENT):                  route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("GET", f"{AGREEMENT}/history"):     route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("PATCH", AGREEMENT):                route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{AGREEMENT}/confirm"):    route(401,  404,      404,      404,      404,   404,   404,   403),
+    ("POST", f"{AGREEMENT}/submit"):     route(401,  404,      404,      404,      404,   404,   404,   403),
+    ("POST", f"{AGREEMENT}/waivers"):    route(401,  404,      404,      404,      404,   404,   404,   201),
+    ("POST", f"{AGREEMENT}/return"):     route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{AGREEMENT}/approve"):    route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{AGREEMENT}/abandon"):    route(401,  404,      404,      404,      404,   404,   404,   200),
     # A consortium invitation (an application of a third party's inviting A, or B) is answered
     # by a manager of the invited organisation only; its plain members and anyone who may not
     # read the application get 404; the department, which reads it, 403.
@@ -774,7 +798,86 @@ def assignment_of_another(suffix: str = "", json: Any = None) -> Builder:
     return build
 
 
+def recommended_of_target(suffix: str, json: Any = None) -> Builder:
+    """A recommended application (rank 1) led by the target, to a third party's closed
+    listing."""
+
+    async def build(world: World) -> Call:
+        listing = await third_party_listing(world)
+        app = await _recommended(world, listing.id, world.org_id)
+        return Call(APPLICATION.format(application_id=app) + suffix, json)
+
+    return build
+
+
+async def _recommended(world: World, listing_id: uuid.UUID, lead: uuid.UUID) -> uuid.UUID:
+    async with world.sessions() as session:
+        listing = await session.get(Listing, listing_id)
+        assert listing is not None
+        listing.status = "closed"
+        application = Application(
+            id=uuid.uuid4(),
+            listing_id=listing_id,
+            lead_org_id=lead,
+            status="recommended",
+            recommendation_rank=1,
+            lead_budget_share=Decimal("100"),
+            members=[],
+            plan=PLAN,
+            declarations={},
+            attachment_ids=[],
+        )
+        session.add(application)
+        await session.commit()
+    return application.id
+
+
+async def _outside_application(world: World) -> uuid.UUID:
+    listing = await third_party_listing(world)
+    return await _recommended(world, listing.id, (await create_organization(world.sessions)).id)
+
+
+async def _draft_agreement(world: World) -> Call:
+    return Call("/api/v1/agreements", agreement_body(await _outside_application(world)))
+
+
+def agreement_of_others(suffix: str = "", json: Any = None, status: str = "draft") -> Builder:
+    """An agreement of two sides outside the matrix, in `status`."""
+
+    async def build(world: World) -> Call:
+        application_id = await _outside_application(world)
+        async with world.sessions() as session:
+            application = await session.get(Application, application_id)
+            assert application is not None
+            listing = await session.get(Listing, application.listing_id)
+            assert listing is not None
+        agreement = await create_agreement(world.sessions, application, listing, status=status)
+        return Call(AGREEMENT.format(agreement_id=agreement.id) + suffix, json)
+
+    return build
+
+
+WAIVER = {"rule": "R-TIME-TB-36M", "reason": "重大专项", "document_ref": "内科发〔2027〕2号"}
+
 REQUESTS: dict[tuple[str, str], Builder] = {
+    ("GET", "/api/v1/calendar/{year}"): fixed("/api/v1/calendar/2043"),
+    ("PUT", "/api/v1/calendar/{year}"): fixed(
+        "/api/v1/calendar/2043", {"holidays": ["2043-01-01"], "workdays": [], "document_ref": "x"}
+    ),
+    ("POST", f"{APPLICATION}/negotiations"): recommended_of_target(
+        "/negotiations", {"held_on": "2027-03-02", "participants": ["双方"], "minutes": "议定"}
+    ),
+    ("GET", f"{APPLICATION}/negotiations"): recommended_of_target("/negotiations"),
+    ("POST", "/api/v1/agreements"): _draft_agreement,
+    ("GET", AGREEMENT): agreement_of_others(),
+    ("GET", f"{AGREEMENT}/history"): agreement_of_others("/history"),
+    ("PATCH", AGREEMENT): agreement_of_others("", {"ip_ownership": "双方共有"}),
+    ("POST", f"{AGREEMENT}/confirm"): agreement_of_others("/confirm", {}),
+    ("POST", f"{AGREEMENT}/submit"): agreement_of_others("/submit", {}),
+    ("POST", f"{AGREEMENT}/waivers"): agreement_of_others("/waivers", WAIVER),
+    ("POST", f"{AGREEMENT}/return"): agreement_of_others("/return", REASON, "submitted"),
+    ("POST", f"{AGREEMENT}/approve"): agreement_of_others("/approve", {}, "submitted"),
+    ("POST", f"{AGREEMENT}/abandon"): agreement_of_others("/abandon", REASON),
     ("POST", f"{LISTING}/review-rounds"): _open_round,
     ("GET", ROUND): review_round(),
     ("POST", f"{ROUND}/close"): review_round("open", "/close", {}),
@@ -1055,6 +1158,11 @@ UNKNOWN_TARGET_BODIES: dict[tuple[str, str], Any] = {
     ("POST", f"{APPLICATION}/withdraw"): {},
     ("POST", f"{APPLICATION}/members/{{org_id}}/accept"): {"budget_share": "30.00"},
     ("POST", f"{APPLICATION}/members/{{org_id}}/decline"): {},
+    ("POST", f"{APPLICATION}/negotiations"): {
+        "held_on": "2027-03-02",
+        "participants": ["双方"],
+        "minutes": "议定",
+    },
 }
 
 

@@ -123,6 +123,7 @@ ALLOWED: dict[Permission, set[str]] = {
     Permission.REVIEW_LISTING: {"admin"},
     Permission.MANAGE_POLICY: {"admin"},
     Permission.MANAGE_REVIEWS: {"admin"},
+    Permission.MANAGE_AGREEMENTS: {"admin"},
     Permission.UPLOAD_ATTACHMENT: PEOPLE,
     Permission.ACT_FOR_APPLICANT: {"manager", "member"},
 }

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 import pytest
 
+from jiebang_api.agreements.enums import FundingUse
 from jiebang_api.auth.roles import Role
 from jiebang_api.kit import labels
 from jiebang_api.kit.actor import ActorType
@@ -15,7 +16,6 @@ from jiebang_api.kit.errors import ErrorCode
 from jiebang_api.kit.labels import Label, label_of, labelled, registered
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.organizations.enums import OrganizationType
-from jiebang_api.projects.enums import FundingUse
 
 SERVICE_ENUMS: list[type[StrEnum]] = [
     ErrorCode,

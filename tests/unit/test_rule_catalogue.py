@@ -120,16 +120,22 @@ def test_the_workflow_rules_are_live_where_the_workflow_checks_them() -> None:
 
 
 @pytest.mark.parametrize("rule_id", ["R-TIME-TB-36M", "R-TIME-AT-24M"])
-def test_the_duration_rules_say_their_live_check_only_warns(rule_id: str) -> None:
-    """第十六条 "原则上不超过": a waivable block on the agreement's duration (planned), and,
-    the only live check, a warning on a listing's time requirement — the summary says so."""
+def test_the_duration_rules_warn_on_listings_and_block_agreements(rule_id: str) -> None:
+    """第十六条 "原则上不超过": a waivable block on the agreement's duration, and a warning
+    on a listing's time requirement — the summary says both."""
     rule = RULES_BY_ID[rule_id]
     assert rule.kind is RuleKind.BLOCK
     assert rule.waivable
-    assert rule.enforced_at == (UseCase.LISTING_SUBMIT, UseCase.LISTING_PUBLISH)
+    assert rule.enforced_at == (
+        UseCase.LISTING_SUBMIT,
+        UseCase.LISTING_PUBLISH,
+        UseCase.AGREEMENT_CONFIRM,
+        UseCase.AGREEMENT_SUBMIT,
+        UseCase.AGREEMENT_APPROVE,
+    )
     assert "warning" in rule.summary_en
     assert "never a block" in rule.summary_en
-    assert "agreement" in rule.summary_en
+    assert "unless waived" in rule.summary_en
     assert "仅提示" in rule.summary_zh
 
 
@@ -234,6 +240,9 @@ ENTRIES: dict[UseCase, tuple[str, str]] = {
     UseCase.APPLICATION_SUBMIT: ("jiebang_api.applications.service", "submit"),
     UseCase.REVIEW_ROUND_OPEN: ("jiebang_api.reviews.service", "open_round"),
     UseCase.REVIEW_ROUND_CONFIRM: ("jiebang_api.reviews.service", "confirm"),
+    UseCase.AGREEMENT_CONFIRM: ("jiebang_api.agreements.service", "confirm"),
+    UseCase.AGREEMENT_SUBMIT: ("jiebang_api.agreements.service", "submit"),
+    UseCase.AGREEMENT_APPROVE: ("jiebang_api.agreements.service", "approve"),
 }
 Node = tuple[str, str]  # (module, top-level name)
 
@@ -393,7 +402,10 @@ def test_enforced_at_is_what_the_code_cites() -> None:
 def test_planned_rules_are_cited_by_no_code() -> None:
     cited = {rule for _, rule in GRAPH.citations()}
     assert [r.id for r in RULES if not r.enforced_at and r.id in cited] == []
-    assert {r.id for r in RULES if not r.enforced_at} >= {"R-FUND-RATIO-CAP", "R-DISB-NEVER-EXCEED"}
+    assert {r.id for r in RULES if not r.enforced_at} >= {
+        "R-FUND-CASE-BY-CASE",
+        "R-DISB-NEVER-EXCEED",
+    }
 
 
 def _mutated(module: str, old: str, new: str) -> Graph:
@@ -407,8 +419,10 @@ def test_the_drift_check_catches_both_directions() -> None:
     """A use case citing a rule whose `enforced_at` omits it, a rule with an empty
     `enforced_at` that code cites, a rule naming a use case that does not cite it, and a
     citation no use case reaches all fail."""
-    publish = _drift(_mutated("jiebang_api.listings.service", '"R-LIST-WINDOW"', '"R-FUND-USE"'))
-    assert "R-FUND-USE is cited by listing.publish, empty `enforced_at`" in publish
+    publish = _drift(
+        _mutated("jiebang_api.listings.service", '"R-LIST-WINDOW"', '"R-DISB-NEVER-EXCEED"')
+    )
+    assert "R-DISB-NEVER-EXCEED is cited by listing.publish, empty `enforced_at`" in publish
     assert "R-LIST-WINDOW names listing.publish, whose code never cites it" in publish
 
     submit = _drift(

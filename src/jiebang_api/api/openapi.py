@@ -51,6 +51,11 @@ TAGS: list[dict[str, str]] = [
         "description": "专家评审与推荐名单 / Expert review and the recommendation (第九条（五）).",
     },
     {
+        "name": "agreements",
+        "description": "协商、揭榜协议、科技厅审查与公示 / Negotiation, the agreement, the "
+        "department's review and the public notice (第九条（六）（七）).",
+    },
+    {
         "name": "attachments",
         "description": "附件上传与下载 / Uploaded files: upload, metadata, download.",
     },

@@ -86,6 +86,16 @@ class ApplicationNotRecommended(ApplicationEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ApplicationNotSelected(ApplicationEvent):
+    type: ClassVar[str] = "application.not_selected"
+    summary = (
+        "申请未能揭榜成功（其协议被作废，或另一申请已签约）。",
+        "The application did not win the listing (its agreement was annulled, or another "
+        "application's was signed).",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class ApplicationMemberEvent(ApplicationEvent):
     """A fact about one consortium member's invitation to the application."""
 

@@ -44,6 +44,26 @@ async def of_listing_for_update(session: AsyncSession, listing_id: uuid.UUID) ->
     return list((await session.scalars(statement)).all())
 
 
+async def recommended_above(
+    session: AsyncSession, listing_id: uuid.UUID, rank: int
+) -> list[Application]:
+    """The listing's applications still recommended at a better rank than `rank`."""
+    statement = select(Application).where(
+        Application.listing_id == listing_id,
+        Application.status == "recommended",
+        Application.recommendation_rank < rank,
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def any_recommended(session: AsyncSession, listing_id: uuid.UUID) -> bool:
+    """Whether an application of the listing is still recommended (in the running)."""
+    statement = select(Application.id).where(
+        Application.listing_id == listing_id, Application.status == "recommended"
+    )
+    return (await session.scalars(statement.limit(1))).first() is not None
+
+
 async def linking_attachment(session: AsyncSession, attachment_id: uuid.UUID) -> list[Application]:
     """Applications whose `attachment_ids` name the attachment."""
     key = str(attachment_id)

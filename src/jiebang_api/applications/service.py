@@ -693,6 +693,35 @@ async def follow_recommendation(
     return counts[ApplicationAction.RECOMMEND], counts[ApplicationAction.NOT_RECOMMEND]
 
 
+async def not_selected(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    reason: str,
+    now: datetime,
+) -> bool:
+    """A recommended application leaves the running (its agreement was annulled); returns
+    whether any application of its listing is still recommended."""
+    app = await applications_repository.get_for_update(session, application_id)
+    if app is None:
+        raise NotFound()
+    before = ApplicationStatus(app.status)
+    app.status = MACHINE.next_state(before, ApplicationAction.NOT_SELECT).value
+    await session.flush()
+    await _record(
+        session,
+        principal,
+        app,
+        ApplicationAction.NOT_SELECT,
+        applications_events.ApplicationNotSelected,
+        now,
+        from_state=before.value,
+        reason=reason,
+    )
+    return await applications_repository.any_recommended(session, app.listing_id)
+
+
 async def may_read_attachment(
     session: AsyncSession, principal: Principal, attachment_id: uuid.UUID, now: datetime
 ) -> bool:

@@ -43,6 +43,8 @@ class ApplicationAction(StrEnum):
     CANCEL = "cancel"  # the listing was cancelled
     RECOMMEND = "recommend"  # the review's recommendation, confirmed, names it
     NOT_RECOMMEND = "not_recommend"  # … or leaves it out
+    SELECT = "select"  # its agreement was signed
+    NOT_SELECT = "not_select"  # its agreement was annulled, or another one's signed
 
 
 S, A = ApplicationStatus, ApplicationAction
@@ -58,10 +60,12 @@ MACHINE: StateMachine[ApplicationStatus, ApplicationAction] = StateMachine(
         (S.SUBMITTED, A.CANCEL): S.CANCELLED,
         (S.UNDER_REVIEW, A.RECOMMEND): S.RECOMMENDED,
         (S.UNDER_REVIEW, A.NOT_RECOMMEND): S.NOT_RECOMMENDED,
+        (S.RECOMMENDED, A.SELECT): S.SELECTED,
+        (S.RECOMMENDED, A.NOT_SELECT): S.UNSUCCESSFUL,
     },
-    # Only submit and withdraw are the applicant's operations; the rest follow the listing
-    # and its review.
-    internal={A.START_REVIEW, A.CANCEL, A.RECOMMEND, A.NOT_RECOMMEND},
+    # Only submit and withdraw are the applicant's operations; the rest follow the listing,
+    # its review and the agreement.
+    internal={A.START_REVIEW, A.CANCEL, A.RECOMMEND, A.NOT_RECOMMEND, A.SELECT, A.NOT_SELECT},
 )
 
 

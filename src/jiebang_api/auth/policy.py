@@ -42,6 +42,7 @@ class Permission(StrEnum):
     ACT_FOR_APPLICANT = "application.applicant.act"
     MANAGE_POLICY = "policy_version.create"
     MANAGE_REVIEWS = "review_round.manage"
+    MANAGE_AGREEMENTS = "agreement.manage"
 
 
 Rule = Callable[[Principal, uuid.UUID | None], bool]
@@ -105,6 +106,8 @@ RULES: dict[Permission, Rule] = {
     Permission.MANAGE_POLICY: _admin,
     # Open, close and recommend in review rounds (the department, 第九条（五）).
     Permission.MANAGE_REVIEWS: _admin,
+    # Waive, return, approve and abandon agreements (the department, 第九条（七）).
+    Permission.MANAGE_AGREEMENTS: _admin,
 }
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from jiebang_api.agreements import enums as _agreements  # noqa: F401
+
 # Imported for their registration side effect: each module labels its enumerations.
 from jiebang_api.auth import roles as _roles  # noqa: F401
 from jiebang_api.kit import actor as _actor  # noqa: F401
@@ -11,7 +13,6 @@ from jiebang_api.kit import errors as _errors  # noqa: F401
 from jiebang_api.kit.labels import registered
 from jiebang_api.listings import enums as _listings  # noqa: F401
 from jiebang_api.organizations import enums as _organizations  # noqa: F401
-from jiebang_api.projects import enums as _projects  # noqa: F401
 
 
 @dataclass(frozen=True)

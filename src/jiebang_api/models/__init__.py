@@ -1,9 +1,11 @@
 """ORM tables, one module per aggregate. Importing this package registers all of them."""
 
+from jiebang_api.models.agreement import Agreement, AgreementWaiver, Negotiation
 from jiebang_api.models.application import Application
 from jiebang_api.models.attachment import Attachment
 from jiebang_api.models.audit import AuditEntry
 from jiebang_api.models.base import Base, Entity
+from jiebang_api.models.calendar import CalendarYear
 from jiebang_api.models.event import Event
 from jiebang_api.models.identity import ServiceClient, User
 from jiebang_api.models.listing import CodeCounter, Listing, ListingAssessment
@@ -13,10 +15,13 @@ from jiebang_api.models.review import ReviewAssignment, ReviewExclusion, ReviewR
 from jiebang_api.models.sandbox import SandboxClock
 
 __all__ = [
+    "Agreement",
+    "AgreementWaiver",
     "Application",
     "Attachment",
     "AuditEntry",
     "Base",
+    "CalendarYear",
     "CodeCounter",
     "CreditRecord",
     "Entity",
@@ -24,6 +29,7 @@ __all__ = [
     "Listing",
     "ListingAssessment",
     "Membership",
+    "Negotiation",
     "Organization",
     "PolicyVersion",
     "ReviewAssignment",

@@ -25,6 +25,10 @@ async def list_all(session: AsyncSession) -> list[PolicyVersion]:
     return list((await session.scalars(statement)).all())
 
 
+async def get(session: AsyncSession, version_id: uuid.UUID) -> PolicyVersion | None:
+    return await session.get(PolicyVersion, version_id)
+
+
 async def in_force(session: AsyncSession, on: date) -> PolicyVersion | None:
     """The version in force on `on`: the latest effective on or before that day."""
     statement = (

@@ -78,6 +78,9 @@ class RuleBasis(StrEnum):
         "application.submit": ("提交揭榜申请", "Submit an application"),
         "review_round.open": ("开启评审", "Open a review round"),
         "review_round.confirm": ("确认推荐名单", "Confirm the recommendation"),
+        "agreement.confirm": ("确认揭榜协议", "Confirm an agreement"),
+        "agreement.submit": ("提交揭榜协议", "Submit an agreement"),
+        "agreement.approve": ("审查通过揭榜协议", "Approve an agreement"),
     }
 )
 class UseCase(StrEnum):
@@ -92,6 +95,9 @@ class UseCase(StrEnum):
     APPLICATION_SUBMIT = "application.submit"
     REVIEW_ROUND_OPEN = "review_round.open"
     REVIEW_ROUND_CONFIRM = "review_round.confirm"
+    AGREEMENT_CONFIRM = "agreement.confirm"
+    AGREEMENT_SUBMIT = "agreement.submit"
+    AGREEMENT_APPROVE = "agreement.approve"
 
 
 @dataclass(frozen=True)
@@ -117,6 +123,8 @@ U = UseCase
 READING = RuleBasis.READING
 _LISTING_CONTENT = (U.LISTING_SUBMIT, U.LISTING_PUBLISH)  # the text may change until publication
 _PARTIES = (U.ELIGIBILITY_CHECK, U.APPLICATION_SUBMIT)
+# The terms, each time a step takes them further: confirmation, submission, approval.
+_AGREEMENT = (U.AGREEMENT_CONFIRM, U.AGREEMENT_SUBMIT, U.AGREEMENT_APPROVE)
 
 RULES: tuple[Rule, ...] = (
     # 第四条: the kinds of listing and who may take them up.
@@ -337,6 +345,7 @@ RULES: tuple[Rule, ...] = (
         "there is no objection.",
         reading_zh="解读：经科技厅审查不成立的异议视为无异议。",
         reading_en="Reading: objections that the department dismisses after review count as none.",
+        enforced_at=(U.AGREEMENT_APPROVE,),
     ),
     Rule(
         "R-WF-SIGN-ALL",
@@ -351,7 +360,7 @@ RULES: tuple[Rule, ...] = (
         "应急类项目可由科技厅简化程序，但每个省略的环节都须留痕；省略环节不省略榜单内容。",
         "Emergency projects may follow a shortened procedure, provided every skipped step is "
         "recorded; skipping steps never skips the listing's content.",
-        enforced_at=(U.LISTING_APPROVE, U.LISTING_PUBLISH),
+        enforced_at=(U.LISTING_APPROVE, U.LISTING_PUBLISH, U.AGREEMENT_APPROVE),
     ),
     # 第十条、第十一条: who pays and how much.
     Rule(
@@ -360,6 +369,7 @@ RULES: tuple[Rule, ...] = (
         "揭榜协议金额原则上不少于研发总投入的30%。",
         "The agreement amount should in principle be at least 30% of the total R&D investment.",
         waivable=True,
+        enforced_at=_AGREEMENT,
     ),
     Rule(
         "R-FUND-EM-FISCAL",
@@ -384,6 +394,7 @@ RULES: tuple[Rule, ...] = (
         reading_zh="解读（服务不变式）：任何项目的补助均不得超过研发总投入（S ≤ T）。",
         reading_en="Reading (a service invariant): no project's subsidy exceeds the total R&D "
         "investment (S <= T).",
+        enforced_at=_AGREEMENT,
     ),
     Rule(
         "R-FUND-ABS-CAP",
@@ -391,6 +402,7 @@ RULES: tuple[Rule, ...] = (
         "单个项目的财政补助原则上不超过1000万元。",
         "The subsidy of a single project should in principle not exceed CNY 10 million.",
         waivable=True,
+        enforced_at=_AGREEMENT,
     ),
     Rule(
         "R-FUND-CASE-BY-CASE",
@@ -438,6 +450,7 @@ RULES: tuple[Rule, ...] = (
         "补助预算和支出只能列入关键技术研发、中间试验、新产品开发、推广风险补偿、技术标准制定五类用途。",
         "Subsidy budgets and spending use only key technology R&D, pilot testing, new product "
         "development, promotion risk compensation and technical standard setting.",
+        enforced_at=_AGREEMENT,
     ),
     Rule(
         "R-MGMT-AGENCY",
@@ -461,31 +474,32 @@ RULES: tuple[Rule, ...] = (
         ("第十五条",),
         "揭榜协议和任务书须约定知识产权归属和利益分配。",
         "The agreement and the task book must settle IP ownership and benefit sharing.",
+        enforced_at=_AGREEMENT,
     ),
     # 第十六条: duration and change.
     Rule(
         "R-TIME-TB-36M",
         ("第十六条",),
-        "技术攻关类项目实施周期原则上不超过三年（36个月）。现行的唯一检查在榜单提交和发布时，"
-        "时限要求超过时仅提示论证专家、不阻断；阻断（可豁免）的是协议期限，随协议功能上线。",
+        "技术攻关类项目实施周期原则上不超过三年（36个月）。榜单提交和发布时，时限要求超过的仅提示"
+        "论证专家、不阻断；协议期限超过的，协议确认和提交时阻断（可豁免）。",
         "A technology-breakthrough project should in principle last no more than 3 years (36 "
-        "months). The only live check, at listing submission and publication, is a warning "
-        "for assessors when the time requirement is longer, never a block; the block (unless "
-        "waived) is on the agreement's duration, checked once agreements exist.",
+        "months). At listing submission and publication a longer time requirement is a "
+        "warning for assessors, never a block; a longer agreement duration blocks the "
+        "agreement's confirmation and submission unless waived.",
         waivable=True,
-        enforced_at=_LISTING_CONTENT,
+        enforced_at=(*_LISTING_CONTENT, *_AGREEMENT),
     ),
     Rule(
         "R-TIME-AT-24M",
         ("第十六条",),
-        "成果转化类项目实施周期原则上不超过二年（24个月）。现行的唯一检查在榜单提交和发布时，"
-        "时限要求超过时仅提示论证专家、不阻断；阻断（可豁免）的是协议期限，随协议功能上线。",
+        "成果转化类项目实施周期原则上不超过二年（24个月）。榜单提交和发布时，时限要求超过的仅提示"
+        "论证专家、不阻断；协议期限超过的，协议确认和提交时阻断（可豁免）。",
         "An achievement-transfer project should in principle last no more than 2 years (24 "
-        "months). The only live check, at listing submission and publication, is a warning "
-        "for assessors when the time requirement is longer, never a block; the block (unless "
-        "waived) is on the agreement's duration, checked once agreements exist.",
+        "months). At listing submission and publication a longer time requirement is a "
+        "warning for assessors, never a block; a longer agreement duration blocks the "
+        "agreement's confirmation and submission unless waived.",
         waivable=True,
-        enforced_at=_LISTING_CONTENT,
+        enforced_at=(*_LISTING_CONTENT, *_AGREEMENT),
     ),
     Rule(
         "R-CHG-FORCE-MAJEURE",

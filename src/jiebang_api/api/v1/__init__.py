@@ -7,9 +7,11 @@ router whose prefix the request path does not contain.
 
 from jiebang_api.api.routing import StrictRoute, StrictRouter
 from jiebang_api.api.v1 import (
+    agreements,
     applications,
     attachments,
     auth,
+    calendar,
     listings,
     meta,
     organizations,
@@ -33,11 +35,13 @@ ROUTERS = tuple(
         listings,
         applications,
         reviews,
+        agreements,
         organizations,
         attachments,
         auth,
         service_clients,
         policies,
+        calendar,
         meta,
         sandbox,
     )

@@ -18,6 +18,7 @@ AttachmentId = Annotated[uuid.UUID, Path(description="The attachment's id.")]
 UserId = Annotated[uuid.UUID, Path(description="The user's id.")]
 ReviewRoundId = Annotated[uuid.UUID, Path(description="The review round's id.")]
 ReviewAssignmentId = Annotated[uuid.UUID, Path(description="The review assignment's id.")]
+AgreementId = Annotated[uuid.UUID, Path(description="The agreement's id.")]
 
 Cursor = Annotated[
     str | None,

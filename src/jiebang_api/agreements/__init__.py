@@ -1,0 +1,1 @@
+"""Agreements: negotiation, the agreement's terms, public notice and objections, signatures."""

@@ -1,0 +1,116 @@
+"""The agreement's state machine and its two sides (第九条（六）（七）) — pure.
+
+    draft ──confirm (both sides)──▶ confirmed ──submit──▶ submitted ──approve──▶ in_publicity
+      ▲  (an edit clears the confirmations)                 │                       │ notice
+      └──────────────── returned ◀──────return──────────────┘                       ▼ ends
+                                                                           publicity_passed
+    any state before `signed` ──abandon (the department)──▶ annulled
+
+Each side confirms the terms once (a member of the side's organisation; the department for
+the demand side of an emergency listing); the second confirmation makes it `confirmed`. The
+notice passes when its period ends (time-driven). An emergency listing's agreement may skip
+the notice (R-WF-EM-SIMPLIFIED): approved straight to `publicity_passed`, the skip audited.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from enum import StrEnum
+
+from jiebang_api.kit.labels import labelled
+from jiebang_api.kit.statemachine import StateMachine
+from jiebang_api.listings.enums import ListingKind
+
+
+@labelled(
+    {
+        "draft": ("协议草稿", "Draft"),
+        "confirmed": ("双方已确认", "Confirmed by both sides"),
+        "submitted": ("已提交科技厅审查", "Submitted to the department"),
+        "returned": ("退回修改", "Returned for revision"),
+        "in_publicity": ("公示中", "On public notice"),
+        "publicity_passed": ("公示无异议", "Notice passed"),
+        "signed": ("已签约", "Signed"),
+        "annulled": ("已作废", "Annulled"),
+    }
+)
+class AgreementStatus(StrEnum):
+    DRAFT = "draft"
+    CONFIRMED = "confirmed"
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    IN_PUBLICITY = "in_publicity"
+    PUBLICITY_PASSED = "publicity_passed"
+    SIGNED = "signed"
+    ANNULLED = "annulled"
+
+
+class AgreementAction(StrEnum):
+    CONFIRM_ONE = "confirm_one"  # the first side's confirmation
+    CONFIRM_BOTH = "confirm_both"  # the second side's
+    SUBMIT = "submit"
+    RETURN = "return"
+    APPROVE = "approve"
+    APPROVE_WITHOUT_NOTICE = "approve_without_notice"  # emergency (R-WF-EM-SIMPLIFIED)
+    PASS_NOTICE = "pass_notice"  # noqa: S105 - internal: the notice period ended
+    ABANDON = "abandon"
+
+
+S, A = AgreementStatus, AgreementAction
+_BEFORE_SIGNING = (
+    S.DRAFT,
+    S.CONFIRMED,
+    S.SUBMITTED,
+    S.RETURNED,
+    S.IN_PUBLICITY,
+    S.PUBLICITY_PASSED,
+)
+
+MACHINE: StateMachine[AgreementStatus, AgreementAction] = StateMachine(
+    "agreement",
+    {
+        (S.DRAFT, A.CONFIRM_ONE): S.DRAFT,
+        (S.RETURNED, A.CONFIRM_ONE): S.RETURNED,
+        (S.DRAFT, A.CONFIRM_BOTH): S.CONFIRMED,
+        (S.RETURNED, A.CONFIRM_BOTH): S.CONFIRMED,
+        (S.CONFIRMED, A.SUBMIT): S.SUBMITTED,
+        (S.SUBMITTED, A.RETURN): S.RETURNED,
+        (S.SUBMITTED, A.APPROVE): S.IN_PUBLICITY,
+        (S.SUBMITTED, A.APPROVE_WITHOUT_NOTICE): S.PUBLICITY_PASSED,
+        (S.IN_PUBLICITY, A.PASS_NOTICE): S.PUBLICITY_PASSED,
+        **{(state, A.ABANDON): S.ANNULLED for state in _BEFORE_SIGNING},
+    },
+    operations={
+        A.CONFIRM_ONE: "confirm",
+        A.CONFIRM_BOTH: "confirm",
+        A.APPROVE_WITHOUT_NOTICE: "approve",
+    },
+    internal={A.PASS_NOTICE},
+)
+EDITABLE = frozenset({S.DRAFT, S.RETURNED})
+
+
+@labelled({"demand": ("需求方", "Demand side"), "supply": ("供给方", "Supply side")})
+class Side(StrEnum):
+    DEMAND = "demand"
+    SUPPLY = "supply"
+
+
+@dataclass(frozen=True)
+class Sides:
+    """Who the two sides are; `demand` is None where the department stands for it."""
+
+    demand: uuid.UUID | None
+    supply: uuid.UUID
+
+
+def sides(kind: ListingKind, proposer_org_id: uuid.UUID | None, lead_org_id: uuid.UUID) -> Sides:
+    """The demand and supply sides by the listing's kind: a technology breakthrough's
+    proposer needs the solver's work; an achievement transfer's proposer supplies it to the
+    solver; an emergency listing's demand side is the department."""
+    if kind is ListingKind.ACHIEVEMENT_TRANSFER and proposer_org_id is not None:
+        return Sides(demand=lead_org_id, supply=proposer_org_id)
+    if kind is ListingKind.EMERGENCY:
+        return Sides(demand=None, supply=lead_org_id)
+    return Sides(demand=proposer_org_id, supply=lead_org_id)
