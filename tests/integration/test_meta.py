@@ -91,8 +91,14 @@ async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
     assert by_id["R-ELIG-AT-LAYOUT"]["kind"] == "block"
     assert by_id["R-ELIG-AT-OWN-IP"]["enforced_at"] == ["listing.submit", "listing.publish"]
     assert by_id["R-APP-PLAN"]["reading_en"]
+    # The agreement's terms are checked at each step that takes them further.
+    assert by_id["R-FUND-RATIO-CAP"]["enforced_at"] == [
+        "agreement.confirm",
+        "agreement.submit",
+        "agreement.approve",
+    ]
     # Planned rules say so: no code checks them yet.
-    assert by_id["R-FUND-RATIO-CAP"]["enforced_at"] == []
+    assert by_id["R-FUND-CASE-BY-CASE"]["enforced_at"] == []
     assert by_id["R-DISB-NEVER-EXCEED"]["enforced_at"] == []
 
 
