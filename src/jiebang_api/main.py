@@ -85,6 +85,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         login_failures=settings.login_failure_limit,
         login_addresses=settings.login_address_limit,
         registrations=settings.registration_limit,
+        objections=settings.objection_limit,
     )
     app.state.version = __version__
 

@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # Failed sign-ins per client address, for any names (password spraying).
     login_address_limit: str = "100/15minutes"
     registration_limit: str = "20/hour"
+    # Objections to public notices per client address (anyone may file, signed in or not).
+    objection_limit: str = "10/hour"
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)
     log_level: str = "INFO"
     log_json: bool = True

@@ -7,7 +7,8 @@ sources. `wire()` is idempotent; the app, the worker and the CLI call it at star
 from __future__ import annotations
 
 from jiebang_api.agreements import events as agreements_events
-from jiebang_api.agreements import service as agreements_service
+from jiebang_api.agreements import negotiations as agreements_negotiations
+from jiebang_api.agreements import publicity as agreements_publicity
 from jiebang_api.applications import events as applications_events
 from jiebang_api.applications import reactions as applications_reactions
 from jiebang_api.applications import service as applications_service
@@ -19,11 +20,19 @@ from jiebang_api.kit import sweep
 from jiebang_api.listings import events as listings_events
 from jiebang_api.listings import service as listings_service
 from jiebang_api.models import Agreement, Listing
+from jiebang_api.projects import events as projects_events
+from jiebang_api.projects import signing
 from jiebang_api.reviews import events as reviews_events
 from jiebang_api.reviews import service as reviews_service
 
 # Every module that declares events, so that `event_types()` knows them all.
-EVENT_MODULES = (listings_events, applications_events, reviews_events, agreements_events)
+EVENT_MODULES = (
+    listings_events,
+    applications_events,
+    reviews_events,
+    agreements_events,
+    projects_events,
+)
 
 
 def wire() -> None:
@@ -33,9 +42,10 @@ def wire() -> None:
     attachments_readers.register("listing", listings_service.may_read_attachment)
     attachments_readers.register("application", applications_service.may_read_attachment)
     attachments_readers.register("review_assignment", reviews_service.may_read_attachment)
-    attachments_readers.register("negotiation", agreements_service.may_read_attachment)
+    attachments_readers.register("negotiation", agreements_negotiations.may_read_attachment)
+    attachments_readers.register("agreement_signature", signing.may_read_attachment)
     sweep.register(sweep.DeadlineSource("listing", Listing, listings_service.run_deadlines))
-    sweep.register(sweep.DeadlineSource("agreement", Agreement, agreements_service.run_deadlines))
+    sweep.register(sweep.DeadlineSource("agreement", Agreement, agreements_publicity.run_deadlines))
 
 
 def event_types() -> list[type[DomainEvent]]:

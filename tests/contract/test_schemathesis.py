@@ -17,7 +17,7 @@ import tomllib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,14 @@ from factories import (
     create_user,
 )
 from jiebang_api.main import create_app
-from jiebang_api.models import Application, Listing, ReviewAssignment, ReviewRound
+from jiebang_api.models import (
+    Application,
+    Listing,
+    Objection,
+    Project,
+    ReviewAssignment,
+    ReviewRound,
+)
 from jiebang_api.settings import Environment, Settings
 
 # Per operation and backend (twice: SQLite and PostgreSQL), with a fixed seed; the external
@@ -108,6 +115,10 @@ INEXPRESSIBLE = (
             "list_consortium_invitations",
             "list_review_assignments",
             "list_negotiations",
+            "public_notices",
+            "list_objections",
+            "list_projects",
+            "public_announcements",
         ),
         "an opaque token the service made",
     ),
@@ -195,9 +206,16 @@ INEXPRESSIBLE = (
             "create_application",
             "update_application",
             "record_negotiation",
+            "file_objection",
         ),
         "existing uploads of the caller's",
         field="body.attachment_ids",
+    ),
+    Inexpressible(
+        "Attachment ",
+        ("sign_agreement",),
+        "an existing upload of the caller's",
+        field="body.attachment_id",
     ),
 )
 
@@ -436,6 +454,44 @@ async def _seed_agreements(sessions: Any, proposer: Any) -> _DomainSeeds:
     drafting = str((await recommended())[0].id)
     now = datetime.now(UTC)
     both = {"demand_confirmed_at": now, "supply_confirmed_at": now}
+    notice = {
+        "status": "in_publicity",
+        "publicity_starts_on": (now - timedelta(days=2)).date(),
+        "publicity_ends_on": (now + timedelta(days=3)).date(),
+        "objections_close_at": now + timedelta(days=4),
+        **both,
+    }
+    objected = await agreement(**{**notice, "open_objections": 1})
+    objection = Objection(
+        agreement_id=uuid.UUID(objected),
+        filer_name="王五",
+        filer_kind="individual",
+        contact="13700000000",
+        grounds="异议",
+        attachment_ids=[],
+    )
+    signed = await create_agreement(sessions, *await recommended(), status="signed", **both)
+    project = Project(
+        code=f"XM-FUZZ-{uuid.uuid4().hex[:8]}",
+        agreement_id=signed.id,
+        application_id=signed.application_id,
+        listing_id=signed.listing_id,
+        kind="tech_breakthrough",
+        title="项目",
+        demand_org_id=signed.demand_org_id,
+        supply_org_id=signed.supply_org_id,
+        lead_org_id=signed.supply_org_id,
+        agreement_amount=signed.agreement_amount,
+        total_rd_investment=signed.total_rd_investment,
+        requested_subsidy=signed.requested_subsidy,
+        start_on=signed.start_on,
+        end_on=signed.start_on + timedelta(days=700),
+        status="in_progress",
+        signed_at=now,
+    )
+    async with sessions() as session:
+        session.add_all([objection, project])
+        await session.commit()
     return _DomainSeeds(
         {
             "record_negotiation": {"application_id": negotiating},
@@ -449,6 +505,13 @@ async def _seed_agreements(sessions: Any, proposer: Any) -> _DomainSeeds:
             "return_agreement": {"agreement_id": await agreement(status="submitted", **both)},
             "approve_agreement": {"agreement_id": await agreement(status="submitted", **both)},
             "abandon_agreement": {"agreement_id": await agreement()},
+            "decide_case_by_case": {"agreement_id": await agreement()},
+            "agreement_signatures": {"agreement_id": await agreement()},
+            "sign_agreement": {"agreement_id": await agreement(status="publicity_passed", **both)},
+            "public_notice": {"notice_id": await agreement(**notice)},
+            "file_objection": {"notice_id": await agreement(**notice)},
+            "resolve_objection": {"objection_id": str(objection.id)},
+            "get_project": {"project_id": str(project.id)},
         },
         {
             "create_agreement": {"application_id": drafting},
@@ -597,6 +660,8 @@ async def _seed(app: FastAPI) -> Seeded:
         "create_application": {"lead_org_id": str(applicant.id), **alone},
         "update_application": alone,
         "accept_invitation": {"budget_share": "30.00"},  # the share the invitation shows
+        "sign_agreement": {"attachment_id": attachment},  # the manager's upload
+        "file_objection": {"attachment_ids": []},
         # Only the stateful phase creates with these (its links start from what they make).
         "create_organization": {"uscc": USCC, "parent_org_id": None},
         "create_listing": {
@@ -624,6 +689,7 @@ def fuzzing(
         storage_dir=tmp_path_factory.mktemp("fuzzed-files"),
         login_failure_limit="100000/minute",
         registration_limit="100000/minute",
+        objection_limit="100000/minute",
     )
     app = create_app(settings)
     seeded = asyncio.run(_seed(app))

@@ -195,6 +195,48 @@ async def test_the_caps_block_the_confirmation(
     assert cited(refused) == [("R-FUND-RATIO-CAP", "第十一条")]
 
 
+async def test_only_a_case_by_case_decision_lifts_the_caps(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await scene(app, sessions)
+    # S = 12,000,000 of T = 40,000,000: 30 % but above the 10 million cap (第十一条).
+    over = agreement_body(
+        s.first,
+        agreement_amount="12000000.00",
+        total_rd_investment="40000000.00",
+        requested_subsidy="12000000.00",
+        payment_schedule=[
+            {"seq": 1, "amount": "12000000.00", "due_on": "2027-04-15", "condition": "签约后"}
+        ],
+        budget_lines=[{"category": "key_tech_rd", "amount": "12000000.00"}],
+    )
+    made = await draft(client, s.lead_headers, **over)
+    where = f"/api/v1/agreements/{made['id']}"
+    assert made["case_by_case"] is None
+    assert [f["rule"] for f in made["findings"]["blocking"]] == ["R-FUND-ABS-CAP"]
+    waiver = {"rule": "R-FUND-ABS-CAP", "reason": "重大", "document_ref": "内科发〔2027〕1号"}
+    not_a_waiver = await client.post(f"{where}/waivers", json=waiver, headers=admin_headers)
+    assert not_a_waiver.status_code == 422  # the caps are no waiver's to lift
+    decision = {"reason": "自治区重大项目，一事一议", "document_ref": "内科发〔2027〕31号"}
+    by_side = await client.post(f"{where}/case-by-case", json=decision, headers=s.lead_headers)
+    assert (by_side.status_code, by_side.json()["code"]) == (403, "FORBIDDEN")
+    decided = await client.post(f"{where}/case-by-case", json=decision, headers=admin_headers)
+    assert decided.status_code == 201, decided.text
+    body = decided.json()
+    assert (body["case_by_case"]["rule"], body["case_by_case"]["article"]) == (
+        "R-FUND-CASE-BY-CASE",
+        "第十一条",
+    )
+    assert (body["findings"]["blocking"], body["waivers"]) == ([], [])
+    twice = await client.post(f"{where}/case-by-case", json=decision, headers=admin_headers)
+    assert (twice.status_code, twice.json()["code"]) == (409, "CONFLICT")
+    confirmed = await client.post(f"{where}/confirm", json={}, headers=s.lead_headers)
+    assert confirmed.status_code == 200, confirmed.text
+    history = (await client.get(f"{where}/history", headers=s.proposer_headers)).json()["items"]
+    assert history[1]["action"] == "agreement.decide_case_by_case"
+    assert history[1]["data"]["document_ref"] == decision["document_ref"]
+
+
 async def test_the_figures_must_add_up(
     client: httpx.AsyncClient, app: FastAPI, sessions: Sessions
 ) -> None:

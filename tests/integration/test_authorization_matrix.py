@@ -55,12 +55,15 @@ from jiebang_api.attachments.storage import LocalStorage, new_key
 from jiebang_api.auth.tokens import SubjectKind
 from jiebang_api.main import create_app
 from jiebang_api.models import (
+    Agreement,
     Application,
     Attachment,
     Listing,
     ListingAssessment,
     Membership,
+    Objection,
     Organization,
+    Project,
     ReviewAssignment,
     ReviewRound,
     User,
@@ -91,6 +94,8 @@ APPLICATION = "/api/v1/applications/{application_id}"
 ROUND = "/api/v1/review-rounds/{review_round_id}"
 ASSIGNMENT = "/api/v1/review-assignments/{review_assignment_id}"
 AGREEMENT = "/api/v1/agreements/{agreement_id}"
+NOTICE = "/api/v1/public/notices/{notice_id}"
+PROJECT = "/api/v1/projects/{project_id}"
 # The path parameter naming the target of each scope.
 SCOPES = {
     "organization": "{organization_id}",
@@ -306,6 +311,25 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("POST", f"{AGREEMENT}/return"):     route(401,  404,      404,      404,      404,   404,   404,   200),
     ("POST", f"{AGREEMENT}/approve"):    route(401,  404,      404,      404,      404,   404,   404,   200),
     ("POST", f"{AGREEMENT}/abandon"):    route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{AGREEMENT}/case-by-case"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   201),
+    # The department signs the task book for itself; the sides' signatures are theirs.
+    ("POST", f"{AGREEMENT}/signatures"): route(401,  404,      404,      404,      404,   404,   404,   201),
+    ("GET", f"{AGREEMENT}/signatures"):  route(401,  404,      404,      404,      404,   404,   404,   200),
+    # The public notice is anyone's to read and to object to; the objections are the
+    # department's to read (with the filers' contacts) and to decide.
+    ("GET", "/api/v1/public/notices"):   route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", NOTICE):                     route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("POST", f"{NOTICE}/objections"):    route(201,  201,      201,      201,      201,   201,   201,   201),
+    ("GET", "/api/v1/objections"):       route(401,  403,      403,      403,      403,   403,   403,   200),
+    ("POST", "/api/v1/objections/{objection_id}/resolve"):
+                                         route(401,  403,      403,      403,      403,   403,   403,   200),
+    # Projects (of two sides outside the matrix): the department reads them all, anyone
+    # signed in lists the projects of its own organisations; the announcements are public.
+    ("GET", "/api/v1/projects"):         route(401,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", PROJECT):                    route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("GET", "/api/v1/public/announcements"):
+                                         route(200,  200,      200,      200,      200,   200,   200,   200),
     # A consortium invitation (an application of a third party's inviting A, or B) is answered
     # by a manager of the invited organisation only; its plain members and anyone who may not
     # read the application get 404; the department, which reads it, 403.
@@ -841,20 +865,108 @@ async def _draft_agreement(world: World) -> Call:
     return Call("/api/v1/agreements", agreement_body(await _outside_application(world)))
 
 
+async def _agreement_of_others(world: World, **overrides: Any) -> Agreement:
+    application_id = await _outside_application(world)
+    async with world.sessions() as session:
+        application = await session.get(Application, application_id)
+        assert application is not None
+        listing = await session.get(Listing, application.listing_id)
+        assert listing is not None
+    return await create_agreement(world.sessions, application, listing, **overrides)
+
+
 def agreement_of_others(suffix: str = "", json: Any = None, status: str = "draft") -> Builder:
     """An agreement of two sides outside the matrix, in `status`."""
 
     async def build(world: World) -> Call:
-        application_id = await _outside_application(world)
-        async with world.sessions() as session:
-            application = await session.get(Application, application_id)
-            assert application is not None
-            listing = await session.get(Listing, application.listing_id)
-            assert listing is not None
-        agreement = await create_agreement(world.sessions, application, listing, status=status)
+        agreement = await _agreement_of_others(world, status=status)
         return Call(AGREEMENT.format(agreement_id=agreement.id) + suffix, json)
 
     return build
+
+
+async def _on_notice(world: World, open_objections: int = 0) -> Agreement:
+    """An agreement of others on public notice, its period open now."""
+    now = datetime.now(UTC)
+    return await _agreement_of_others(
+        world,
+        status="in_publicity",
+        open_objections=open_objections,
+        publicity_starts_on=(now - timedelta(days=2)).date(),
+        publicity_ends_on=(now + timedelta(days=3)).date(),
+        objections_close_at=now + timedelta(days=4),
+    )
+
+
+def notice_of_others(suffix: str = "", json: Any = None) -> Builder:
+    async def build(world: World) -> Call:
+        agreement = await _on_notice(world)
+        return Call(NOTICE.format(notice_id=agreement.id) + suffix, json)
+
+    return build
+
+
+async def _objection_of_others(world: World) -> Call:
+    agreement = await _on_notice(world, open_objections=1)
+    objection = Objection(agreement_id=agreement.id, attachment_ids=[], **OBJECTION)
+    async with world.sessions() as session:
+        session.add(objection)
+        await session.commit()
+    return Call(
+        f"/api/v1/objections/{objection.id}/resolve", {"outcome": "dismissed", "reason": "不成立"}
+    )
+
+
+async def _department_signature(world: World) -> Call:
+    agreement = await _agreement_of_others(world, status="publicity_passed")
+    scan = Attachment(
+        filename="任务书签字页.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        storage_key=new_key(),
+        uploaded_by=(await create_user(world.sessions)).id,
+    )
+    async with world.sessions() as session:
+        session.add(scan)
+        await session.commit()
+    body = {"document": "task_book", "party": "department", "attachment_id": str(scan.id)}
+    return Call(AGREEMENT.format(agreement_id=agreement.id) + "/signatures", body)
+
+
+async def _project_of_others(world: World) -> Call:
+    agreement = await _agreement_of_others(world, status="signed")
+    project = Project(
+        code=unique("XM-T-")[:32],
+        agreement_id=agreement.id,
+        application_id=agreement.application_id,
+        listing_id=agreement.listing_id,
+        kind="tech_breakthrough",
+        title="项目",
+        demand_org_id=agreement.demand_org_id,
+        supply_org_id=agreement.supply_org_id,
+        lead_org_id=agreement.supply_org_id,
+        agreement_amount=agreement.agreement_amount,
+        total_rd_investment=agreement.total_rd_investment,
+        requested_subsidy=agreement.requested_subsidy,
+        start_on=agreement.start_on,
+        end_on=agreement.start_on + timedelta(days=700),
+        status="in_progress",
+        signed_at=datetime.now(UTC),
+    )
+    async with world.sessions() as session:
+        session.add(project)
+        await session.commit()
+    return Call(PROJECT.format(project_id=project.id))
+
+
+OBJECTION = {
+    "filer_name": "李四",
+    "filer_kind": "individual",
+    "contact": "13900000000",
+    "grounds": "协议金额明显偏低。",
+}
+DECISION = {"reason": "重大项目一事一议", "document_ref": "内科发〔2027〕31号"}
 
 
 WAIVER = {"rule": "R-TIME-TB-36M", "reason": "重大专项", "document_ref": "内科发〔2027〕2号"}
@@ -878,6 +990,17 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", f"{AGREEMENT}/return"): agreement_of_others("/return", REASON, "submitted"),
     ("POST", f"{AGREEMENT}/approve"): agreement_of_others("/approve", {}, "submitted"),
     ("POST", f"{AGREEMENT}/abandon"): agreement_of_others("/abandon", REASON),
+    ("POST", f"{AGREEMENT}/case-by-case"): agreement_of_others("/case-by-case", DECISION),
+    ("POST", f"{AGREEMENT}/signatures"): _department_signature,
+    ("GET", f"{AGREEMENT}/signatures"): agreement_of_others("/signatures"),
+    ("GET", "/api/v1/public/notices"): fixed("/api/v1/public/notices"),
+    ("GET", NOTICE): notice_of_others(),
+    ("POST", f"{NOTICE}/objections"): notice_of_others("/objections", OBJECTION),
+    ("GET", "/api/v1/objections"): fixed("/api/v1/objections"),
+    ("POST", "/api/v1/objections/{objection_id}/resolve"): _objection_of_others,
+    ("GET", "/api/v1/projects"): fixed("/api/v1/projects"),
+    ("GET", PROJECT): _project_of_others,
+    ("GET", "/api/v1/public/announcements"): fixed("/api/v1/public/announcements"),
     ("POST", f"{LISTING}/review-rounds"): _open_round,
     ("GET", ROUND): review_round(),
     ("POST", f"{ROUND}/close"): review_round("open", "/close", {}),
@@ -1044,6 +1167,7 @@ async def matrix_app(
         database_url=database_url,
         migrations_dir=MIGRATIONS,
         storage_dir=tmp_path_factory.mktemp("matrix-files"),
+        objection_limit="100000/minute",
     )
     application = create_app(settings)
     yield application

@@ -34,6 +34,8 @@ def test_a_year_nobody_knows_is_said_to_be_guessed() -> None:
 class Row:
     status: str
     objections_close_at: datetime | None
+    open_objections: int = 0
+    publicity_starts_on: date | None = None
 
 
 def test_only_a_notice_in_progress_has_a_deadline() -> None:
@@ -43,3 +45,25 @@ def test_only_a_notice_in_progress_has_a_deadline() -> None:
     assert (due.due_at, due.action) == (closes, AgreementAction.PASS_NOTICE)
     assert notice.next_deadline(Row("publicity_passed", closes)) is None
     assert notice.next_deadline(Row("submitted", None)) is None
+
+
+def test_an_open_objection_holds_the_notice_until_the_department_decides() -> None:
+    closes = datetime(2026, 10, 13, 16, 0, tzinfo=UTC)
+    held = Row("in_publicity", closes, open_objections=1)
+    assert notice.next_deadline(held) is None
+    assert notice.effective_status(held, closes + timedelta(days=30)) == "in_publicity"
+    assert notice.effective_status(Row("in_publicity", closes), closes) == "publicity_passed"
+
+
+def test_objections_are_taken_from_the_first_day_to_the_end_of_the_last() -> None:
+    found = notice.notice_after(Calendar(), date(2026, 9, 30), 5)
+    row = Row("in_publicity", found.objections_close_at, publicity_starts_on=found.starts_on)
+    first = datetime(2026, 10, 8, 0, 0, tzinfo=SHANGHAI)
+    assert not notice.accepts_objections(row, first - timedelta(seconds=1))
+    assert notice.accepts_objections(row, first)
+    assert notice.accepts_objections(row, datetime(2026, 10, 13, 23, 59, 59, tzinfo=SHANGHAI))
+    assert not notice.accepts_objections(row, datetime(2026, 10, 14, 0, 0, tzinfo=SHANGHAI))
+    assert not notice.accepts_objections(
+        Row("publicity_passed", found.objections_close_at, publicity_starts_on=found.starts_on),
+        first,
+    )

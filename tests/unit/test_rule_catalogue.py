@@ -141,8 +141,9 @@ def test_the_duration_rules_warn_on_listings_and_block_agreements(rule_id: str) 
 
 def test_summaries_do_not_claim_what_is_not_live_or_not_the_text() -> None:
     dishonesty = RULES_BY_ID["R-ELIG-NO-DISHONESTY"]
-    assert "come with those features" in dishonesty.summary_en
-    assert UseCase.LISTING_SUBMIT in dishonesty.enforced_at
+    assert "comes with that feature" in dishonesty.summary_en  # at disbursement: not yet
+    assert "signing" in dishonesty.summary_en
+    assert {UseCase.LISTING_SUBMIT, UseCase.AGREEMENT_SIGN} <= set(dishonesty.enforced_at)
     priority = RULES_BY_ID["R-ELIG-PRIORITY"]
     assert "is a reading" in priority.summary_en
     assert priority.reading_zh
@@ -242,7 +243,9 @@ ENTRIES: dict[UseCase, tuple[str, str]] = {
     UseCase.REVIEW_ROUND_CONFIRM: ("jiebang_api.reviews.service", "confirm"),
     UseCase.AGREEMENT_CONFIRM: ("jiebang_api.agreements.service", "confirm"),
     UseCase.AGREEMENT_SUBMIT: ("jiebang_api.agreements.service", "submit"),
-    UseCase.AGREEMENT_APPROVE: ("jiebang_api.agreements.service", "approve"),
+    UseCase.AGREEMENT_APPROVE: ("jiebang_api.agreements.review", "approve"),
+    UseCase.OBJECTION_FILE: ("jiebang_api.agreements.objections", "file"),
+    UseCase.AGREEMENT_SIGN: ("jiebang_api.projects.signing", "sign"),
 }
 Node = tuple[str, str]  # (module, top-level name)
 
@@ -403,7 +406,7 @@ def test_planned_rules_are_cited_by_no_code() -> None:
     cited = {rule for _, rule in GRAPH.citations()}
     assert [r.id for r in RULES if not r.enforced_at and r.id in cited] == []
     assert {r.id for r in RULES if not r.enforced_at} >= {
-        "R-FUND-CASE-BY-CASE",
+        "R-DISB-FIRST-RATIO",
         "R-DISB-NEVER-EXCEED",
     }
 

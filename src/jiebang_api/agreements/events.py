@@ -81,6 +81,15 @@ class AgreementRuleWaived(AgreementEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AgreementCaseByCaseDecided(AgreementEvent):
+    type: ClassVar[str] = "agreement.case_by_case_decided"
+    summary = (
+        "科技厅对该协议的补助作出“一事一议”决定，补助上限不再约束。",
+        "The department decided the agreement's subsidy case by case; the caps no longer bind.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class AgreementReturned(AgreementEvent):
     type: ClassVar[str] = "agreement.returned"
     summary = (
@@ -113,3 +122,59 @@ class AgreementAnnulled(AgreementEvent):
         "The agreement was annulled: its application is out of the running, the next "
         "recommended application may negotiate, and with none left the listing failed.",
     )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionEvent(DomainEvent):
+    """An objection to an agreement on public notice; nothing of who filed it."""
+
+    resource_type: ClassVar[str] = "objection"
+
+    objection_id: uuid.UUID
+    agreement_id: uuid.UUID
+    listing_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionFiled(ObjectionEvent):
+    type: ClassVar[str] = "objection.filed"
+    summary = (
+        "公示期内有人对协议提出异议，公示待科技厅处理后方可结束。",
+        "An objection to an agreement on notice was filed; the notice waits for the "
+        "department's decision.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectionResolved(ObjectionEvent):
+    type: ClassVar[str] = "objection.resolved"
+    summary = (
+        "科技厅处理了异议：异议成立则协议作废，不成立则视为无异议。",
+        "The department decided an objection: upheld annuls the agreement, dismissed counts "
+        "as no objection.",
+    )
+
+    outcome: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class AgreementSigned(AgreementEvent):
+    type: ClassVar[str] = "agreement.signed"
+    summary = (
+        "协议和任务书的全部签字已齐，项目已立项。",
+        "Every signature on the agreement and the task book is in; the project exists.",
+    )
+
+    project_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class SignatureAdded(AgreementEvent):
+    type: ClassVar[str] = "agreement.signature_added"
+    summary = (
+        "一方在协议或任务书上签字。",
+        "A party signed the agreement or the task book.",
+    )
+
+    document: str
+    party: str

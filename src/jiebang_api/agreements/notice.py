@@ -2,8 +2,9 @@
 
 The notice runs for the policy version's number of working days of the PRC calendar,
 starting on the first working day after the department approves the agreement; objections
-are taken until the end of its last day in Asia/Shanghai. When that instant has passed (and
-no objection stands, R-WF-PUBLICITY), the notice has passed.
+are taken until the end of its last day in Asia/Shanghai. When that instant has passed and
+no objection is open (R-WF-PUBLICITY; an upheld one annuls the agreement), the notice has
+passed. While an objection is open, the notice waits for the department's decision.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Protocol
 
-from jiebang_api.agreements.workflow import AgreementAction, AgreementStatus
+from jiebang_api.agreements.workflow import AgreementAction, AgreementStatus, NoticeState
 from jiebang_api.kit.clock import SHANGHAI
 from jiebang_api.kit.deadlines import Deadline
 from jiebang_api.kit.workdays import Calendar, CalendarSource
@@ -53,15 +54,36 @@ class Scheduled(Protocol):
     @property
     def status(self) -> str: ...
     @property
+    def publicity_starts_on(self) -> date | None: ...
+    @property
     def objections_close_at(self) -> datetime | None: ...
+    @property
+    def open_objections(self) -> int: ...
 
 
 def next_deadline(agreement: Scheduled) -> Deadline[AgreementAction] | None:
-    """The next step time takes on its own: the notice passes when its period has ended."""
+    """The next step time takes on its own: the notice passes when its period has ended,
+    unless an objection is still open (then the department's decision moves it on)."""
     closes = agreement.objections_close_at
-    if AgreementStatus(agreement.status) is AgreementStatus.IN_PUBLICITY and closes is not None:
+    if (
+        AgreementStatus(agreement.status) is AgreementStatus.IN_PUBLICITY
+        and closes is not None
+        and not agreement.open_objections
+    ):
         return Deadline(closes, AgreementAction.PASS_NOTICE)
     return None
+
+
+def accepts_objections(agreement: Scheduled, now: datetime) -> bool:
+    """Whether `now` is inside the notice period: from the start of its first day to the
+    end of its last (Asia/Shanghai)."""
+    starts_on, closes = agreement.publicity_starts_on, agreement.objections_close_at
+    if AgreementStatus(agreement.status) is not AgreementStatus.IN_PUBLICITY:
+        return False
+    if starts_on is None or closes is None:
+        return False
+    opens = end_of_day(starts_on - timedelta(days=1))
+    return opens <= now < closes
 
 
 def effective_status(agreement: Scheduled, now: datetime) -> AgreementStatus:
@@ -71,3 +93,18 @@ def effective_status(agreement: Scheduled, now: datetime) -> AgreementStatus:
     if due is not None and due.due_at <= now:
         return AgreementStatus.PUBLICITY_PASSED
     return AgreementStatus(agreement.status)
+
+
+def state(agreement: Scheduled, now: datetime) -> NoticeState:
+    """Where the public notice of an agreement that went on notice stands at `now`."""
+    status = effective_status(agreement, now)
+    if status is AgreementStatus.ANNULLED:
+        return NoticeState.WITHDRAWN
+    if status is not AgreementStatus.IN_PUBLICITY:
+        return NoticeState.PASSED
+    if accepts_objections(agreement, now):
+        return NoticeState.OPEN
+    closes = agreement.objections_close_at
+    if closes is not None and now >= closes:
+        return NoticeState.AWAITING_DECISION
+    return NoticeState.UPCOMING

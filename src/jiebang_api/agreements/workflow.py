@@ -3,13 +3,15 @@
     draft ──confirm (both sides)──▶ confirmed ──submit──▶ submitted ──approve──▶ in_publicity
       ▲  (an edit clears the confirmations)                 │                       │ notice
       └──────────────── returned ◀──────return──────────────┘                       ▼ ends
-                                                                           publicity_passed
+                                              signed ◀──last signature── publicity_passed
     any state before `signed` ──abandon (the department)──▶ annulled
 
 Each side confirms the terms once (a member of the side's organisation; the department for
 the demand side of an emergency listing); the second confirmation makes it `confirmed`. The
 notice passes when its period ends (time-driven). An emergency listing's agreement may skip
 the notice (R-WF-EM-SIMPLIFIED): approved straight to `publicity_passed`, the skip audited.
+The notice passed, the two sides sign the agreement and the task book, and the department
+the task book; the last of the five signatures makes it `signed` (R-WF-SIGN-ALL).
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ class AgreementAction(StrEnum):
     APPROVE = "approve"
     APPROVE_WITHOUT_NOTICE = "approve_without_notice"  # emergency (R-WF-EM-SIMPLIFIED)
     PASS_NOTICE = "pass_notice"  # noqa: S105 - internal: the notice period ended
+    SIGN = "sign"  # a signature, not the last
+    SIGN_LAST = "sign_last"  # the last signature: the project exists
     ABANDON = "abandon"
 
 
@@ -79,12 +83,16 @@ MACHINE: StateMachine[AgreementStatus, AgreementAction] = StateMachine(
         (S.SUBMITTED, A.APPROVE): S.IN_PUBLICITY,
         (S.SUBMITTED, A.APPROVE_WITHOUT_NOTICE): S.PUBLICITY_PASSED,
         (S.IN_PUBLICITY, A.PASS_NOTICE): S.PUBLICITY_PASSED,
+        (S.PUBLICITY_PASSED, A.SIGN): S.PUBLICITY_PASSED,
+        (S.PUBLICITY_PASSED, A.SIGN_LAST): S.SIGNED,
         **{(state, A.ABANDON): S.ANNULLED for state in _BEFORE_SIGNING},
     },
     operations={
         A.CONFIRM_ONE: "confirm",
         A.CONFIRM_BOTH: "confirm",
         A.APPROVE_WITHOUT_NOTICE: "approve",
+        A.SIGN: "signatures",
+        A.SIGN_LAST: "signatures",
     },
     internal={A.PASS_NOTICE},
 )
@@ -114,3 +122,70 @@ def sides(kind: ListingKind, proposer_org_id: uuid.UUID | None, lead_org_id: uui
     if kind is ListingKind.EMERGENCY:
         return Sides(demand=None, supply=lead_org_id)
     return Sides(demand=proposer_org_id, supply=lead_org_id)
+
+
+@labelled(
+    {
+        "open": ("待处理", "Open"),
+        "upheld": ("异议成立", "Upheld"),
+        "dismissed": ("异议不成立", "Dismissed"),
+    }
+)
+class ObjectionStatus(StrEnum):
+    OPEN = "open"
+    UPHELD = "upheld"
+    DISMISSED = "dismissed"
+
+
+@labelled({"individual": ("个人", "An individual"), "organization": ("单位", "An organisation")})
+class FilerKind(StrEnum):
+    INDIVIDUAL = "individual"
+    ORGANIZATION = "organization"
+
+
+@labelled(
+    {
+        "upcoming": ("即将公示", "Starts on its first working day"),
+        "open": ("公示中，接受异议", "On notice: objections are taken"),
+        "awaiting_decision": ("公示期满，异议待处理", "Ended; an objection awaits a decision"),
+        "passed": ("公示无异议", "Passed with no objection standing"),
+        "withdrawn": ("协议已作废", "Withdrawn: the agreement was annulled"),
+    }
+)
+class NoticeState(StrEnum):
+    UPCOMING = "upcoming"
+    OPEN = "open"
+    AWAITING_DECISION = "awaiting_decision"
+    PASSED = "passed"
+    WITHDRAWN = "withdrawn"
+
+
+@labelled({"agreement": ("揭榜协议", "The agreement"), "task_book": ("任务书", "The task book")})
+class Document(StrEnum):
+    AGREEMENT = "agreement"
+    TASK_BOOK = "task_book"
+
+
+@labelled(
+    {
+        "demand": ("需求方", "The demand side"),
+        "supply": ("供给方", "The supply side"),
+        "department": ("科技厅", "The department"),
+    }
+)
+class Party(StrEnum):
+    DEMAND = "demand"
+    SUPPLY = "supply"
+    DEPARTMENT = "department"
+
+
+# R-WF-SIGN-ALL: the agreement by both sides, the task book by both sides and the department.
+SIGNATURES_NEEDED = frozenset(
+    {
+        (Document.AGREEMENT, Party.DEMAND),
+        (Document.AGREEMENT, Party.SUPPLY),
+        (Document.TASK_BOOK, Party.DEMAND),
+        (Document.TASK_BOOK, Party.SUPPLY),
+        (Document.TASK_BOOK, Party.DEPARTMENT),
+    }
+)

@@ -245,6 +245,11 @@ async def count_registration(limits: LimitsDep, address: ClientAddressDep) -> No
     await auth_service.count_registration(limits, address)
 
 
+async def count_objection(limits: LimitsDep, address: ClientAddressDep) -> None:
+    """Count an objection per address, before its body is validated (429 over the limit)."""
+    await auth_service.count_objection(limits, address)
+
+
 async def get_if_match(
     if_match: Annotated[
         str | None,

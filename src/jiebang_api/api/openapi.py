@@ -52,8 +52,13 @@ TAGS: list[dict[str, str]] = [
     },
     {
         "name": "agreements",
-        "description": "协商、揭榜协议、科技厅审查与公示 / Negotiation, the agreement, the "
-        "department's review and the public notice (第九条（六）（七）).",
+        "description": "协商、揭榜协议、科技厅审查、公示与异议处理 / Negotiation, the agreement, "
+        "the department's review, the public notice and its objections (第九条（六）（七）).",
+    },
+    {
+        "name": "projects",
+        "description": "签约、立项与项目 / Signing, the project it creates, and projects "
+        "(第九条（七）（八）).",
     },
     {
         "name": "attachments",
@@ -61,7 +66,9 @@ TAGS: list[dict[str, str]] = [
     },
     {
         "name": "public",
-        "description": "公开榜单目录（无需登录）/ The public catalogue (anonymous).",
+        "description": "公开信息（无需登录）：榜单目录、协议公示与异议、揭榜结果公告 / Public, "
+        "anonymous: the catalogue of listings, the notices of agreements (objections welcome), "
+        "the announcements of results.",
     },
     {"name": "operations", "description": "健康检查与监控 / Health, readiness and metrics."},
     {

@@ -348,6 +348,7 @@ def install(app: FastAPI) -> None:
 STATUS_OF_CODE: dict[ErrorCode, int] = {
     ErrorCode.INVALID_TRANSITION: 409,
     ErrorCode.WINDOW_CLOSED: 409,
+    ErrorCode.NOTICE_CLOSED: 409,
     ErrorCode.MEMBERS_NOT_ACCEPTED: 409,
     ErrorCode.RULE_VIOLATION: 422,
     ErrorCode.ELIGIBILITY_FAILED: 422,

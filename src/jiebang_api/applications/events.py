@@ -86,6 +86,15 @@ class ApplicationNotRecommended(ApplicationEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class ApplicationSelected(ApplicationEvent):
+    type: ClassVar[str] = "application.selected"
+    summary = (
+        "揭榜成功：申请的协议和任务书已全部签署。",
+        "The application won the listing: its agreement and task book are signed.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
 class ApplicationNotSelected(ApplicationEvent):
     type: ClassVar[str] = "application.not_selected"
     summary = (

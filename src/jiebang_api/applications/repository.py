@@ -64,6 +64,22 @@ async def any_recommended(session: AsyncSession, listing_id: uuid.UUID) -> bool:
     return (await session.scalars(statement.limit(1))).first() is not None
 
 
+async def others_in_the_running(session: AsyncSession, app: Application) -> list[Application]:
+    """The other applications of `app`'s listing still recommended or not recommended,
+    locked, in a stable order."""
+    statement = (
+        select(Application)
+        .where(
+            Application.listing_id == app.listing_id,
+            Application.id != app.id,
+            Application.status.in_(("recommended", "not_recommended")),
+        )
+        .order_by(Application.id)
+        .with_for_update()
+    )
+    return list((await session.scalars(statement)).all())
+
+
 async def linking_attachment(session: AsyncSession, attachment_id: uuid.UUID) -> list[Application]:
     """Applications whose `attachment_ids` name the attachment."""
     key = str(attachment_id)

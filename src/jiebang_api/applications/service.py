@@ -24,7 +24,6 @@ from jiebang_api.applications.workflow import (
     ConsortiumAnswer,
 )
 from jiebang_api.attachments import service as attachments_service
-from jiebang_api.audit import service as audit
 from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
 from jiebang_api.auth.principal import SYSTEM, Principal
@@ -237,31 +236,28 @@ async def _record(
 ) -> None:
     """The audit entry of a use case (a verb), then its event (past tense), whose reactions
     run in this transaction."""
-    await audit.record(
+    await events.record(
         session,
+        _event(app, event_class, now, from_state=from_state, **fields),
         actor=principal.actor,
         action=f"application.{action}",
-        resource_type=RESOURCE,
-        resource_id=app.id,
-        now=now,
-        from_state=from_state,
         to_state=app.status,
+        from_state=from_state,
         reason=reason,
         data=data,
+        resource=(RESOURCE, app.id),
     )
-    await _publish(session, app, event_class, now, from_state=from_state, **fields)
 
 
-async def _publish(
-    session: AsyncSession,
+def _event(
     app: Application,
     event_class: type[applications_events.ApplicationEvent],
     now: datetime,
     *,
     from_state: str | None = None,
     **fields: Any,
-) -> None:
-    event = event_class(
+) -> applications_events.ApplicationEvent:
+    return event_class(
         occurred_at=now,
         application_id=app.id,
         listing_id=app.listing_id,
@@ -270,7 +266,6 @@ async def _publish(
         from_status=ApplicationStatus(from_state) if from_state else None,
         **fields,
     )
-    await events.publish(session, event)
 
 
 async def _publish_invitations(
@@ -278,13 +273,15 @@ async def _publish_invitations(
 ) -> None:
     """One `application.member_invited` per organisation the change (re)invited."""
     for org_id in invited:
-        await _publish(
+        await events.publish(
             session,
-            app,
-            applications_events.ApplicationMemberInvited,
-            now,
-            from_state=app.status,
-            member_org_id=uuid.UUID(org_id),
+            _event(
+                app,
+                applications_events.ApplicationMemberInvited,
+                now,
+                from_state=app.status,
+                member_org_id=uuid.UUID(org_id),
+            ),
         )
 
 
@@ -706,20 +703,46 @@ async def not_selected(
     app = await applications_repository.get_for_update(session, application_id)
     if app is None:
         raise NotFound()
+    await _step(session, principal, app, ApplicationAction.NOT_SELECT, reason, now)
+    return await applications_repository.any_recommended(session, app.listing_id)
+
+
+async def selected(
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    application_id: uuid.UUID,
+    reason: str,
+    now: datetime,
+) -> None:
+    """The application's agreement was signed: it is selected, and every other application
+    of its listing still recommended or not recommended becomes unsuccessful."""
+    app = await applications_repository.get_for_update(session, application_id)
+    if app is None:
+        raise NotFound()
+    await _step(session, principal, app, ApplicationAction.SELECT, reason, now)
+    for other in await applications_repository.others_in_the_running(session, app):
+        await _step(session, principal, other, ApplicationAction.NOT_SELECT, reason, now)
+
+
+async def _step(
+    session: AsyncSession,
+    principal: Principal,
+    app: Application,
+    action: ApplicationAction,
+    reason: str,
+    now: datetime,
+) -> None:
+    event_class = {
+        ApplicationAction.SELECT: applications_events.ApplicationSelected,
+        ApplicationAction.NOT_SELECT: applications_events.ApplicationNotSelected,
+    }[action]
     before = ApplicationStatus(app.status)
-    app.status = MACHINE.next_state(before, ApplicationAction.NOT_SELECT).value
+    app.status = MACHINE.next_state(before, action).value
     await session.flush()
     await _record(
-        session,
-        principal,
-        app,
-        ApplicationAction.NOT_SELECT,
-        applications_events.ApplicationNotSelected,
-        now,
-        from_state=before.value,
-        reason=reason,
+        session, principal, app, action, event_class, now, from_state=before.value, reason=reason
     )
-    return await applications_repository.any_recommended(session, app.listing_id)
 
 
 async def may_read_attachment(

@@ -62,6 +62,7 @@ MACHINE: StateMachine[ApplicationStatus, ApplicationAction] = StateMachine(
         (S.UNDER_REVIEW, A.NOT_RECOMMEND): S.NOT_RECOMMENDED,
         (S.RECOMMENDED, A.SELECT): S.SELECTED,
         (S.RECOMMENDED, A.NOT_SELECT): S.UNSUCCESSFUL,
+        (S.NOT_RECOMMENDED, A.NOT_SELECT): S.UNSUCCESSFUL,
     },
     # Only submit and withdraw are the applicant's operations; the rest follow the listing,
     # its review and the agreement.

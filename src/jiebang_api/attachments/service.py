@@ -163,10 +163,11 @@ async def require_linkable(
     principal: Principal,
     ids: Collection[uuid.UUID],
     already_linked: Collection[uuid.UUID | str] = (),
+    field: str = "body.attachment_ids",
 ) -> None:
-    """Refuse (InputInvalid, naming them) ids that do not exist or that the caller did not
-    upload. Admins may link any attachment. Ids in `already_linked` (the listing's current
-    ones) are accepted as they are, so an edit keeps a colleague's attachment."""
+    """Refuse (InputInvalid at `field`, naming them) ids that do not exist or that the caller
+    did not upload. Admins may link any attachment. Ids in `already_linked` (the listing's
+    current ones) are accepted as they are, so an edit keeps a colleague's attachment."""
     kept = {str(i) for i in already_linked}
     wanted = list(dict.fromkeys(i for i in ids if str(i) not in kept))
     if not wanted:
@@ -189,7 +190,7 @@ async def require_linkable(
         violations=[
             Violation(
                 Message(f"附件 {i} 不存在或不是您上传的。", f"Attachment {i} is not yours."),
-                field="body.attachment_ids",
+                field=field,
             )
             for i in refused
         ],

@@ -43,13 +43,15 @@ class Limits:
     `login_failures` ("5/15minutes") per username (or client id) *and* address: that many
     are free, then each failure makes that pair's next attempt wait 1, 2, 4 … seconds, at
     most `login_max_delay`; `login_addresses` caps one address's failures for any names
-    (password spraying). `registrations` counts every sign-up attempt per address.
+    (password spraying). `registrations` counts every sign-up attempt per address, `objections`
+    every objection filed to a public notice.
     """
 
     limiter: RateLimiter
     login_failures: str
     login_addresses: str
     registrations: str
+    objections: str = "10/hour"
     login_max_delay: int = 60
 
     @property
@@ -127,6 +129,11 @@ async def register(
 async def count_registration(limits: Limits, address: str) -> None:
     """Count a sign-up attempt from `address`, valid or not; `RateLimited` over the limit."""
     await limits.limiter.hit(limits.registrations, "register", address)
+
+
+async def count_objection(limits: Limits, address: str) -> None:
+    """Count an objection filed from `address`, valid or not; `RateLimited` over the limit."""
+    await limits.limiter.hit(limits.objections, "objection", address)
 
 
 async def create_user(

@@ -13,7 +13,9 @@ from typing import Any, TypeVar
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiebang_api.audit import service as audit
 from jiebang_api.events.base import DomainEvent
+from jiebang_api.kit.actor import Actor
 from jiebang_api.outbox import service as outbox
 
 E = TypeVar("E", bound=DomainEvent)
@@ -50,3 +52,33 @@ async def publish(session: AsyncSession, event: DomainEvent) -> None:
     )
     for reaction in reactions_to(type(event)):
         await reaction(session, event)
+
+
+async def record(
+    session: AsyncSession,
+    event: DomainEvent,
+    *,
+    actor: Actor,
+    action: str,
+    to_state: str | None,
+    from_state: str | None = None,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+    resource: tuple[str, Any] | None = None,
+) -> None:
+    """A use case's audit entry, then its event, in the caller's transaction. The entry is
+    on the event's resource unless `resource` names another (type, id)."""
+    resource_type, resource_id = resource or (event.resource_type, event.resource_id)
+    await audit.record(
+        session,
+        actor=actor,
+        action=action,
+        resource_type=resource_type,
+        resource_id=resource_id,
+        now=event.occurred_at,
+        from_state=from_state,
+        to_state=to_state,
+        reason=reason,
+        data=data,
+    )
+    await publish(session, event)

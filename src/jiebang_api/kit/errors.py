@@ -40,6 +40,7 @@ from jiebang_api.kit.labels import labelled
         "RULE_VIOLATION": ("违反办法规定", "Rule violation"),
         "ELIGIBILITY_FAILED": ("资格审查未通过", "Eligibility check failed"),
         "WINDOW_CLOSED": ("不在揭榜申请期限内", "The application window is not open"),
+        "NOTICE_CLOSED": ("不在公示期内", "The public notice is not taking objections"),
         "MEMBERS_NOT_ACCEPTED": (
             "联合体成员尚未全部确认参加",
             "Not every consortium member has accepted",
@@ -70,6 +71,7 @@ class ErrorCode(StrEnum):
     RULE_VIOLATION = "RULE_VIOLATION"
     ELIGIBILITY_FAILED = "ELIGIBILITY_FAILED"
     WINDOW_CLOSED = "WINDOW_CLOSED"
+    NOTICE_CLOSED = "NOTICE_CLOSED"
     MEMBERS_NOT_ACCEPTED = "MEMBERS_NOT_ACCEPTED"
     RATE_LIMITED = "RATE_LIMITED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"

@@ -117,8 +117,18 @@ class ListingCancelled(ListingEvent):
 class ListingFailed(ListingEvent):
     type: ClassVar[str] = "listing.failed"
     summary = (
-        "流榜：联合确认的推荐名单为空，无揭榜方。",
-        "The listing failed: the jointly confirmed recommendation named no solver.",
+        "流榜：联合确认的推荐名单为空，或已无推荐申请可签约。",
+        "The listing failed: the confirmed recommendation named no solver, or no "
+        "recommended application is left to sign.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ListingAwarded(ListingEvent):
+    type: ClassVar[str] = "listing.awarded"
+    summary = (
+        "揭榜成功：揭榜协议和任务书全部签署，项目立项。",
+        "The listing was awarded: the agreement and the task book are signed, the project exists.",
     )
 
 
@@ -135,4 +145,5 @@ BY_ACTION: dict[ListingAction, type[ListingEvent]] = {
     ListingAction.WITHDRAW: ListingWithdrawn,
     ListingAction.CANCEL: ListingCancelled,
     ListingAction.FAIL: ListingFailed,
+    ListingAction.AWARD: ListingAwarded,
 }

@@ -13,7 +13,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.audit import repository as audit_repository
-from jiebang_api.audit import service as audit
 from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
 from jiebang_api.auth.principal import SYSTEM, Principal
@@ -120,19 +119,17 @@ async def _record(
     data: dict[str, Any] | None = None,
 ) -> None:
     """The audit entry of a use case, then its event (whose reactions run in this transaction)."""
-    await audit.record(
+    await events.record(
         session,
+        event,
         actor=principal.actor,
         action=f"listing.{action}",
-        resource_type=RESOURCE,
-        resource_id=listing.id,
-        now=event.occurred_at,
-        from_state=event.from_status,
         to_state=listing.status,
+        from_state=event.from_status,
         reason=reason,
         data=data,
+        resource=(RESOURCE, listing.id),
     )
-    await events.publish(session, event)
 
 
 def _event(
@@ -595,15 +592,39 @@ async def fail(
     data: dict[str, Any],
     now: datetime,
 ) -> Listing:
-    """流榜: the jointly confirmed recommendation named no solver, so the closed listing
-    fails. Taken by the review's confirmation (`principal` confirmed it), not by an
-    operation of its own."""
+    """流榜: the jointly confirmed recommendation named no solver, or no recommended
+    application is left to sign, so the closed listing fails. Taken by another use case
+    (`principal` took it), not by an operation of its own."""
+    return await _internal_step(session, principal, listing_id, ListingAction.FAIL, data, now)
+
+
+async def award(
+    session: AsyncSession,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    *,
+    data: dict[str, Any],
+    now: datetime,
+) -> Listing:
+    """揭榜成功: the last signature on a solver's agreement is in; the closed listing is
+    awarded. Taken by the signing, not by an operation of its own."""
+    return await _internal_step(session, principal, listing_id, ListingAction.AWARD, data, now)
+
+
+async def _internal_step(
+    session: AsyncSession,
+    principal: Principal,
+    listing_id: uuid.UUID,
+    action: ListingAction,
+    data: dict[str, Any],
+    now: datetime,
+) -> Listing:
     listing = await listings_repository.get_for_update(session, listing_id)
     if listing is None:
         raise NotFound()
     before = ListingStatus(listing.status)
-    listing.status = workflow.machine(_kind(listing)).next_state(before, ListingAction.FAIL).value
-    await _step_recorded(session, principal, listing, ListingAction.FAIL, before, now, data=data)
+    listing.status = workflow.machine(_kind(listing)).next_state(before, action).value
+    await _step_recorded(session, principal, listing, action, before, now, data=data)
     return listing
 
 

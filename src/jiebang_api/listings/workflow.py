@@ -70,6 +70,7 @@ class ListingStatus(StrEnum):
         "withdraw": ("撤回", "Withdraw"),
         "cancel": ("取消", "Cancel"),
         "fail": ("流榜", "Fail: no solver recommended"),
+        "award": ("揭榜成功", "Award: the solver's agreement is signed"),
     }
 )
 class ListingAction(StrEnum):
@@ -86,6 +87,7 @@ class ListingAction(StrEnum):
     WITHDRAW = "withdraw"
     CANCEL = "cancel"
     FAIL = "fail"  # internal: the review's confirmed recommendation is empty
+    AWARD = "award"  # internal: the last signature on a solver's agreement is in
 
 
 S, A = ListingStatus, ListingAction
@@ -115,6 +117,7 @@ _COMMON: dict[tuple[ListingStatus, ListingAction], ListingStatus] = {
     (S.CONFIRMED, A.PUBLISH): S.PUBLISHED,
     (S.PUBLISHED, A.CLOSE): S.CLOSED,
     (S.CLOSED, A.FAIL): S.FAILED,
+    (S.CLOSED, A.AWARD): S.AWARDED,
     **{(state, A.WITHDRAW): S.WITHDRAWN for state in _BEFORE_PUBLICATION},
     **{(state, A.CANCEL): S.CANCELLED for state in (*_BEFORE_PUBLICATION, S.PUBLISHED)},
 }
@@ -128,7 +131,7 @@ _EMERGENCY_SHORTCUTS = {
 # The API operation of each action whose name differs: POST /listings/{id}/{operation}.
 OPERATIONS = {A.SCREEN_PASS: "screen", A.SCREEN_FAIL: "screen", A.ASSESS: "assessments"}
 # Actions no listing operation offers: another use case takes them.
-INTERNAL = frozenset({A.FAIL})
+INTERNAL = frozenset({A.FAIL, A.AWARD})
 ORDINARY = StateMachine("listing", _COMMON, operations=OPERATIONS, internal=INTERNAL)
 EMERGENCY = StateMachine(
     "listing", {**_COMMON, **_EMERGENCY_SHORTCUTS}, operations=OPERATIONS, internal=INTERNAL

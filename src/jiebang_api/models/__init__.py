@@ -1,6 +1,12 @@
 """ORM tables, one module per aggregate. Importing this package registers all of them."""
 
-from jiebang_api.models.agreement import Agreement, AgreementWaiver, Negotiation
+from jiebang_api.models.agreement import (
+    Agreement,
+    AgreementSignature,
+    AgreementWaiver,
+    Negotiation,
+    Objection,
+)
 from jiebang_api.models.application import Application
 from jiebang_api.models.attachment import Attachment
 from jiebang_api.models.audit import AuditEntry
@@ -11,12 +17,15 @@ from jiebang_api.models.identity import ServiceClient, User
 from jiebang_api.models.listing import CodeCounter, Listing, ListingAssessment
 from jiebang_api.models.organization import CreditRecord, Membership, Organization
 from jiebang_api.models.policy_version import PolicyVersion
+from jiebang_api.models.project import Announcement, Project
 from jiebang_api.models.review import ReviewAssignment, ReviewExclusion, ReviewRound
 from jiebang_api.models.sandbox import SandboxClock
 
 __all__ = [
     "Agreement",
+    "AgreementSignature",
     "AgreementWaiver",
+    "Announcement",
     "Application",
     "Attachment",
     "AuditEntry",
@@ -30,8 +39,10 @@ __all__ = [
     "ListingAssessment",
     "Membership",
     "Negotiation",
+    "Objection",
     "Organization",
     "PolicyVersion",
+    "Project",
     "ReviewAssignment",
     "ReviewExclusion",
     "ReviewRound",

@@ -73,6 +73,7 @@ class Agreement(Entity, Base):
             postgresql_where=text("status <> 'annulled'"),
         ),
         Index("ix_agreement_next_check_at", "next_check_at"),
+        CheckConstraint("open_objections >= 0", name="open_objections"),
     )
 
     application_id: Mapped[uuid.UUID] = mapped_column(
@@ -117,6 +118,9 @@ class Agreement(Entity, Base):
     objections_close_at: Mapped[datetime | None]
     publicity_calendar: Mapped[dict[str, str] | None] = mapped_column(JSON)
     next_check_at: Mapped[datetime | None]
+    # Objections filed and not yet resolved: the notice cannot pass while any is open.
+    open_objections: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    signed_at: Mapped[datetime | None]
     created_by: Mapped[uuid.UUID | None]
 
 
@@ -131,3 +135,52 @@ class AgreementWaiver(Entity, Base):
     reason: Mapped[str] = mapped_column(Text)
     document_ref: Mapped[str] = mapped_column(String(200))
     decided_by: Mapped[uuid.UUID | None]
+
+
+OBJECTION_STATUSES = ("open", "upheld", "dismissed")
+
+
+class Objection(Entity, Base):
+    """An objection filed during an agreement's public notice (公示), by anyone; the
+    department upholds or dismisses it. The contact is for the department only."""
+
+    __tablename__ = "objection"
+    __table_args__ = (
+        CheckConstraint("filer_kind IN ('individual', 'organization')", name="filer_kind"),
+        CheckConstraint(
+            "status IN (" + ", ".join(repr(s) for s in OBJECTION_STATUSES) + ")", name="status"
+        ),
+        Index("ix_objection_agreement", "agreement_id", "created_at"),
+        Index("ix_objection_status", "status", "created_at"),
+    )
+
+    agreement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agreement.id", ondelete="RESTRICT"))
+    filer_name: Mapped[str] = mapped_column(String(100))
+    filer_kind: Mapped[str] = mapped_column(String(16))
+    contact: Mapped[str] = mapped_column(String(200))
+    grounds: Mapped[str] = mapped_column(Text)
+    attachment_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    filed_by: Mapped[uuid.UUID | None]
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    resolution_reason: Mapped[str | None] = mapped_column(Text)
+    resolved_by: Mapped[uuid.UUID | None]
+    resolved_at: Mapped[datetime | None]
+
+
+class AgreementSignature(Entity, Base):
+    """One party's signature on the agreement or the task book (R-WF-SIGN-ALL)."""
+
+    __tablename__ = "agreement_signature"
+    __table_args__ = (
+        CheckConstraint("document IN ('agreement', 'task_book')", name="document"),
+        CheckConstraint("party IN ('demand', 'supply', 'department')", name="party"),
+        UniqueConstraint("agreement_id", "document", "party"),
+    )
+
+    agreement_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("agreement.id", ondelete="RESTRICT"))
+    document: Mapped[str] = mapped_column(String(16))
+    party: Mapped[str] = mapped_column(String(16))
+    attachment_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("attachment.id", ondelete="RESTRICT")
+    )
+    signed_by: Mapped[uuid.UUID | None]

@@ -21,7 +21,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiebang_api.applications import repository as applications_repository
 from jiebang_api.applications import service as applications_service
 from jiebang_api.applications.workflow import ApplicationStatus
-from jiebang_api.audit import service as audit
 from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
 from jiebang_api.auth.principal import Principal
@@ -307,18 +306,16 @@ async def _record(
 ) -> None:
     """The audit entry of a use case (`action`, on a round or an assignment), then its event,
     in the caller's transaction."""
-    await audit.record(
+    await events.record(
         session,
+        event,
         actor=principal.actor,
         action=action,
-        resource_type=action.split(".")[0],
-        resource_id=resource_id,
-        now=event.occurred_at,
-        from_state=from_state,
         to_state=to_state,
+        from_state=from_state,
         data=data,
+        resource=(action.split(".")[0], resource_id),
     )
-    await events.publish(session, event)
 
 
 @dataclass(frozen=True)

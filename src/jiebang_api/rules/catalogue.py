@@ -81,6 +81,8 @@ class RuleBasis(StrEnum):
         "agreement.confirm": ("确认揭榜协议", "Confirm an agreement"),
         "agreement.submit": ("提交揭榜协议", "Submit an agreement"),
         "agreement.approve": ("审查通过揭榜协议", "Approve an agreement"),
+        "objection.file": ("对公示提出异议", "Object to a public notice"),
+        "agreement.sign": ("签署协议或任务书", "Sign the agreement or the task book"),
     }
 )
 class UseCase(StrEnum):
@@ -98,6 +100,8 @@ class UseCase(StrEnum):
     AGREEMENT_CONFIRM = "agreement.confirm"
     AGREEMENT_SUBMIT = "agreement.submit"
     AGREEMENT_APPROVE = "agreement.approve"
+    OBJECTION_FILE = "objection.file"
+    AGREEMENT_SIGN = "agreement.sign"
 
 
 @dataclass(frozen=True)
@@ -345,7 +349,7 @@ RULES: tuple[Rule, ...] = (
         "there is no objection.",
         reading_zh="解读：经科技厅审查不成立的异议视为无异议。",
         reading_en="Reading: objections that the department dismisses after review count as none.",
-        enforced_at=(U.AGREEMENT_APPROVE,),
+        enforced_at=(U.AGREEMENT_APPROVE, U.OBJECTION_FILE),
     ),
     Rule(
         "R-WF-SIGN-ALL",
@@ -353,6 +357,7 @@ RULES: tuple[Rule, ...] = (
         "项目成立前，揭榜协议须由供需双方签署，任务书须由双方与科技厅共同签署。",
         "Before a project exists, both sides sign the agreement, and both sides and the "
         "department sign the task book.",
+        enforced_at=(U.AGREEMENT_SIGN,),
     ),
     Rule(
         "R-WF-EM-SIMPLIFIED",
@@ -414,6 +419,7 @@ RULES: tuple[Rule, ...] = (
         "此为本系统不变式，非办法原文。",
         reading_en="Reading: even then the subsidy never exceeds the total R&D investment "
         "(S <= T); a service invariant, not the text.",
+        enforced_at=_AGREEMENT,
     ),
     # 第十二条: disbursement.
     Rule(
@@ -462,12 +468,13 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R-ELIG-NO-DISHONESTY",
         ("第十五条",),
-        "发榜方、揭榜方及联合体成员均不得有生效的严重失信记录；现于榜单提交、揭榜资格预检和揭榜申请"
-        "提交时核查，签约和每次拨付时的核查随协议和拨付功能上线。",
+        "发榜方、揭榜方及联合体成员均不得有生效的严重失信记录；现于榜单提交、揭榜资格预检、揭榜申请"
+        "提交和签约（签字方）时核查，每次拨付时的核查随拨付功能上线。",
         "No proposer, solver or consortium member may have an active serious-dishonesty "
-        "record; checked now at listing submission, the eligibility dry run and application "
-        "submission; the checks at signing and at every disbursement come with those features.",
-        enforced_at=(U.LISTING_SUBMIT, U.ELIGIBILITY_CHECK, U.APPLICATION_SUBMIT),
+        "record; checked now at listing submission, the eligibility dry run, application "
+        "submission and signing (the signing side); the check at every disbursement comes "
+        "with that feature.",
+        enforced_at=(U.LISTING_SUBMIT, U.ELIGIBILITY_CHECK, U.APPLICATION_SUBMIT, U.AGREEMENT_SIGN),
     ),
     Rule(
         "R-AGR-IP-TERMS",

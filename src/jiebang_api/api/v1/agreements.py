@@ -4,10 +4,14 @@ to the department."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Response, status
 
+from jiebang_api.agreements import core as agreements_core
+from jiebang_api.agreements import negotiations as agreements_negotiations
+from jiebang_api.agreements import review as agreements_review
 from jiebang_api.agreements import service as agreements_service
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.findings import Finding
@@ -20,6 +24,7 @@ from jiebang_api.api.v1.schemas.agreements import (
     AgreementOut,
     AgreementPatch,
     ApproveIn,
+    DecisionIn,
     NegotiationIn,
     NegotiationOut,
     NegotiationPage,
@@ -29,6 +34,7 @@ from jiebang_api.api.v1.schemas.listings import EmptyIn, ReasonIn
 from jiebang_api.api.v1.schemas.organizations import AuditEntryOut, HistoryOut
 from jiebang_api.kit.errors import ErrorCode, Violation
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
+from jiebang_api.models import AgreementWaiver
 from jiebang_api.rules.catalogue import RULES_BY_ID
 
 router = StrictRouter(tags=["agreements"])
@@ -57,7 +63,7 @@ async def record_negotiation(
     now: NowDep,
     response: Response,
 ) -> NegotiationOut:
-    record = await agreements_service.record_negotiation(
+    record = await agreements_negotiations.record(
         session,
         principal=principal,
         application_id=application_id,
@@ -83,7 +89,7 @@ async def list_negotiations(
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> NegotiationPage:
-    page = await agreements_service.negotiations(
+    page = await agreements_negotiations.of_application(
         session, principal=principal, application_id=application_id, cursor=cursor, limit=limit
     )
     return NegotiationPage(
@@ -103,7 +109,18 @@ def _finding(v: Violation) -> Finding:
     )
 
 
-def agreement_out(view: agreements_service.AgreementView) -> AgreementOut:
+def _decision(w: AgreementWaiver) -> dict[str, Any]:
+    return {
+        "rule": w.rule,
+        "article": RULES_BY_ID[w.rule].article,
+        "reason": w.reason,
+        "document_ref": w.document_ref,
+        "decided_by": w.decided_by,
+        "decided_at": w.created_at,
+    }
+
+
+def agreement_out(view: agreements_core.AgreementView) -> AgreementOut:
     a = view.agreement
     values: dict[str, Any] = {c.key: getattr(a, c.key) for c in a.__table__.columns}
     values["status"] = view.status
@@ -115,17 +132,9 @@ def agreement_out(view: agreements_service.AgreementView) -> AgreementOut:
         "confirmed_by": a.supply_confirmed_by,
         "confirmed_at": a.supply_confirmed_at,
     }
-    values["waivers"] = [
-        {
-            "rule": w.rule,
-            "article": RULES_BY_ID[w.rule].article,
-            "reason": w.reason,
-            "document_ref": w.document_ref,
-            "decided_by": w.decided_by,
-            "decided_at": w.created_at,
-        }
-        for w in view.waivers
-    ]
+    lifted = view.case_by_case
+    values["waivers"] = [_decision(w) for w in view.waivers if w is not lifted]
+    values["case_by_case"] = _decision(lifted) if lifted else None
     values["findings"] = {
         "blocking": [_finding(v) for v in view.findings.blocking],
         "waived": [_finding(v) for v in view.findings.waived],
@@ -133,7 +142,7 @@ def agreement_out(view: agreements_service.AgreementView) -> AgreementOut:
     return AgreementOut.model_validate(values)
 
 
-def _with_etag(view: agreements_service.AgreementView, response: Response) -> AgreementOut:
+def _with_etag(view: agreements_core.AgreementView, response: Response) -> AgreementOut:
     response.headers["ETag"] = f'"{view.agreement.version}"'
     return agreement_out(view)
 
@@ -231,166 +240,137 @@ async def update_agreement(
     return _with_etag(view, response)
 
 
-@router.post(
-    "/agreements/{agreement_id}/confirm",
-    response_model=AgreementOut,
-    summary="Confirm the terms for one side",
-    description="A member of the demand or the supply side confirms for it (the department "
-    "for an emergency listing's demand side; 403 for the department otherwise); the second "
-    "side's confirmation makes the agreement `confirmed`. Refused with 422 `RULE_VIOLATION` "
-    "while a rule blocks the terms (each cited: R-FUND-AGREEMENT-MIN 第十条, R-TIME-TB-36M / "
-    "R-TIME-AT-24M 第十六条, R-FUND-RATIO-CAP / R-FUND-ABS-CAP 第十一条, R-FUND-USE 第十三条, "
-    "R-AGR-IP-TERMS 第十五条); 409 when this side confirmed already.",
-    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 422, *STEP_REFUSALS)},
-)
-async def confirm_agreement(
-    agreement_id: AgreementId,
-    body: EmptyIn,
-    session: SessionDep,
-    principal: PrincipalDep,
-    now: NowDep,
-    response: Response,
-) -> AgreementOut:
-    view = await agreements_service.confirm(
-        session, principal=principal, agreement_id=agreement_id, now=now
+def _step(
+    path: str,
+    name: str,
+    body_model: type[Any],
+    call: Callable[..., Awaitable[agreements_core.AgreementView]],
+    summary: str,
+    description: str,
+    *refusals: int | ErrorCode,
+    created: bool = False,
+) -> None:
+    """Register `POST /agreements/{id}/{path}`: one step on the agreement, returning it."""
+
+    async def endpoint(
+        agreement_id: AgreementId,
+        body: Any,
+        session: SessionDep,
+        principal: PrincipalDep,
+        now: NowDep,
+        response: Response,
+    ) -> AgreementOut:
+        view = await call(
+            session, principal=principal, agreement_id=agreement_id, now=now, **body.model_dump()
+        )
+        return _with_etag(view, response)
+
+    endpoint.__annotations__["body"] = body_model
+    success = status.HTTP_201_CREATED if created else status.HTTP_200_OK
+    router.add_api_route(
+        f"/agreements/{{agreement_id}}/{path}",
+        endpoint,
+        methods=["POST"],
+        name=name,
+        response_model=AgreementOut,
+        status_code=success,
+        summary=summary,
+        description=description,
+        responses={success: {"headers": ETAG}, **problems(401, 403, 404, 422, *refusals)},
     )
-    return _with_etag(view, response)
 
 
-@router.post(
-    "/agreements/{agreement_id}/submit",
-    response_model=AgreementOut,
-    summary="Submit the confirmed agreement to the department",
-    description="A member of either side, once both have confirmed (409 `INVALID_TRANSITION` "
-    "before); the rules are evaluated again (422 `RULE_VIOLATION`).",
-    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 409, 422, *STEP_REFUSALS)},
+RULES_OF_THE_TERMS = (
+    "R-FUND-AGREEMENT-MIN 第十条, R-TIME-TB-36M / R-TIME-AT-24M 第十六条, R-FUND-RATIO-CAP / "
+    "R-FUND-ABS-CAP 第十一条, R-FUND-USE 第十三条, R-AGR-IP-TERMS 第十五条"
 )
-async def submit_agreement(
-    agreement_id: AgreementId,
-    body: EmptyIn,
-    session: SessionDep,
-    principal: PrincipalDep,
-    now: NowDep,
-    response: Response,
-) -> AgreementOut:
-    view = await agreements_service.submit(
-        session, principal=principal, agreement_id=agreement_id, now=now
-    )
-    return _with_etag(view, response)
 
-
-@router.post(
-    "/agreements/{agreement_id}/waivers",
-    response_model=AgreementOut,
-    status_code=status.HTTP_201_CREATED,
-    summary="Waive an in-principle rule on an agreement",
-    description="Admin. Only R-FUND-AGREEMENT-MIN (第十条), R-TIME-TB-36M and R-TIME-AT-24M "
-    "(第十六条) may be waived; the subsidy caps are lifted by a case-by-case decision. The "
-    "waiver is audited and shows on the agreement (`waivers`, and its finding under "
-    "`findings.waived`). 409 when the rule is waived already or the agreement is signed or "
-    "annulled.",
-    responses={201: {"headers": ETAG}, **problems(401, 403, 404, 409, 422)},
+_step(
+    "confirm",
+    "confirm_agreement",
+    EmptyIn,
+    agreements_service.confirm,
+    "Confirm the terms for one side",
+    "A member of the demand or the supply side confirms for it (the department for an "
+    "emergency listing's demand side; 403 for the department otherwise); the second side's "
+    "confirmation makes the agreement `confirmed`. Refused with 422 `RULE_VIOLATION` while a "
+    f"rule blocks the terms (each cited: {RULES_OF_THE_TERMS}); 409 when this side confirmed "
+    "already.",
+    409,
+    *STEP_REFUSALS,
 )
-async def waive_rule(
-    agreement_id: AgreementId,
-    body: WaiverIn,
-    session: SessionDep,
-    principal: PrincipalDep,
-    now: NowDep,
-    response: Response,
-) -> AgreementOut:
-    view = await agreements_service.waive(
-        session,
-        principal=principal,
-        agreement_id=agreement_id,
-        rule=body.rule,
-        reason=body.reason,
-        document_ref=body.document_ref,
-        now=now,
-    )
-    return _with_etag(view, response)
-
-
-@router.post(
-    "/agreements/{agreement_id}/return",
-    response_model=AgreementOut,
-    summary="Return a submitted agreement to the sides (admin)",
-    description="The department sends a `submitted` agreement back (409 `INVALID_TRANSITION` "
-    "otherwise) with its reason; both confirmations are cleared, the sides edit and confirm "
-    "again.",
-    responses={
-        200: {"headers": ETAG},
-        **problems(401, 403, 404, 422, ErrorCode.INVALID_TRANSITION),
-    },
+_step(
+    "submit",
+    "submit_agreement",
+    EmptyIn,
+    agreements_service.submit,
+    "Submit the confirmed agreement to the department",
+    "A member of either side, once both have confirmed (409 `INVALID_TRANSITION` before); "
+    "the rules are evaluated again (422 `RULE_VIOLATION`).",
+    409,
+    *STEP_REFUSALS,
 )
-async def return_agreement(
-    agreement_id: AgreementId,
-    body: ReasonIn,
-    session: SessionDep,
-    principal: PrincipalDep,
-    now: NowDep,
-    response: Response,
-) -> AgreementOut:
-    view = await agreements_service.return_(
-        session, principal=principal, agreement_id=agreement_id, reason=body.reason, now=now
-    )
-    return _with_etag(view, response)
-
-
-@router.post(
-    "/agreements/{agreement_id}/approve",
-    response_model=AgreementOut,
-    summary="Approve a submitted agreement and put it on public notice (admin)",
-    description="第九条（七）: the notice runs for the policy version's number of working days "
-    "(5 unless the department changed it) of the PRC calendar, from the first working day "
-    "after today (Asia/Shanghai); objections are taken until the end of its last day "
+_step(
+    "waivers",
+    "waive_rule",
+    WaiverIn,
+    agreements_service.waive,
+    "Waive an in-principle rule on an agreement",
+    "Admin. Only R-FUND-AGREEMENT-MIN (第十条), R-TIME-TB-36M and R-TIME-AT-24M (第十六条) may "
+    "be waived; the subsidy caps are lifted by a case-by-case decision. The waiver is audited "
+    "and shows on the agreement (`waivers`, and its finding under `findings.waived`). 409 when "
+    "the rule is waived already or the agreement is signed or annulled.",
+    409,
+    created=True,
+)
+_step(
+    "case-by-case",
+    "decide_case_by_case",
+    DecisionIn,
+    agreements_service.decide_case_by_case,
+    "Record the case-by-case decision on the subsidy (admin)",
+    "第十一条 (R-FUND-CASE-BY-CASE): an especially major project's subsidy is set by a "
+    "recorded decision (一事一议) that lifts the caps R-FUND-RATIO-CAP and R-FUND-ABS-CAP; the "
+    "subsidy still never exceeds the total R&D investment. Audited; shows as `case_by_case`. "
+    "409 when recorded already or the agreement is signed or annulled.",
+    409,
+    created=True,
+)
+_step(
+    "return",
+    "return_agreement",
+    ReasonIn,
+    agreements_review.return_,
+    "Return a submitted agreement to the sides (admin)",
+    "The department sends a `submitted` agreement back (409 `INVALID_TRANSITION` otherwise) "
+    "with its reason; both confirmations are cleared, the sides edit and confirm again.",
+    ErrorCode.INVALID_TRANSITION,
+)
+_step(
+    "approve",
+    "approve_agreement",
+    ApproveIn,
+    agreements_review.approve,
+    "Approve a submitted agreement and put it on public notice (admin)",
+    "第九条（七）: the notice runs for the policy version's number of working days (5 unless "
+    "the department changed it) of the PRC calendar, from the first working day after today "
+    "(Asia/Shanghai); objections are taken until the end of its last day "
     "(`objections_close_at`). `publicity_calendar` says where each year's working days came "
     "from (`weekdays`: nobody knew the year's holidays, Monday to Friday were counted: the "
     "department records the year's notice under `/api/v1/calendar/{year}`). The rules are "
     "evaluated again (422 `RULE_VIOLATION`). `skip_notice` only for an emergency listing "
     "(R-WF-EM-SIMPLIFIED; 422 `RULE_VIOLATION` citing R-WF-PUBLICITY otherwise).",
-    responses={200: {"headers": ETAG}, **problems(401, 403, 404, 422, *STEP_REFUSALS)},
+    *STEP_REFUSALS,
 )
-async def approve_agreement(
-    agreement_id: AgreementId,
-    body: ApproveIn,
-    session: SessionDep,
-    principal: PrincipalDep,
-    now: NowDep,
-    response: Response,
-) -> AgreementOut:
-    view = await agreements_service.approve(
-        session,
-        principal=principal,
-        agreement_id=agreement_id,
-        skip_notice=body.skip_notice,
-        now=now,
-    )
-    return _with_etag(view, response)
-
-
-@router.post(
-    "/agreements/{agreement_id}/abandon",
-    response_model=AgreementOut,
-    summary="Annul an agreement not yet signed (admin)",
-    description="The department abandons the agreement with its reason: it becomes "
-    "`annulled`, its application `unsuccessful`, and the next recommended application may "
-    "negotiate; with no recommended application left, the listing fails (流榜). 409 "
-    "`INVALID_TRANSITION` once signed or annulled.",
-    responses={
-        200: {"headers": ETAG},
-        **problems(401, 403, 404, 422, ErrorCode.INVALID_TRANSITION),
-    },
+_step(
+    "abandon",
+    "abandon_agreement",
+    ReasonIn,
+    agreements_review.abandon,
+    "Annul an agreement not yet signed (admin)",
+    "The department abandons the agreement with its reason: it becomes `annulled`, its "
+    "application `unsuccessful`, and the next recommended application may negotiate; with no "
+    "recommended application left, the listing fails (流榜). 409 `INVALID_TRANSITION` once "
+    "signed or annulled.",
+    ErrorCode.INVALID_TRANSITION,
 )
-async def abandon_agreement(
-    agreement_id: AgreementId,
-    body: ReasonIn,
-    session: SessionDep,
-    principal: PrincipalDep,
-    now: NowDep,
-    response: Response,
-) -> AgreementOut:
-    view = await agreements_service.abandon(
-        session, principal=principal, agreement_id=agreement_id, reason=body.reason, now=now
-    )
-    return _with_etag(view, response)

@@ -19,6 +19,9 @@ UserId = Annotated[uuid.UUID, Path(description="The user's id.")]
 ReviewRoundId = Annotated[uuid.UUID, Path(description="The review round's id.")]
 ReviewAssignmentId = Annotated[uuid.UUID, Path(description="The review assignment's id.")]
 AgreementId = Annotated[uuid.UUID, Path(description="The agreement's id.")]
+NoticeId = Annotated[uuid.UUID, Path(description="The notice's id (its agreement's).")]
+ObjectionId = Annotated[uuid.UUID, Path(description="The objection's id.")]
+ProjectId = Annotated[uuid.UUID, Path(description="The project's id.")]
 
 Cursor = Annotated[
     str | None,

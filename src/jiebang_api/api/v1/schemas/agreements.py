@@ -216,6 +216,24 @@ class WaiverIn(RequestBody):
     )
 
 
+class DecisionIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "reason": "自治区重大产业链关键环节项目，经厅党组会议研究确定补助额度",
+                    "document_ref": "内科发〔2027〕31号",
+                }
+            ]
+        }
+    )
+
+    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
+    document_ref: str = Field(
+        min_length=1, max_length=200, pattern=NO_NUL, description="The decision's document."
+    )
+
+
 class WaiverOut(ResponseBody):
     rule: str
     article: str
@@ -250,12 +268,15 @@ EXAMPLE_AGREEMENT_OUT: JsonDict = {
     "demand_confirmation": {"confirmed_by": None, "confirmed_at": None},
     "supply_confirmation": {"confirmed_by": None, "confirmed_at": None},
     "waivers": [],
+    "case_by_case": None,
     "findings": {"blocking": [], "waived": []},
     "submitted_at": None,
     "publicity_starts_on": None,
     "publicity_ends_on": None,
     "objections_close_at": None,
     "publicity_calendar": None,
+    "open_objections": 0,
+    "signed_at": None,
     "version": 1,
     "created_at": "2027-03-05T02:00:00Z",
     "updated_at": "2027-03-05T02:00:00Z",
@@ -290,6 +311,10 @@ class AgreementOut(ResponseBody):
     demand_confirmation: Confirmation
     supply_confirmation: Confirmation
     waivers: list[WaiverOut]
+    case_by_case: WaiverOut | None = Field(
+        description="The department's case-by-case decision (R-FUND-CASE-BY-CASE) that lifts "
+        "the subsidy caps; null: none recorded, the caps bind."
+    )
     findings: Findings
     submitted_at: datetime | None
     publicity_starts_on: date | None = Field(
@@ -304,6 +329,10 @@ class AgreementOut(ResponseBody):
         description="Per year the notice counted, where its working days came from; "
         "`weekdays` means nobody knew the year's holidays and Monday to Friday were counted."
     )
+    open_objections: int = Field(
+        description="Objections filed and not yet decided: the notice cannot pass meanwhile."
+    )
+    signed_at: datetime | None = Field(description="When the last signature came in.")
     version: int
     created_at: datetime
     updated_at: datetime

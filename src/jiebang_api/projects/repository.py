@@ -1,0 +1,57 @@
+"""Queries of projects and their announcements."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Collection
+
+from sqlalchemy import or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from jiebang_api.kit.pagination import Cursor
+from jiebang_api.kit.querying import after_cursor
+from jiebang_api.models import Announcement, Project
+
+
+async def get(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    return await session.get(Project, project_id)
+
+
+async def of_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> Project | None:
+    statement = select(Project).where(Project.agreement_id == agreement_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def page(
+    session: AsyncSession,
+    *,
+    org_ids: Collection[uuid.UUID] | None,
+    status: str | None,
+    after: Cursor | None,
+    limit: int,
+) -> list[Project]:
+    """Up to `limit + 1` projects, oldest first: all of them (`org_ids` None) or those where
+    one of `org_ids` is the demand or the supply side."""
+    statement = select(Project)
+    if org_ids is not None:
+        ids = list(org_ids)
+        statement = statement.where(
+            or_(Project.demand_org_id.in_(ids), Project.supply_org_id.in_(ids))
+        )
+    if status is not None:
+        statement = statement.where(Project.status == status)
+    if after is not None:
+        statement = statement.where(after_cursor(Project.created_at, Project.id, after))
+    statement = statement.order_by(Project.created_at, Project.id).limit(limit + 1)
+    return list((await session.scalars(statement)).all())
+
+
+async def announcements(
+    session: AsyncSession, *, after: Cursor | None, limit: int
+) -> list[Announcement]:
+    """Up to `limit + 1` announcements, oldest first."""
+    statement = select(Announcement)
+    if after is not None:
+        statement = statement.where(after_cursor(Announcement.created_at, Announcement.id, after))
+    statement = statement.order_by(Announcement.created_at, Announcement.id).limit(limit + 1)
+    return list((await session.scalars(statement)).all())
