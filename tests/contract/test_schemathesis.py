@@ -178,6 +178,11 @@ INEXPRESSIBLE = (
         "an existing id",
     ),
     Inexpressible(
+        "The first payment must be above 0 and at most the agreement amount.",
+        ("calculate_funding",),
+        "a bound set by another field",
+    ),
+    Inexpressible(
         "The sandbox clock may not drift",
         ("move_clock",),
         "a bound relative to the real time",

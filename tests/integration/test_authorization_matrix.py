@@ -330,6 +330,9 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("GET", PROJECT):                    route(401,  404,      404,      404,      404,   404,   404,   200),
     ("GET", "/api/v1/public/announcements"):
                                          route(200,  200,      200,      200,      200,   200,   200,   200),
+    # The funding calculator stores nothing: anyone signed in may ask.
+    ("POST", "/api/v1/funding/calculate"):
+                                         route(401,  200,      200,      200,      200,   200,   200,   200),
     # A consortium invitation (an application of a third party's inviting A, or B) is answered
     # by a manager of the invited organisation only; its plain members and anyone who may not
     # read the application get 404; the department, which reads it, 403.
@@ -1001,6 +1004,10 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/api/v1/projects"): fixed("/api/v1/projects"),
     ("GET", PROJECT): _project_of_others,
     ("GET", "/api/v1/public/announcements"): fixed("/api/v1/public/announcements"),
+    ("POST", "/api/v1/funding/calculate"): fixed(
+        "/api/v1/funding/calculate",
+        {"kind": "emergency", "total_rd_investment": "1000.00", "agreement_amount": "0"},
+    ),
     ("POST", f"{LISTING}/review-rounds"): _open_round,
     ("GET", ROUND): review_round(),
     ("POST", f"{ROUND}/close"): review_round("open", "/close", {}),

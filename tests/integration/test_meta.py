@@ -96,6 +96,7 @@ async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
         "agreement.confirm",
         "agreement.submit",
         "agreement.approve",
+        "funding.calculate",
     ]
     # The case-by-case decision lifts the caps wherever they are checked.
     assert by_id["R-FUND-CASE-BY-CASE"]["enforced_at"] == by_id["R-FUND-RATIO-CAP"]["enforced_at"]

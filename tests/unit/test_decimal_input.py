@@ -34,6 +34,11 @@ FORMATS = {
     "ratio": RATIO,
     "signed-score": DecimalFormat(places=1, maximum=Decimal(10), signed=True),
     "whole": DecimalFormat(places=0, maximum=Decimal(100)),
+    "positive-money": money.POSITIVE,
+    "funding": money.FUNDING,
+    "funding-positive": money.FUNDING_POSITIVE,
+    "positive-three-places": DecimalFormat(places=3, maximum=Decimal(10), positive=True),
+    "positive-whole": DecimalFormat(places=0, maximum=Decimal(100), positive=True),
 }
 CONTRACT = Path(__file__).resolve().parents[2] / "openapi" / "openapi.yaml"
 
@@ -51,6 +56,8 @@ def ascii_reading(text: str, fmt: DecimalFormat) -> Decimal | None:
     if len(fraction) > fmt.places or (len(whole) > 1 and whole.startswith("0")):
         return None
     value = Decimal(sign + digits)
+    if fmt.positive and value <= 0:
+        return None
     return value.quantize(fmt.quantum) if abs(value) <= fmt.maximum else None
 
 
@@ -77,6 +84,11 @@ near = st.lists(
 @example(text="1\n")
 @example(text="100.00")
 @example(text="9999999999999999.99")
+@example(text="0.00")
+@example(text="0.001")
+@example(text="0.010")
+@example(text="1000000000000.00")
+@example(text="1000000000000.01")
 def test_parse_is_the_ascii_reading_or_the_one_error(name: str, text: str) -> None:
     fmt = FORMATS[name]
     expected = ascii_reading(text, fmt)
@@ -106,6 +118,9 @@ def test_patterns_are_ascii_and_bounded() -> None:
         assert "\\d" not in fmt.pattern
     with pytest.raises(ValueError, match="power of ten or all nines"):
         DecimalFormat(places=2, maximum=Decimal(50))
+    with pytest.raises(ValueError, match="signed or positive"):
+        DecimalFormat(places=2, maximum=Decimal(1), signed=True, positive=True)
+    assert money.FUNDING_POSITIVE.minimum == Decimal("0.01")
 
 
 class Amounts(RequestBody):
@@ -154,6 +169,7 @@ def test_every_decimal_of_every_request_body_is_read_by_the_one_parser() -> None
     """A request field whose Python type is Decimal is annotated with `DecimalText` (so
     `decimals.parse` reads it), and no schema pattern in the contract says `\\d`."""
     patterns = {money.PATTERN, SHARE.pattern, RATIO.pattern, SCORE.pattern}
+    patterns |= {f.pattern for f in (money.POSITIVE, money.FUNDING, money.FUNDING_POSITIVE)}
     for cls in schema_classes():
         if not issubclass(cls, RequestBody):
             continue

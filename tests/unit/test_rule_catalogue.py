@@ -246,6 +246,7 @@ ENTRIES: dict[UseCase, tuple[str, str]] = {
     UseCase.AGREEMENT_APPROVE: ("jiebang_api.agreements.review", "approve"),
     UseCase.OBJECTION_FILE: ("jiebang_api.agreements.objections", "file"),
     UseCase.AGREEMENT_SIGN: ("jiebang_api.projects.signing", "sign"),
+    UseCase.FUNDING_CALCULATE: ("jiebang_api.projects.calculator", "calculate"),
 }
 Node = tuple[str, str]  # (module, top-level name)
 
@@ -406,7 +407,7 @@ def test_planned_rules_are_cited_by_no_code() -> None:
     cited = {rule for _, rule in GRAPH.citations()}
     assert [r.id for r in RULES if not r.enforced_at and r.id in cited] == []
     assert {r.id for r in RULES if not r.enforced_at} >= {
-        "R-DISB-FIRST-RATIO",
+        "R-DISB-FINAL-AFTER-ACCEPTANCE",
         "R-DISB-NEVER-EXCEED",
     }
 

@@ -13,14 +13,13 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from jiebang_api.agreements import subsidy
 from jiebang_api.agreements.enums import FundingUse
 from jiebang_api.kit.errors import Message, Violation
 from jiebang_api.kit.money import to_text
 from jiebang_api.listings.enums import ListingKind
 
 AGREEMENT_MIN = ("R-FUND-AGREEMENT-MIN", "第十条")
-RATIO_CAP = ("R-FUND-RATIO-CAP", "第十一条")
-ABS_CAP = ("R-FUND-ABS-CAP", "第十一条")
 FUND_USE = ("R-FUND-USE", "第十三条")
 IP_TERMS = ("R-AGR-IP-TERMS", "第十五条")
 TB_36M = ("R-TIME-TB-36M", "第十六条")
@@ -118,47 +117,16 @@ def _agreement_min(terms: Terms, limits: Limits) -> Violation | None:
 
 
 def _caps(terms: Terms, limits: Limits, case_by_case: bool) -> list[Violation]:
-    """S ≤ T always; S ≤ ratio × T (not for emergency projects) and S ≤ the cap, unless a
-    case-by-case decision is recorded."""
-    s, t = terms.requested_subsidy, terms.total_rd_investment
-    where = "body.requested_subsidy"
-    found = []
-    if s > t:
-        found.append(
-            _violation(
-                RATIO_CAP,
-                where,
-                f"补助 {to_text(s)} 元不得超过研发总投入 {to_text(t)} 元（任何决定均不能突破）。",
-                f"The subsidy {to_text(s)} can never exceed the total R&D investment "
-                f"{to_text(t)}, whatever is decided.",
-            )
-        )
-    if case_by_case:
-        return found
-    most = limits.subsidy_max_ratio * t
-    if terms.kind is not ListingKind.EMERGENCY and s <= t and s > most:
-        found.append(
-            _violation(
-                RATIO_CAP,
-                where,
-                f"补助 {to_text(s)} 元原则上不超过研发总投入的比例上限（{to_text(most)} 元），"
-                "一事一议决定方可突破。",
-                f"The subsidy {to_text(s)} should in principle not exceed the share of the "
-                f"total R&D investment ({to_text(most)}); only a case-by-case decision lifts it.",
-            )
-        )
-    if s > limits.subsidy_cap:
-        found.append(
-            _violation(
-                ABS_CAP,
-                where,
-                f"补助 {to_text(s)} 元原则上不超过 {to_text(limits.subsidy_cap)} 元，"
-                "一事一议决定方可突破。",
-                f"The subsidy {to_text(s)} should in principle not exceed "
-                f"{to_text(limits.subsidy_cap)}; only a case-by-case decision lifts it.",
-            )
-        )
-    return found
+    """S ≤ T always; the ratio and the cap unless a case-by-case decision is recorded."""
+    caps = subsidy.Caps(limits.subsidy_max_ratio, limits.subsidy_cap)
+    return subsidy.check_subsidy(
+        terms.requested_subsidy,
+        terms.kind,
+        terms.total_rd_investment,
+        caps,
+        case_by_case,
+        "body.requested_subsidy",
+    )
 
 
 def _budget(terms: Terms) -> list[Violation]:

@@ -33,18 +33,22 @@ class DecimalFormatError(ValueError):
 @dataclass(frozen=True)
 class DecimalFormat:
     """Decimal strings with at most `places` decimal places, from 0 (or from `-maximum`
-    when `signed`) to `maximum`, which is a power of ten (`100` for percentages, `1` for
-    ratios; inclusive) or all nines (`9999999999999999.99` for amounts)."""
+    when `signed`; above 0 when `positive`) to `maximum`, which is a power of ten (`100` for
+    percentages, `1` for ratios; inclusive) or all nines (`9999999999999999.99` for
+    amounts)."""
 
     places: int
     maximum: Decimal
     signed: bool = False
+    positive: bool = False
     pattern: str = field(init=False)
     _regex: re.Pattern[str] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.places < 0 or self.maximum <= 0:
             raise ValueError("a decimal format has places >= 0 and a positive maximum")
+        if self.signed and self.positive:
+            raise ValueError("a decimal format is signed or positive, not both")
         pattern = f"^{'-?' if self.signed else ''}{self._unsigned()}$"
         object.__setattr__(self, "pattern", pattern)
         object.__setattr__(self, "_regex", re.compile(pattern, re.ASCII))
@@ -66,8 +70,18 @@ class DecimalFormat:
         if digits + 1 + self.places > _PRECISION:
             raise ValueError("a decimal format must fit in 28 significant digits")
         more = f"[0-9]{{0,{digits - 1}}}" if digits > 1 else ""
-        whole = "0" if digits == 0 else f"0|[1-9]{more}"
-        below = f"({whole}){fraction}"
+        if self.positive:
+            # No lookahead (not every regex engine of the contract's readers has one): a
+            # whole part from 1, or 0 with a fraction that is not all zeros.
+            nonzero = "|".join(
+                f"{'0' * i}[1-9][0-9]{{0,{self.places - 1 - i}}}" for i in range(self.places)
+            )
+            parts = [f"[1-9]{more}{fraction}"] if digits else []
+            parts += [f"0\\.({nonzero})"] if self.places else []
+            below = f"({'|'.join(parts)})"
+        else:
+            whole = "0" if digits == 0 else f"0|[1-9]{more}"
+            below = f"({whole}){fraction}"
         return f"({top}|{below})" if top else below
 
     @property
@@ -77,6 +91,9 @@ class DecimalFormat:
 
     @property
     def minimum(self) -> Decimal:
+        """The least value (inclusive; for a positive format, the least above 0)."""
+        if self.positive:
+            return self.quantum
         return -self.maximum if self.signed else Decimal(0)
 
     def matches(self, text: str) -> bool:

@@ -13,9 +13,18 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from jiebang_api.kit.labels import labelled
 from jiebang_api.kit.statemachine import StateMachine
 
 
+@labelled(
+    {
+        "open": ("评分中", "Open: the experts score"),
+        "closed": ("评分结束，已汇总排序", "Closed: aggregated and ranked"),
+        "recommendation_proposed": ("已提出推荐名单", "Recommendation proposed"),
+        "recommendation_confirmed": ("推荐名单已确认", "Recommendation confirmed"),
+    }
+)
 class RoundStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"
@@ -43,6 +52,13 @@ ROUND: StateMachine[RoundStatus, RoundAction] = StateMachine(
 )
 
 
+@labelled(
+    {
+        "assigned": ("待评审", "Assigned: not answered yet"),
+        "scored": ("已评分", "Scored"),
+        "declined": ("已回避", "Declined (a conflict of interest the expert declared)"),
+    }
+)
 class AssignmentStatus(StrEnum):
     ASSIGNED = "assigned"
     SCORED = "scored"

@@ -83,6 +83,7 @@ class RuleBasis(StrEnum):
         "agreement.approve": ("审查通过揭榜协议", "Approve an agreement"),
         "objection.file": ("对公示提出异议", "Object to a public notice"),
         "agreement.sign": ("签署协议或任务书", "Sign the agreement or the task book"),
+        "funding.calculate": ("补助测算", "Calculate a subsidy"),
     }
 )
 class UseCase(StrEnum):
@@ -102,6 +103,7 @@ class UseCase(StrEnum):
     AGREEMENT_APPROVE = "agreement.approve"
     OBJECTION_FILE = "objection.file"
     AGREEMENT_SIGN = "agreement.sign"
+    FUNDING_CALCULATE = "funding.calculate"
 
 
 @dataclass(frozen=True)
@@ -129,6 +131,8 @@ _LISTING_CONTENT = (U.LISTING_SUBMIT, U.LISTING_PUBLISH)  # the text may change 
 _PARTIES = (U.ELIGIBILITY_CHECK, U.APPLICATION_SUBMIT)
 # The terms, each time a step takes them further: confirmation, submission, approval.
 _AGREEMENT = (U.AGREEMENT_CONFIRM, U.AGREEMENT_SUBMIT, U.AGREEMENT_APPROVE)
+# The caps: on the agreement's terms, and wherever a subsidy is worked out.
+_CAPS = (*_AGREEMENT, U.FUNDING_CALCULATE)
 
 RULES: tuple[Rule, ...] = (
     # 第四条: the kinds of listing and who may take them up.
@@ -386,6 +390,7 @@ RULES: tuple[Rule, ...] = (
         "social capital are encouraged to co-invest; read as: the 30% ratios "
         "of Art. 10 and 11 do not bind them, the CNY 10 million cap still applies in principle.",
         basis=READING,
+        enforced_at=(U.FUNDING_CALCULATE,),
         reading_zh="办法原文只规定以财政资金为主；不受30%比例约束是本系统的解读。",
         reading_en="The text says only that fiscal funds are the main source; the exemption "
         "from the 30% ratios is the service's reading.",
@@ -399,7 +404,7 @@ RULES: tuple[Rule, ...] = (
         reading_zh="解读（服务不变式）：任何项目的补助均不得超过研发总投入（S ≤ T）。",
         reading_en="Reading (a service invariant): no project's subsidy exceeds the total R&D "
         "investment (S <= T).",
-        enforced_at=_AGREEMENT,
+        enforced_at=_CAPS,
     ),
     Rule(
         "R-FUND-ABS-CAP",
@@ -407,7 +412,7 @@ RULES: tuple[Rule, ...] = (
         "单个项目的财政补助原则上不超过1000万元。",
         "The subsidy of a single project should in principle not exceed CNY 10 million.",
         waivable=True,
-        enforced_at=_AGREEMENT,
+        enforced_at=_CAPS,
     ),
     Rule(
         "R-FUND-CASE-BY-CASE",
@@ -419,7 +424,7 @@ RULES: tuple[Rule, ...] = (
         "此为本系统不变式，非办法原文。",
         reading_en="Reading: even then the subsidy never exceeds the total R&D investment "
         "(S <= T); a service invariant, not the text.",
-        enforced_at=_AGREEMENT,
+        enforced_at=_CAPS,
     ),
     # 第十二条: disbursement.
     Rule(
@@ -434,6 +439,7 @@ RULES: tuple[Rule, ...] = (
         ("第十二条",),
         "首笔补助按需求方首笔付款占协议金额的比例计算。",
         "The first tranche is the subsidy times the first payment's share of the agreement amount.",
+        enforced_at=(U.FUNDING_CALCULATE,),
     ),
     Rule(
         "R-DISB-FINAL-AFTER-ACCEPTANCE",

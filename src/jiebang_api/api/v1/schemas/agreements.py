@@ -18,6 +18,7 @@ from jiebang_api.api.v1.schemas.base import (
     NO_NUL,
     IsoDate,
     Money,
+    PositiveMoney,
     RequestBody,
     ResponseBody,
     WholeNumber,
@@ -138,7 +139,9 @@ SUMS = (
 
 class AgreementTerms(RequestBody):
     agreement_amount: Money = Field(description="A: what the demand side pays the supply side.")
-    total_rd_investment: Money = Field(description="T: the project's total R&D investment.")
+    total_rd_investment: PositiveMoney = Field(
+        description="T: the project's total R&D investment (above 0)."
+    )
     requested_subsidy: Money = Field(description="S: the subsidy the sides ask for.")
     start_on: IsoDate
     duration_months: WholeNumber = Field(ge=1, le=120)
@@ -166,7 +169,7 @@ class AgreementPatch(RequestBody):
     )
 
     agreement_amount: Money = optional()
-    total_rd_investment: Money = optional()
+    total_rd_investment: PositiveMoney = optional()
     requested_subsidy: Money = optional()
     start_on: IsoDate = optional()
     duration_months: WholeNumber = optional(ge=1, le=120)

@@ -182,6 +182,11 @@ class DecimalText:
 
 # An amount in CNY: `"1500000.00"`.
 Money = Annotated[Decimal, DecimalText(money.FORMAT, "1500000.00")]
+# An amount above zero: `"15000000.00"`.
+PositiveMoney = Annotated[Decimal, DecimalText(money.POSITIVE, "15000000.00")]
+# The funding use cases' amounts, at most 10^12 (and above zero).
+FundingMoney = Annotated[Decimal, DecimalText(money.FUNDING, "1000000.00")]
+PositiveFundingMoney = Annotated[Decimal, DecimalText(money.FUNDING_POSITIVE, "15000000.00")]
 # A percentage from 0 to 100: `"60.00"`.
 SHARE = decimals.DecimalFormat(places=2, maximum=Decimal(100))
 Share = Annotated[Decimal, DecimalText(SHARE, "40.00")]

@@ -5,11 +5,10 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 from decimal import Decimal
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import ConfigDict, Field, JsonValue, StringConstraints
 
-from jiebang_api.api.schema_extras import values
 from jiebang_api.api.v1.schemas.applications import EXAMPLE_APPLICATION_OUT, ApplicationOut
 from jiebang_api.api.v1.schemas.base import (
     NO_NUL,
@@ -20,6 +19,7 @@ from jiebang_api.api.v1.schemas.base import (
     Score,
 )
 from jiebang_api.reviews.conflicts import ConflictReason, PartyRole
+from jiebang_api.reviews.workflow import AssignmentStatus, RoundStatus
 
 EXAMPLE_CRITERIA: list[JsonValue] = [
     {
@@ -106,17 +106,6 @@ class ExclusionOut(ResponseBody):
     reason: ConflictReason
 
 
-ReviewRoundStatus = Literal["open", "closed", "recommendation_proposed", "recommendation_confirmed"]
-ROUND_STATUSES = values(
-    {
-        "open": ("评分中", "Open: the experts score"),
-        "closed": ("评分结束，已汇总排序", "Closed: aggregated and ranked"),
-        "recommendation_proposed": ("已提出推荐名单", "Recommendation proposed"),
-        "recommendation_confirmed": ("推荐名单已确认", "Recommendation confirmed"),
-    }
-)
-
-
 class RecommendationIn(RequestBody):
     model_config = ConfigDict(
         json_schema_extra={"examples": [{"application_ids": [EXAMPLE_APPLICATION_OUT["id"]]}]}
@@ -178,7 +167,7 @@ class ReviewRoundOut(ResponseBody):
 
     id: uuid.UUID
     listing_id: uuid.UUID
-    status: ReviewRoundStatus = Field(json_schema_extra=ROUND_STATUSES)
+    status: RoundStatus
     criteria: list[CriterionOut]
     expert_user_ids: list[uuid.UUID] | None = Field(
         description="The department's view only; null for the proposer's reviewers."
@@ -202,14 +191,6 @@ class ReviewRoundOut(ResponseBody):
 
 
 CriterionKey = Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{0,31}$")]
-AssignmentStatus = Literal["assigned", "scored", "declined"]
-ASSIGNMENT_STATUSES = values(
-    {
-        "assigned": ("待评审", "Assigned: not answered yet"),
-        "scored": ("已评分", "Scored"),
-        "declined": ("已回避", "Declined (a conflict of interest the expert declared)"),
-    }
-)
 
 
 class ScoresIn(RequestBody):
@@ -275,8 +256,8 @@ class ReviewAssignmentOut(ResponseBody):
     review_round_id: uuid.UUID
     listing_id: uuid.UUID
     application_id: uuid.UUID
-    status: AssignmentStatus = Field(json_schema_extra=ASSIGNMENT_STATUSES)
-    round_status: ReviewRoundStatus = Field(json_schema_extra=ROUND_STATUSES)
+    status: AssignmentStatus
+    round_status: RoundStatus
     criteria: list[CriterionOut]
     scores: dict[str, Score] | None
     total: Score | None = Field(description="The sum of the scores (0 to 100).")
@@ -379,6 +360,6 @@ class ReviewResultsOut(ResponseBody):
 
     review_round_id: uuid.UUID
     listing_id: uuid.UUID
-    status: ReviewRoundStatus = Field(json_schema_extra=ROUND_STATUSES)
+    status: RoundStatus
     criteria: list[CriterionOut]
     items: list[ApplicationResultOut] = Field(description="Best first.")
