@@ -28,6 +28,7 @@ from jiebang_api.models import (
     Listing,
     Membership,
     Organization,
+    Project,
     ServiceClient,
     User,
 )
@@ -312,3 +313,40 @@ async def create_agreement(
             **{"status": "draft", **terms, **overrides},
         ),
     )
+
+
+async def create_project(
+    sessions: Sessions,
+    demand: Organization | None,
+    supply: Organization,
+    *,
+    kind: str = "tech_breakthrough",
+    **overrides: Any,
+) -> Project:
+    """A signed project between `demand` (None: an emergency listing's department) and
+    `supply`, on `agreement_body`'s figures (A = 3,000,000, T = 10,000,000, S asked
+    2,000,000), with its listing, application and signed agreement."""
+    listing = await create_listing(sessions, demand, kind=kind, status="awarded")
+    application = await create_recommended_application(sessions, listing, supply)
+    agreement = await create_agreement(sessions, application, listing, status="signed")
+    project = Project(
+        id=uuid.uuid4(),
+        code=unique("XM-T-")[:32],
+        agreement_id=agreement.id,
+        application_id=application.id,
+        listing_id=listing.id,
+        kind=kind,
+        title=listing.title,
+        demand_org_id=demand.id if demand else None,
+        supply_org_id=supply.id,
+        lead_org_id=supply.id,
+        agreement_amount=agreement.agreement_amount,
+        total_rd_investment=agreement.total_rd_investment,
+        requested_subsidy=agreement.requested_subsidy,
+        start_on=agreement.start_on,
+        end_on=agreement.start_on + timedelta(days=729),
+        status="in_progress",
+        signed_at=datetime.now(UTC),
+        **overrides,
+    )
+    return await _save(sessions, project)

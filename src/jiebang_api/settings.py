@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # Failed sign-ins per client address, for any names (password spraying).
     login_address_limit: str = "100/15minutes"
     registration_limit: str = "20/hour"
+    # How long an Idempotency-Key's response is kept for its retries (per caller).
+    idempotency_ttl_seconds: int = Field(86_400, ge=60, le=7 * 86_400)
     # Objections to public notices per client address (anyone may file, signed in or not).
     objection_limit: str = "10/hour"
     cors_origins: Annotated[list[str], NoDecode] = Field(default_factory=list)

@@ -13,11 +13,12 @@ path must have been answered 2xx at least once: else the fuzzing never got past 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import tomllib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -33,6 +34,7 @@ from hypothesis.errors import FlakyStrategyDefinition
 from hypothesis.stateful import initialize
 from schemathesis import GenerationMode
 from schemathesis.specs.openapi.schemas import OpenApiSchema
+from sqlalchemy import select
 from stdnum.cn import uscc as stdnum_uscc
 
 from contract_guard import documented_codes
@@ -43,6 +45,7 @@ from factories import (
     create_agreement,
     create_listing,
     create_organization,
+    create_project,
     create_published_listing,
     create_recommended_application,
     create_user,
@@ -50,8 +53,11 @@ from factories import (
 from jiebang_api.main import create_app
 from jiebang_api.models import (
     Application,
+    Attachment,
+    FundingDecision,
     Listing,
     Objection,
+    Payment,
     Project,
     ReviewAssignment,
     ReviewRound,
@@ -178,6 +184,30 @@ INEXPRESSIBLE = (
         "an existing id",
     ),
     Inexpressible(
+        "The payee must be the project's supply side.",
+        ("record_payment",),
+        "an organisation of the project's",
+        field="body.payee_org_id",
+    ),
+    Inexpressible(
+        "A payment cannot exceed the agreement amount.",
+        ("record_payment",),
+        "a bound set by the project's agreement",
+        field="body.amount",
+    ),
+    Inexpressible(
+        "An emergency project's decision sets its first tranche",
+        ("decide_funding",),
+        "the project's kind, which the body does not carry",
+        field="body.first_tranche",
+    ),
+    Inexpressible(
+        "The first tranche follows the demand side's first payment",
+        ("decide_funding",),
+        "the project's kind, which the body does not carry",
+        field="body.first_tranche",
+    ),
+    Inexpressible(
         "The first payment must be above 0 and at most the agreement amount.",
         ("calculate_funding",),
         "a bound set by another field",
@@ -215,6 +245,12 @@ INEXPRESSIBLE = (
         ),
         "existing uploads of the caller's",
         field="body.attachment_ids",
+    ),
+    Inexpressible(
+        "Attachment ",
+        ("record_payment",),
+        "an existing upload of the caller's",
+        field="body.proof_attachment_id",
     ),
     Inexpressible(
         "Attachment ",
@@ -525,6 +561,65 @@ async def _seed_agreements(sessions: Any, proposer: Any) -> _DomainSeeds:
     )
 
 
+async def _seed_funding(sessions: Any, proposer: Any, manager: Any) -> _DomainSeeds:
+    """Projects whose demand side is the proposer (the manager records its payments): one to
+    decide on, one whose first tranche is due, and a payment to verify."""
+    supply = await create_organization(sessions)
+
+    async def project(**overrides: Any) -> Project:
+        made: Project = await create_project(sessions, proposer, supply, **overrides)
+        return made
+
+    scan = Attachment(
+        filename="回单.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        storage_key=f"fuzz/{uuid.uuid4().hex}",
+        uploaded_by=manager.id,
+    )
+    due = await project(subsidy=Decimal("1000000.00"))
+    verifying = await project()
+    async with sessions() as session:
+        session.add(scan)
+        await session.flush()
+        session.add(FundingDecision(project_id=due.id, subsidy=Decimal("1000000.00")))
+        for target, status in ((due, "accepted"), (verifying, "submitted")):
+            session.add(
+                Payment(
+                    project_id=target.id,
+                    instalment_seq=1,
+                    amount=Decimal("1000000.00"),
+                    paid_on=date(2027, 4, 15),
+                    payee_org_id=supply.id,
+                    proof_attachment_id=scan.id,
+                    status=status,
+                )
+            )
+        await session.commit()
+        payment = await session.scalar(select(Payment.id).where(Payment.project_id == verifying.id))
+    shown = str((await project()).id)
+    return _DomainSeeds(
+        {
+            "decide_funding": {"project_id": str((await project()).id)},
+            "project_funding": {"project_id": shown},
+            "record_payment": {"project_id": shown},
+            "list_payments": {"project_id": shown},
+            "verify_payment": {"payment_id": str(payment)},
+            "disburse": {"project_id": str(due.id)},
+            "list_disbursements": {"project_id": shown},
+        },
+        {
+            "record_payment": {
+                "payee_org_id": str(supply.id),
+                "proof_attachment_id": str(scan.id),
+                "amount": "1000.00",
+            },
+            "decide_funding": {"subsidy": "1000000.00", "first_tranche": None},
+        },
+    )
+
+
 async def _seed(app: FastAPI) -> Seeded:
     sessions = app.state.sessionmaker
     admin = await create_user(sessions, roles=("admin",))
@@ -630,6 +725,7 @@ async def _seed(app: FastAPI) -> Seeded:
         }
         reviews = await _seed_reviews(sessions, proposer, manager)
         agreements = await _seed_agreements(sessions, proposer)
+        funding = await _seed_funding(sessions, proposer, manager)
         uploaded = await http.post(
             "/api/v1/attachments",
             files={"file": ("需求说明.pdf", PDF, "application/pdf")},
@@ -657,6 +753,7 @@ async def _seed(app: FastAPI) -> Seeded:
         "withdraw_parent_claim": {"organization_id": str(claiming.id)},
         **reviews.path_parameters,
         **agreements.path_parameters,
+        **funding.path_parameters,
     }
     # Alone, with no attachments: members and attachments name what the fuzzer cannot know.
     alone = {"members": [], "lead_budget_share": "100", "attachment_ids": []}
@@ -677,6 +774,7 @@ async def _seed(app: FastAPI) -> Seeded:
         "upload_attachment": {"file": PDF.decode()},  # binary parts are generated as text
         **reviews.members,
         **agreements.members,
+        **funding.members,
     }
     return Seeded(identities, path_parameters, str(org.id), members)
 

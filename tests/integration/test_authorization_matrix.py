@@ -58,11 +58,13 @@ from jiebang_api.models import (
     Agreement,
     Application,
     Attachment,
+    FundingDecision,
     Listing,
     ListingAssessment,
     Membership,
     Objection,
     Organization,
+    Payment,
     Project,
     ReviewAssignment,
     ReviewRound,
@@ -330,6 +332,18 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("GET", PROJECT):                    route(401,  404,      404,      404,      404,   404,   404,   200),
     ("GET", "/api/v1/public/announcements"):
                                          route(200,  200,      200,      200,      200,   200,   200,   200),
+    # The project's money: the department decides, verifies and disburses; the demand side
+    # records its payments (the department is no demand side here: 403); anyone else 404.
+    ("POST", f"{PROJECT}/funding-decision"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   201),
+    ("GET", f"{PROJECT}/funding"):       route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{PROJECT}/payments"):     route(401,  404,      404,      404,      404,   404,   404,   403),
+    ("GET", f"{PROJECT}/payments"):      route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", "/api/v1/payments/{payment_id}/verify"):
+                                         route(401,  403,      403,      403,      403,   403,   403,   200),
+    ("POST", f"{PROJECT}/disbursements"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   201),
+    ("GET", f"{PROJECT}/disbursements"): route(401,  404,      404,      404,      404,   404,   404,   200),
     # The funding calculator stores nothing: anyone signed in may ask.
     ("POST", "/api/v1/funding/calculate"):
                                          route(401,  200,      200,      200,      200,   200,   200,   200),
@@ -370,6 +384,7 @@ class Call:
     json: Any = None
     data: dict[str, str] | None = None
     files: dict[str, tuple[str, bytes, str]] | None = None
+    headers: dict[str, str] | None = None
 
 
 Builder = Callable[[World], Awaitable[Call]]
@@ -937,16 +952,19 @@ async def _department_signature(world: World) -> Call:
     return Call(AGREEMENT.format(agreement_id=agreement.id) + "/signatures", body)
 
 
-async def _project_of_others(world: World) -> Call:
+async def _other_project(world: World, kind: str = "tech_breakthrough") -> Project:
+    """A signed project of two sides outside the matrix (an emergency one: the department
+    stands for the demand side)."""
     agreement = await _agreement_of_others(world, status="signed")
+    emergency = kind == "emergency"
     project = Project(
         code=unique("XM-T-")[:32],
         agreement_id=agreement.id,
         application_id=agreement.application_id,
         listing_id=agreement.listing_id,
-        kind="tech_breakthrough",
+        kind=kind,
         title="项目",
-        demand_org_id=agreement.demand_org_id,
+        demand_org_id=None if emergency else agreement.demand_org_id,
         supply_org_id=agreement.supply_org_id,
         lead_org_id=agreement.supply_org_id,
         agreement_amount=agreement.agreement_amount,
@@ -960,7 +978,89 @@ async def _project_of_others(world: World) -> Call:
     async with world.sessions() as session:
         session.add(project)
         await session.commit()
-    return Call(PROJECT.format(project_id=project.id))
+    return project
+
+
+def project_of_others(suffix: str = "", json: Any = None) -> Builder:
+    async def build(world: World) -> Call:
+        project = await _other_project(world)
+        return Call(PROJECT.format(project_id=project.id) + suffix, json)
+
+    return build
+
+
+async def _scan(world: World) -> uuid.UUID:
+    """A file row uploaded by someone outside the matrix."""
+    scan = Attachment(
+        filename="回单.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        storage_key=new_key(),
+        uploaded_by=(await create_user(world.sessions)).id,
+    )
+    async with world.sessions() as session:
+        session.add(scan)
+        await session.commit()
+    return scan.id
+
+
+async def _payment_of_others(world: World) -> Call:
+    project = await _other_project(world)
+    payment = Payment(
+        project_id=project.id,
+        instalment_seq=1,
+        amount=Decimal("1000000.00"),
+        paid_on=date(2027, 4, 15),
+        payee_org_id=project.supply_org_id,
+        proof_attachment_id=await _scan(world),
+        status="submitted",
+    )
+    async with world.sessions() as session:
+        session.add(payment)
+        await session.commit()
+    return Call(f"/api/v1/payments/{payment.id}/verify", {"accepted": True})
+
+
+async def _first_tranche_due(world: World) -> Call:
+    """An emergency project of others whose decision set its first tranche."""
+    project = await _other_project(world, kind="emergency")
+    async with world.sessions() as session:
+        row = await session.get(Project, project.id)
+        assert row is not None
+        row.subsidy = Decimal("1000000.00")
+        session.add(
+            FundingDecision(
+                project_id=project.id,
+                subsidy=Decimal("1000000.00"),
+                first_tranche=Decimal("400000.00"),
+            )
+        )
+        await session.commit()
+    return Call(
+        PROJECT.format(project_id=project.id) + "/disbursements",
+        {"tranche": "first"},
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+
+
+async def _payment_by_others(world: World) -> Call:
+    project = await _other_project(world)
+    body = {
+        "instalment_seq": 1,
+        "amount": "1000000.00",
+        "paid_on": "2027-04-15",
+        "payee_org_id": str(project.supply_org_id),
+        "proof_attachment_id": str(await _scan(world)),
+    }
+    return Call(PROJECT.format(project_id=project.id) + "/payments", body)
+
+
+FUNDING_DECISION = {
+    "subsidy": "1000000.00",
+    "total_rd_investment_verified": True,
+    "agreement_verified": True,
+}
 
 
 OBJECTION = {
@@ -1002,7 +1102,16 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("GET", "/api/v1/objections"): fixed("/api/v1/objections"),
     ("POST", "/api/v1/objections/{objection_id}/resolve"): _objection_of_others,
     ("GET", "/api/v1/projects"): fixed("/api/v1/projects"),
-    ("GET", PROJECT): _project_of_others,
+    ("GET", PROJECT): project_of_others(),
+    ("POST", f"{PROJECT}/funding-decision"): project_of_others(
+        "/funding-decision", FUNDING_DECISION
+    ),
+    ("GET", f"{PROJECT}/funding"): project_of_others("/funding"),
+    ("POST", f"{PROJECT}/payments"): _payment_by_others,
+    ("GET", f"{PROJECT}/payments"): project_of_others("/payments"),
+    ("POST", "/api/v1/payments/{payment_id}/verify"): _payment_of_others,
+    ("POST", f"{PROJECT}/disbursements"): _first_tranche_due,
+    ("GET", f"{PROJECT}/disbursements"): project_of_others("/disbursements"),
     ("GET", "/api/v1/public/announcements"): fixed("/api/v1/public/announcements"),
     ("POST", "/api/v1/funding/calculate"): fixed(
         "/api/v1/funding/calculate",
@@ -1154,7 +1263,12 @@ async def perform(
     client: httpx.AsyncClient, method: str, call: Call, headers: dict[str, str]
 ) -> httpx.Response:
     return await client.request(
-        method, call.path, json=call.json, data=call.data, files=call.files, headers=headers
+        method,
+        call.path,
+        json=call.json,
+        data=call.data,
+        files=call.files,
+        headers={**headers, **(call.headers or {})},
     )
 
 

@@ -97,12 +97,14 @@ async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
         "agreement.submit",
         "agreement.approve",
         "funding.calculate",
+        "project.decide_funding",
     ]
     # The case-by-case decision lifts the caps wherever they are checked.
     assert by_id["R-FUND-CASE-BY-CASE"]["enforced_at"] == by_id["R-FUND-RATIO-CAP"]["enforced_at"]
     assert by_id["R-WF-SIGN-ALL"]["enforced_at"] == ["agreement.sign"]
+    assert by_id["R-DISB-NEVER-EXCEED"]["enforced_at"] == ["project.disburse"]
     # Planned rules say so: no code checks them yet.
-    assert by_id["R-DISB-NEVER-EXCEED"]["enforced_at"] == []
+    assert by_id["R-MGMT-AGENCY"]["enforced_at"] == []
 
 
 async def test_the_policy_seed_says_what_the_department_sets(client: httpx.AsyncClient) -> None:

@@ -124,6 +124,7 @@ ALLOWED: dict[Permission, set[str]] = {
     Permission.MANAGE_POLICY: {"admin"},
     Permission.MANAGE_REVIEWS: {"admin"},
     Permission.MANAGE_AGREEMENTS: {"admin"},
+    Permission.MANAGE_FUNDING: {"admin"},
     Permission.UPLOAD_ATTACHMENT: PEOPLE,
     Permission.ACT_FOR_APPLICANT: {"manager", "member"},
 }

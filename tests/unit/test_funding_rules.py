@@ -128,7 +128,16 @@ def test_the_calculator_takes_the_ceiling_and_its_tranches() -> None:
 
 FUNDING_CODE = [
     Path(__file__).resolve().parents[2] / "src" / "jiebang_api" / part
-    for part in ("projects/funding.py", "projects/calculator.py", "agreements/subsidy.py")
+    for part in (
+        "agreements/subsidy.py",
+        "projects/funding.py",
+        "projects/calculator.py",
+        "projects/decisions.py",
+        "projects/payments.py",
+        "projects/disbursements.py",
+        "api/v1/funding.py",
+        "api/v1/schemas/funding.py",
+    )
 ]
 
 

@@ -141,9 +141,8 @@ def test_the_duration_rules_warn_on_listings_and_block_agreements(rule_id: str) 
 
 def test_summaries_do_not_claim_what_is_not_live_or_not_the_text() -> None:
     dishonesty = RULES_BY_ID["R-ELIG-NO-DISHONESTY"]
-    assert "comes with that feature" in dishonesty.summary_en  # at disbursement: not yet
-    assert "signing" in dishonesty.summary_en
-    assert {UseCase.LISTING_SUBMIT, UseCase.AGREEMENT_SIGN} <= set(dishonesty.enforced_at)
+    assert "every disbursement" in dishonesty.summary_en
+    assert {UseCase.AGREEMENT_SIGN, UseCase.DISBURSE} <= set(dishonesty.enforced_at)
     priority = RULES_BY_ID["R-ELIG-PRIORITY"]
     assert "is a reading" in priority.summary_en
     assert priority.reading_zh
@@ -247,6 +246,9 @@ ENTRIES: dict[UseCase, tuple[str, str]] = {
     UseCase.OBJECTION_FILE: ("jiebang_api.agreements.objections", "file"),
     UseCase.AGREEMENT_SIGN: ("jiebang_api.projects.signing", "sign"),
     UseCase.FUNDING_CALCULATE: ("jiebang_api.projects.calculator", "calculate"),
+    UseCase.FUNDING_DECIDE: ("jiebang_api.projects.decisions", "decide"),
+    UseCase.PAYMENT_RECORD: ("jiebang_api.projects.payments", "record"),
+    UseCase.DISBURSE: ("jiebang_api.projects.disbursements", "disburse"),
 }
 Node = tuple[str, str]  # (module, top-level name)
 
@@ -406,10 +408,7 @@ def test_enforced_at_is_what_the_code_cites() -> None:
 def test_planned_rules_are_cited_by_no_code() -> None:
     cited = {rule for _, rule in GRAPH.citations()}
     assert [r.id for r in RULES if not r.enforced_at and r.id in cited] == []
-    assert {r.id for r in RULES if not r.enforced_at} >= {
-        "R-DISB-FINAL-AFTER-ACCEPTANCE",
-        "R-DISB-NEVER-EXCEED",
-    }
+    assert {r.id for r in RULES if not r.enforced_at} >= {"R-MGMT-AGENCY", "R-CHG-FORCE-MAJEURE"}
 
 
 def _mutated(module: str, old: str, new: str) -> Graph:
@@ -423,10 +422,8 @@ def test_the_drift_check_catches_both_directions() -> None:
     """A use case citing a rule whose `enforced_at` omits it, a rule with an empty
     `enforced_at` that code cites, a rule naming a use case that does not cite it, and a
     citation no use case reaches all fail."""
-    publish = _drift(
-        _mutated("jiebang_api.listings.service", '"R-LIST-WINDOW"', '"R-DISB-NEVER-EXCEED"')
-    )
-    assert "R-DISB-NEVER-EXCEED is cited by listing.publish, empty `enforced_at`" in publish
+    publish = _drift(_mutated("jiebang_api.listings.service", '"R-LIST-WINDOW"', '"R-MGMT-AGENCY"'))
+    assert "R-MGMT-AGENCY is cited by listing.publish, empty `enforced_at`" in publish
     assert "R-LIST-WINDOW names listing.publish, whose code never cites it" in publish
 
     submit = _drift(

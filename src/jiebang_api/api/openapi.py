@@ -17,6 +17,7 @@ from jiebang_api import wiring
 from jiebang_api.api.problems import PROBLEM_MEDIA_TYPE, Problem, problems
 from jiebang_api.api.v1.schemas import declared_examples
 from jiebang_api.events.base import DomainEvent
+from jiebang_api.kit.errors import ErrorCode
 from jiebang_api.kit.labels import registered
 
 API_VERSION = "1.0.0"
@@ -163,6 +164,30 @@ def _document_headers(document: dict[str, Any]) -> None:
                 headers[name] = _header_ref(name)
 
 
+def _document_idempotency(document: dict[str, Any]) -> None:
+    """The operations that honour `Idempotency-Key` answer 409 `IDEMPOTENCY_IN_FLIGHT` and
+    422 `IDEMPOTENCY_KEY_REUSED`; those that move money need the key, and answer 400
+    `IDEMPOTENCY_KEY_REQUIRED` without it (not FastAPI's 422), so the parameter is optional
+    in the code and required here."""
+    for operation in _operations(document):
+        keyed = [p for p in operation.get("parameters", []) if p["name"] == "Idempotency-Key"]
+        if not keyed:
+            continue
+        required = keyed[0].get("description", "").startswith("Required (400")
+        keyed[0]["required"] = required
+        codes = [ErrorCode.IDEMPOTENCY_IN_FLIGHT, ErrorCode.IDEMPOTENCY_KEY_REUSED]
+        codes += [ErrorCode.IDEMPOTENCY_KEY_REQUIRED] if required else []
+        responses = operation.setdefault("responses", {})
+        for status, entry in problems(*codes).items():
+            existing = responses.get(str(status))
+            if existing is None:
+                responses[str(status)] = entry
+                continue
+            added = entry["content"][PROBLEM_MEDIA_TYPE]["examples"]
+            existing["content"][PROBLEM_MEDIA_TYPE]["examples"].update(added)
+            existing["description"] += ", " + ", ".join(f"`{code}`" for code in added)
+
+
 def _document_security(document: dict[str, Any]) -> None:
     """Both OAuth 2.0 grants of the token endpoint, and `security: []` on anonymous
     operations (those FastAPI gave no security requirement)."""
@@ -243,7 +268,7 @@ def _absent_not_null(document: dict[str, Any]) -> None:
         for parameter in operation.get("parameters", []):
             schema = parameter["schema"]
             kinds = schema.get("anyOf", [])
-            if parameter.get("required") or {"type": "null"} not in kinds:
+            if {"type": "null"} not in kinds:
                 continue
             values = [kind for kind in kinds if kind != {"type": "null"}]
             del schema["anyOf"]
@@ -313,6 +338,7 @@ def build(app: FastAPI) -> dict[str, Any]:
     document.setdefault("components", {}).setdefault("schemas", {}).update(_problem_schemas())
     _replace_default_422(document)
     _document_common_errors(document)
+    _document_idempotency(document)
     _document_headers(document)
     _document_security(document)
     _document_events(document)

@@ -22,6 +22,7 @@ from jiebang_api.api.operations_schemas import ReadinessOut
 from jiebang_api.api.validation_messages import MAX_VIOLATIONS, capped, violations_from_pydantic
 from jiebang_api.kit.context import current_request_id
 from jiebang_api.kit.errors import (
+    BadRequest,
     Conflict,
     DomainError,
     ErrorCode,
@@ -57,6 +58,7 @@ STATUS_OF: list[tuple[type[DomainError], int]] = [
     (PayloadTooLarge, 413),
     (UnsupportedMediaType, 415),
     (RateLimited, 429),
+    (BadRequest, 400),
 ]
 
 CODE_OF_STATUS: dict[int, ErrorCode] = {
@@ -349,6 +351,9 @@ STATUS_OF_CODE: dict[ErrorCode, int] = {
     ErrorCode.INVALID_TRANSITION: 409,
     ErrorCode.WINDOW_CLOSED: 409,
     ErrorCode.NOTICE_CLOSED: 409,
+    ErrorCode.IDEMPOTENCY_KEY_REQUIRED: 400,
+    ErrorCode.IDEMPOTENCY_KEY_REUSED: 422,
+    ErrorCode.IDEMPOTENCY_IN_FLIGHT: 409,
     ErrorCode.MEMBERS_NOT_ACCEPTED: 409,
     ErrorCode.RULE_VIOLATION: 422,
     ErrorCode.ELIGIBILITY_FAILED: 422,

@@ -43,7 +43,7 @@ from starlette.responses import Response
 from starlette.routing import Match
 from starlette.types import Scope
 
-from jiebang_api.api import deps
+from jiebang_api.api import deps, idempotency
 from jiebang_api.kit.errors import NotFound, Unauthenticated
 from jiebang_api.settings import Settings
 
@@ -225,6 +225,14 @@ def _requires_principal(dependant: Dependant) -> bool:
     return any(sub.call is deps.get_principal for sub in _dependants(dependant))
 
 
+def _idempotency(dependant: Dependant) -> bool | None:
+    """Whether the operation needs `Idempotency-Key` (True), honours it (False), or neither."""
+    for sub in _dependants(dependant):
+        if sub.call in idempotency.DEPENDENCIES:
+            return idempotency.DEPENDENCIES[sub.call]
+    return None
+
+
 def _requires_session(dependant: Dependant) -> bool:
     return any(sub.call in deps.SESSION_DEPENDENCIES for sub in _dependants(dependant))
 
@@ -294,6 +302,7 @@ class StrictRoute(APIRoute):
         handle = super().get_route_handler()
         protected = _requires_principal(self.dependant)
         with_session = _requires_session(self.dependant)
+        keyed = _idempotency(self.dependant)
         dates = _date_parameters(self.dependant)
         json_body = self.body_field is not None and not isinstance(
             self.body_field.field_info, params.Form
@@ -315,6 +324,8 @@ class StrictRoute(APIRoute):
                         raise RequestValidationError(refused.errors) from None
             if not with_session:
                 return await handle(request)
+            if keyed is not None:
+                return await idempotency.run(request, keyed, handle)
             async with deps.unit_of_work(request) as session:
                 request.state.session = session
                 return await handle(request)

@@ -43,6 +43,7 @@ class Permission(StrEnum):
     MANAGE_POLICY = "policy_version.create"
     MANAGE_REVIEWS = "review_round.manage"
     MANAGE_AGREEMENTS = "agreement.manage"
+    MANAGE_FUNDING = "funding.manage"
 
 
 Rule = Callable[[Principal, uuid.UUID | None], bool]
@@ -108,6 +109,8 @@ RULES: dict[Permission, Rule] = {
     Permission.MANAGE_REVIEWS: _admin,
     # Waive, return, approve and abandon agreements (the department, 第九条（七）).
     Permission.MANAGE_AGREEMENTS: _admin,
+    # Decide subsidies, verify payments, disburse tranches (the department, 第十二条).
+    Permission.MANAGE_FUNDING: _admin,
 }
 
 

@@ -41,6 +41,15 @@ from jiebang_api.kit.labels import labelled
         "ELIGIBILITY_FAILED": ("资格审查未通过", "Eligibility check failed"),
         "WINDOW_CLOSED": ("不在揭榜申请期限内", "The application window is not open"),
         "NOTICE_CLOSED": ("不在公示期内", "The public notice is not taking objections"),
+        "IDEMPOTENCY_KEY_REQUIRED": ("缺少幂等键", "An Idempotency-Key header is required"),
+        "IDEMPOTENCY_KEY_REUSED": (
+            "幂等键已用于另一请求",
+            "The Idempotency-Key was used for another request",
+        ),
+        "IDEMPOTENCY_IN_FLIGHT": (
+            "使用该幂等键的请求仍在处理中",
+            "The request with this Idempotency-Key is still in progress",
+        ),
         "MEMBERS_NOT_ACCEPTED": (
             "联合体成员尚未全部确认参加",
             "Not every consortium member has accepted",
@@ -72,6 +81,9 @@ class ErrorCode(StrEnum):
     ELIGIBILITY_FAILED = "ELIGIBILITY_FAILED"
     WINDOW_CLOSED = "WINDOW_CLOSED"
     NOTICE_CLOSED = "NOTICE_CLOSED"
+    IDEMPOTENCY_KEY_REQUIRED = "IDEMPOTENCY_KEY_REQUIRED"
+    IDEMPOTENCY_KEY_REUSED = "IDEMPOTENCY_KEY_REUSED"
+    IDEMPOTENCY_IN_FLIGHT = "IDEMPOTENCY_IN_FLIGHT"
     MEMBERS_NOT_ACCEPTED = "MEMBERS_NOT_ACCEPTED"
     RATE_LIMITED = "RATE_LIMITED"
     PAYLOAD_TOO_LARGE = "PAYLOAD_TOO_LARGE"
@@ -193,6 +205,11 @@ class RuleViolation(DomainError):
 class InputInvalid(DomainError):
     code = ErrorCode.VALIDATION_FAILED
     default_detail = Message("请求数据无效。", "The request data is invalid.")
+
+
+class BadRequest(DomainError):
+    code = ErrorCode.BAD_REQUEST
+    default_detail = Message("请求格式错误。", "The request is malformed.")
 
 
 class PayloadTooLarge(DomainError):

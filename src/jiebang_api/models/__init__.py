@@ -13,11 +13,18 @@ from jiebang_api.models.audit import AuditEntry
 from jiebang_api.models.base import Base, Entity
 from jiebang_api.models.calendar import CalendarYear
 from jiebang_api.models.event import Event
+from jiebang_api.models.idempotency import IdempotencyRecord
 from jiebang_api.models.identity import ServiceClient, User
 from jiebang_api.models.listing import CodeCounter, Listing, ListingAssessment
 from jiebang_api.models.organization import CreditRecord, Membership, Organization
 from jiebang_api.models.policy_version import PolicyVersion
-from jiebang_api.models.project import Announcement, Project
+from jiebang_api.models.project import (
+    Announcement,
+    Disbursement,
+    FundingDecision,
+    Payment,
+    Project,
+)
 from jiebang_api.models.review import ReviewAssignment, ReviewExclusion, ReviewRound
 from jiebang_api.models.sandbox import SandboxClock
 
@@ -33,14 +40,18 @@ __all__ = [
     "CalendarYear",
     "CodeCounter",
     "CreditRecord",
+    "Disbursement",
     "Entity",
     "Event",
+    "FundingDecision",
+    "IdempotencyRecord",
     "Listing",
     "ListingAssessment",
     "Membership",
     "Negotiation",
     "Objection",
     "Organization",
+    "Payment",
     "PolicyVersion",
     "Project",
     "ReviewAssignment",

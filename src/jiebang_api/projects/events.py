@@ -38,3 +38,61 @@ class AnnouncementPublished(DomainEvent):
     announcement_id: uuid.UUID
     project_id: uuid.UUID
     listing_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class FundingDecided(DomainEvent):
+    type: ClassVar[str] = "project.funding_decided"
+    resource_type: ClassVar[str] = "project"
+    summary = (
+        "科技厅核定了项目的财政补助额（第十二条）。",
+        "The department set the project's subsidy (Art. 12).",
+    )
+
+    project_id: uuid.UUID
+    subsidy: str
+    case_by_case: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentEvent(DomainEvent):
+    resource_type: ClassVar[str] = "payment"
+
+    payment_id: uuid.UUID
+    project_id: uuid.UUID
+    instalment_seq: int
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentRecorded(PaymentEvent):
+    type: ClassVar[str] = "payment.recorded"
+    summary = (
+        "需求方登记了向供给方的一笔协议付款及凭证。",
+        "The demand side recorded a payment to the supply side with its proof.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class PaymentVerified(PaymentEvent):
+    type: ClassVar[str] = "payment.verified"
+    summary = (
+        "科技厅核验了一笔协议付款（通过或不通过）。",
+        "The department verified a payment (accepted or rejected).",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrancheDisbursed(DomainEvent):
+    type: ClassVar[str] = "project.tranche_disbursed"
+    resource_type: ClassVar[str] = "project"
+    summary = (
+        "一笔财政补助（首笔或尾款）已拨付给受资助方。",
+        "A tranche of the subsidy (first or final) was paid to the recipient.",
+    )
+
+    project_id: uuid.UUID
+    disbursement_id: uuid.UUID
+    tranche: str
+    amount: str
+    disbursed: str

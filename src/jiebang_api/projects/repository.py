@@ -10,11 +10,65 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.kit.pagination import Cursor
 from jiebang_api.kit.querying import after_cursor
-from jiebang_api.models import Announcement, Project
+from jiebang_api.models import (
+    Announcement,
+    Disbursement,
+    FundingDecision,
+    Payment,
+    Project,
+)
 
 
 async def get(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
     return await session.get(Project, project_id)
+
+
+async def get_for_update(session: AsyncSession, project_id: uuid.UUID) -> Project | None:
+    """The project, locked and read afresh: money use cases take their turn on it."""
+    statement = (
+        select(Project)
+        .where(Project.id == project_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def decision(session: AsyncSession, project_id: uuid.UUID) -> FundingDecision | None:
+    statement = select(FundingDecision).where(FundingDecision.project_id == project_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def payments(session: AsyncSession, project_id: uuid.UUID) -> list[Payment]:
+    statement = (
+        select(Payment)
+        .where(Payment.project_id == project_id)
+        .order_by(Payment.created_at, Payment.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def payment(session: AsyncSession, payment_id: uuid.UUID) -> Payment | None:
+    return await session.get(Payment, payment_id)
+
+
+async def first_payment_accepted(session: AsyncSession, project_id: uuid.UUID) -> Payment | None:
+    """The demand side's first instalment, verified (R-DISB-FIRST-PAYMENT)."""
+    statement = select(Payment).where(
+        Payment.project_id == project_id,
+        Payment.instalment_seq == 1,
+        Payment.status == "accepted",
+    )
+    return (await session.scalars(statement.limit(1))).first()
+
+
+async def disbursements(session: AsyncSession, project_id: uuid.UUID) -> list[Disbursement]:
+    statement = (
+        select(Disbursement)
+        .where(Disbursement.project_id == project_id)
+        .order_by(Disbursement.created_at, Disbursement.id)
+    )
+    return list((await session.scalars(statement)).all())
 
 
 async def of_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> Project | None:

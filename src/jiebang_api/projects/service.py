@@ -11,25 +11,16 @@ from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
 from jiebang_api.auth.principal import Principal
 from jiebang_api.auth.roles import Role
-from jiebang_api.kit.errors import NotFound
 from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.models import Announcement, Project
+from jiebang_api.projects import access
 from jiebang_api.projects import repository as projects_repository
 from jiebang_api.projects.workflow import ProjectStatus
 
 
-def _may_read(principal: Principal, project: Project) -> bool:
-    sides = (project.demand_org_id, project.supply_org_id)
-    return principal.has(Role.ADMIN) or any(o and principal.member_of(o) for o in sides)
-
-
 async def get(session: AsyncSession, *, principal: Principal, project_id: uuid.UUID) -> Project:
     """The project, for the department and the members of either side (404 otherwise)."""
-    policy.require(principal, Permission.USE_API)
-    project = await projects_repository.get(session, project_id)
-    if project is None or not _may_read(principal, project):
-        raise NotFound()
-    return project
+    return await access.project(session, principal, project_id, lock=False)
 
 
 async def page(

@@ -84,6 +84,9 @@ class RuleBasis(StrEnum):
         "objection.file": ("对公示提出异议", "Object to a public notice"),
         "agreement.sign": ("签署协议或任务书", "Sign the agreement or the task book"),
         "funding.calculate": ("补助测算", "Calculate a subsidy"),
+        "project.decide_funding": ("核定补助", "Decide a project's subsidy"),
+        "payment.record": ("登记协议付款", "Record a payment to the supply side"),
+        "project.disburse": ("拨付补助", "Disburse a tranche"),
     }
 )
 class UseCase(StrEnum):
@@ -104,6 +107,9 @@ class UseCase(StrEnum):
     OBJECTION_FILE = "objection.file"
     AGREEMENT_SIGN = "agreement.sign"
     FUNDING_CALCULATE = "funding.calculate"
+    FUNDING_DECIDE = "project.decide_funding"
+    PAYMENT_RECORD = "payment.record"
+    DISBURSE = "project.disburse"
 
 
 @dataclass(frozen=True)
@@ -132,7 +138,7 @@ _PARTIES = (U.ELIGIBILITY_CHECK, U.APPLICATION_SUBMIT)
 # The terms, each time a step takes them further: confirmation, submission, approval.
 _AGREEMENT = (U.AGREEMENT_CONFIRM, U.AGREEMENT_SUBMIT, U.AGREEMENT_APPROVE)
 # The caps: on the agreement's terms, and wherever a subsidy is worked out.
-_CAPS = (*_AGREEMENT, U.FUNDING_CALCULATE)
+_CAPS = (*_AGREEMENT, U.FUNDING_CALCULATE, U.FUNDING_DECIDE)
 
 RULES: tuple[Rule, ...] = (
     # 第四条: the kinds of listing and who may take them up.
@@ -390,7 +396,7 @@ RULES: tuple[Rule, ...] = (
         "social capital are encouraged to co-invest; read as: the 30% ratios "
         "of Art. 10 and 11 do not bind them, the CNY 10 million cap still applies in principle.",
         basis=READING,
-        enforced_at=(U.FUNDING_CALCULATE,),
+        enforced_at=(U.FUNDING_CALCULATE, U.FUNDING_DECIDE, U.PAYMENT_RECORD),
         reading_zh="办法原文只规定以财政资金为主；不受30%比例约束是本系统的解读。",
         reading_en="The text says only that fiscal funds are the main source; the exemption "
         "from the 30% ratios is the service's reading.",
@@ -433,13 +439,14 @@ RULES: tuple[Rule, ...] = (
         "需求方向供给方支付首笔协议款且付款凭证经核验后，方可拨付财政补助。",
         "No subsidy is paid before the demand side has made its first agreed payment to the "
         "supply side and the proof has been verified.",
+        enforced_at=(U.DISBURSE,),
     ),
     Rule(
         "R-DISB-FIRST-RATIO",
         ("第十二条",),
         "首笔补助按需求方首笔付款占协议金额的比例计算。",
         "The first tranche is the subsidy times the first payment's share of the agreement amount.",
-        enforced_at=(U.FUNDING_CALCULATE,),
+        enforced_at=(U.FUNDING_CALCULATE, U.FUNDING_DECIDE, U.DISBURSE),
     ),
     Rule(
         "R-DISB-FINAL-AFTER-ACCEPTANCE",
@@ -447,6 +454,7 @@ RULES: tuple[Rule, ...] = (
         "剩余补助在项目通过验收或综合绩效评价后才能拨付。",
         "The rest of the subsidy is paid only after the project passes acceptance or "
         "performance evaluation.",
+        enforced_at=(U.DISBURSE,),
     ),
     Rule(
         "R-DISB-NEVER-EXCEED",
@@ -454,6 +462,7 @@ RULES: tuple[Rule, ...] = (
         "任何情况下累计拨付都不得超过核定补助额。",
         "Disbursements never add up to more than the approved subsidy, whatever the retries "
         "or concurrent requests.",
+        enforced_at=(U.DISBURSE,),
     ),
     # 第十三条、第十四条: use of the subsidy, management.
     Rule(
@@ -474,13 +483,18 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "R-ELIG-NO-DISHONESTY",
         ("第十五条",),
-        "发榜方、揭榜方及联合体成员均不得有生效的严重失信记录；现于榜单提交、揭榜资格预检、揭榜申请"
-        "提交和签约（签字方）时核查，每次拨付时的核查随拨付功能上线。",
+        "发榜方、揭榜方及联合体成员均不得有生效的严重失信记录；于榜单提交、揭榜资格预检、揭榜申请"
+        "提交、签约（签字方）和每次拨付（受资助方）时核查。",
         "No proposer, solver or consortium member may have an active serious-dishonesty "
-        "record; checked now at listing submission, the eligibility dry run, application "
-        "submission and signing (the signing side); the check at every disbursement comes "
-        "with that feature.",
-        enforced_at=(U.LISTING_SUBMIT, U.ELIGIBILITY_CHECK, U.APPLICATION_SUBMIT, U.AGREEMENT_SIGN),
+        "record; checked at listing submission, the eligibility dry run, application "
+        "submission, signing (the signing side) and every disbursement (the recipient).",
+        enforced_at=(
+            U.LISTING_SUBMIT,
+            U.ELIGIBILITY_CHECK,
+            U.APPLICATION_SUBMIT,
+            U.AGREEMENT_SIGN,
+            U.DISBURSE,
+        ),
     ),
     Rule(
         "R-AGR-IP-TERMS",

@@ -13,6 +13,7 @@ from jiebang_api.agreements import core as agreements_core
 from jiebang_api.agreements import negotiations as agreements_negotiations
 from jiebang_api.agreements import review as agreements_review
 from jiebang_api.agreements import service as agreements_service
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.findings import Finding
 from jiebang_api.api.problems import problems
@@ -51,6 +52,7 @@ IN_TURN = (
     "/applications/{application_id}/negotiations",
     response_model=NegotiationOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Record a negotiation",
     description="The department or a member of either side (404 for anyone else). " + IN_TURN,
     responses={201: {"headers": LOCATION}, **problems(401, 404, 409, 422)},
@@ -151,6 +153,7 @@ def _with_etag(view: agreements_core.AgreementView, response: Response) -> Agree
     "/agreements",
     response_model=AgreementOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Draft the agreement of a recommended application",
     description="The department or a member of either side (404 for anyone else). The sides "
     "follow from the listing's kind: a technology breakthrough's demand side is the proposer "
@@ -277,6 +280,7 @@ def _step(
         summary=summary,
         description=description,
         responses={success: {"headers": ETAG}, **problems(401, 403, 404, 422, *refusals)},
+        dependencies=idempotency.CREATES if created else None,
     )
 
 

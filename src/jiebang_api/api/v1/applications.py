@@ -8,6 +8,7 @@ from typing import Annotated, get_args
 
 from fastapi import Path, Query, Response, status
 
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.findings import EligibilityReportOut
 from jiebang_api.api.problems import problems
@@ -107,6 +108,7 @@ async def check_eligibility(
     "/listings/{listing_id}/applications",
     response_model=ApplicationOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Draft an application to a listing",
     description="A member of the lead organisation drafts it, alone or with consortium members. "
     "The lead's and members' budget shares add up to 100; members are distinct existing "

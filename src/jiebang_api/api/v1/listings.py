@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 from fastapi import Query, Response, status
 
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.findings import Finding
 from jiebang_api.api.problems import problems
@@ -67,6 +68,7 @@ def _with_etag(listing: Any, now: datetime, response: Response) -> ListingOut:
     "",
     response_model=ListingOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Create a listing (draft)",
     description="A member of the proposing organisation drafts a technology-breakthrough or "
     "achievement-transfer listing; the department drafts emergency listings (no proposer). "
@@ -171,6 +173,7 @@ async def update_listing(
     "/{listing_id}/assessments",
     response_model=AssessmentOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Add an assessment opinion (department)",
     description="Records one assessment (论证) opinion while the listing is under assessment "
     "(Art. 9 (2)). Approval needs at least one. `layout_fit` (the department's judgement of "

@@ -10,6 +10,7 @@ from fastapi import Depends, Query, Response, status
 
 from jiebang_api.agreements import objections as objections_service
 from jiebang_api.agreements.workflow import ObjectionStatus
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import (
     LOCATION,
     NowDep,
@@ -105,7 +106,7 @@ async def public_notice(notice_id: NoticeId, session: SessionDep, now: NowDep) -
         201: {"headers": LOCATION},
         **problems(404, 422, 429, ErrorCode.NOTICE_CLOSED),
     },
-    dependencies=[Depends(count_objection)],
+    dependencies=[Depends(count_objection), *idempotency.CREATES],
 )
 async def file_objection(
     notice_id: NoticeId,

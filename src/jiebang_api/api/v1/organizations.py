@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Path, Query, Response, status
 
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import ETAG, LOCATION, IfMatchDep, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.routing import StrictRouter
@@ -65,6 +66,7 @@ def _member(member: Member) -> MemberOut:
     "",
     response_model=OrganizationOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Register an organisation",
     description="The caller becomes its manager. The USCC is checked (R-ORG-USCC): 18 "
     "characters, valid check digit; its region code gives `in_region`. Flags are self-declared "
@@ -318,6 +320,7 @@ async def list_members(
     "/{organization_id}/members",
     response_model=MemberOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Invite a member (manager or admin)",
     description="Invites a registered user by username, as `member` (default) or `manager`. "
     "The membership is `invited`, and gives no access, until the user accepts it "
@@ -368,6 +371,7 @@ async def remove_member(
     "/{organization_id}/credit-records",
     response_model=CreditRecordOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Record serious dishonesty (admin)",
     description="A serious-dishonesty record binds from `starts_on` through `ends_on` "
     "(inclusive; open-ended when null). While it binds, the organisation may not propose, "

@@ -22,6 +22,7 @@ AgreementId = Annotated[uuid.UUID, Path(description="The agreement's id.")]
 NoticeId = Annotated[uuid.UUID, Path(description="The notice's id (its agreement's).")]
 ObjectionId = Annotated[uuid.UUID, Path(description="The objection's id.")]
 ProjectId = Annotated[uuid.UUID, Path(description="The project's id.")]
+PaymentId = Annotated[uuid.UUID, Path(description="The payment's id.")]
 
 Cursor = Annotated[
     str | None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import status
 
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.routing import StrictRouter
@@ -30,6 +31,7 @@ async def list_policy_versions(session: SessionDep) -> PolicyVersionList:
     "",
     response_model=PolicyVersionOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Add a policy version (admin)",
     description="A new set of parameters from its effective date on; one version per date "
     "(409 otherwise). Earlier decisions keep their version.",

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Query, Response, status
 
 from jiebang_api.agreements.workflow import Document, Party
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import LOCATION, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.routing import StrictRouter
@@ -54,6 +55,7 @@ def signing_out(found: signing.Signing) -> SigningOut:
     "/agreements/{agreement_id}/signatures",
     response_model=SigningOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Sign the agreement or the task book for one party",
     description="Once the notice has passed (409 `INVALID_TRANSITION` before): both sides "
     "sign the agreement; both sides and the department sign the task book (R-WF-SIGN-ALL). "

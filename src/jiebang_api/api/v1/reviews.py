@@ -8,6 +8,7 @@ from typing import Any
 
 from fastapi import Response, status
 
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import ETAG, LOCATION, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.routing import StrictRouter
@@ -87,6 +88,7 @@ async def _round_as_now(
     "/listings/{listing_id}/review-rounds",
     response_model=ReviewRoundOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Open the review round of a closed listing",
     description="Admin. The listing's application window has closed (409 `CONFLICT` with "
     "`current_state` otherwise; one round per listing, 409 again). Every expert is assigned "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import status
 
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.routing import StrictRouter
@@ -21,6 +22,7 @@ router = StrictRouter(prefix="/service-clients", tags=["users"])
     "",
     response_model=ServiceClientCreated,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Create a service client (admin)",
     description="Returns `client_id` and `client_secret` for the client-credentials grant. "
     "The secret is shown only in this response; the service keeps only its hash.",

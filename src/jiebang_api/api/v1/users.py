@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import Response, status
 
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.routing import StrictRouter
@@ -28,6 +29,7 @@ router = StrictRouter(tags=["users"])
     "/users",
     response_model=UserOut,
     status_code=status.HTTP_201_CREATED,
+    dependencies=idempotency.CREATES,
     summary="Create an account with roles (admin)",
     description="The department creates accounts for administrators, experts and agencies. "
     "Experts carry `affiliation_org_id` for conflict-of-interest checks.",
