@@ -242,6 +242,9 @@ def answer(interaction):
     return response.get("status_code"), body, raw[:160].decode("utf-8", "replace")
 
 
+ACROSS_REQUESTS = {"VERSION_CONFLICT", "IDEMPOTENCY_KEY_REUSED", "IDEMPOTENCY_IN_FLIGHT"}
+
+
 def why_expected(phase, failure, op, status, problem):
     """Why this is a refusal the service means to make; None for a finding."""
     if failure.get("type") != "RejectedPositiveData" or not isinstance(problem, dict) or not op:
@@ -251,8 +254,11 @@ def why_expected(phase, failure, op, status, problem):
         return None
     if code == "VALIDATION_FAILED":
         return "INEXPRESSIBLE" if _inexpressible(op["operationId"], problem) else None
-    if phase == "examples" and code != "VERSION_CONFLICT":
-        return None  # the document's own example, refused for what it is
+    # The document's own example, refused for what it is, is a finding; but a stale version
+    # and a reused Idempotency-Key are about the requests before it (every example shares the
+    # header's example key), not about the example.
+    if phase == "examples" and code not in ACROSS_REQUESTS:
+        return None
     return f"documented {code} (valid_data_codes)"
 
 

@@ -1,6 +1,7 @@
 """Background work run by `jiebang-api worker`: the one deadline sweep (`kit.sweep`), in its
 own transaction, safe to run in several processes at once (rows are claimed with SKIP LOCKED
-on PostgreSQL); and, less often, the removal of stored files that no attachment names."""
+on PostgreSQL); and, less often, the removal of stored files that no attachment names and of
+`Idempotency-Key` records past their time."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jiebang_api import wiring
+from jiebang_api.api import idempotency
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.attachments.storage import Storage
 from jiebang_api.kit import sweep
@@ -58,6 +60,14 @@ async def remove_orphan_files(
     return removed
 
 
+async def forget_expired_keys(sessions: async_sessionmaker[AsyncSession], *, clock: Clock) -> int:
+    """Drop the `Idempotency-Key` records past their time (by the real clock)."""
+    forgotten = await idempotency.purge_expired(sessions, clock.now())
+    if forgotten:
+        log.info("idempotency_keys_forgotten", count=forgotten)
+    return forgotten
+
+
 async def run(
     sessions: async_sessionmaker[AsyncSession],
     *,
@@ -78,6 +88,7 @@ async def run(
             kept_house_at = time.monotonic()
             try:
                 await remove_orphan_files(sessions, clock=clock, housekeeping=housekeeping)
+                await forget_expired_keys(sessions, clock=clock)
             except Exception:
                 log.exception("housekeeping_failed")
         await asyncio.sleep(interval_seconds)

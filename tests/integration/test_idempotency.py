@@ -6,13 +6,16 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from factories import Sessions, bearer, create_user, unique, valid_uscc
+from jiebang_api.kit.clock import FixedClock
 from jiebang_api.models import IdempotencyRecord, Organization
+from jiebang_api.worker import forget_expired_keys
 
 ORGANIZATIONS = "/api/v1/organizations"
 
@@ -102,3 +105,30 @@ async def test_concurrent_retries_make_one_resource(
     assert len(made) == 1
     assert {r.json()["code"] for r in replies if r.status_code == 409} <= {"IDEMPOTENCY_IN_FLIGHT"}
     assert await count_named(sessions, body["name"]) == 1
+
+
+async def test_the_worker_forgets_expired_keys_only(sessions: Sessions) -> None:
+    now = datetime.now(UTC)
+    caller = f"test:{uuid.uuid4()}"
+    async with sessions() as session:
+        for key, expires in (
+            ("old", now - timedelta(seconds=1)),
+            ("fresh", now + timedelta(hours=1)),
+        ):
+            session.add(
+                IdempotencyRecord(
+                    caller=caller,
+                    key=key,
+                    fingerprint="0" * 64,
+                    state="done",
+                    created_at=now - timedelta(days=1),
+                    expires_at=expires,
+                )
+            )
+        await session.commit()
+    assert await forget_expired_keys(sessions, clock=FixedClock(now)) >= 1
+    async with sessions() as session:
+        left = await session.scalars(
+            select(IdempotencyRecord.key).where(IdempotencyRecord.caller == caller)
+        )
+        assert list(left.all()) == ["fresh"]

@@ -235,3 +235,13 @@ async def _in_unit_of_work(
 # those that move money (required).
 CREATES = [Depends(optional_key)]
 MOVES_MONEY = [Depends(required_key)]
+
+
+async def purge_expired(sessions: async_sessionmaker[AsyncSession], now: datetime) -> int:
+    """Delete the records whose keys have expired (the worker's housekeeping); how many."""
+    async with sessions() as session:
+        result = await session.execute(
+            delete(IdempotencyRecord).where(IdempotencyRecord.expires_at <= now)
+        )
+        await session.commit()
+    return int(getattr(result, "rowcount", 0) or 0)

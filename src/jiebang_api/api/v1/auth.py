@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Form, Request, status
 
+from jiebang_api.api import idempotency
 from jiebang_api.api.deps import (
     BaseClockDep,
     ClientAddressDep,
@@ -35,7 +36,7 @@ router = StrictRouter(prefix="/auth", tags=["auth"])
     "(20 attempts an hour by default): every attempt counts, valid or not, and one over the "
     "limit answers 429 with `Retry-After` before its fields are validated.",
     responses=problems(409, 422, 429),
-    dependencies=[Depends(count_registration)],
+    dependencies=[Depends(count_registration), *idempotency.CREATES],
 )
 async def register(body: RegisterIn, session: SessionDep, now: NowDep) -> UserOut:
     user = await auth_service.register(session, **body.model_dump(), now=now)
