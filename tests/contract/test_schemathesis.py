@@ -125,6 +125,7 @@ INEXPRESSIBLE = (
             "list_objections",
             "list_projects",
             "public_announcements",
+            "public_projects",
         ),
         "an opaque token the service made",
     ),
@@ -608,6 +609,8 @@ async def _seed_funding(sessions: Any, proposer: Any, manager: Any) -> _DomainSe
             "verify_payment": {"payment_id": str(payment)},
             "disburse": {"project_id": str(due.id)},
             "list_disbursements": {"project_id": shown},
+            "project_history": {"project_id": shown},
+            "public_project": {"project_id": shown},
         },
         {
             "record_payment": {

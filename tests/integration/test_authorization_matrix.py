@@ -330,6 +330,10 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     # signed in lists the projects of its own organisations; the announcements are public.
     ("GET", "/api/v1/projects"):         route(401,  200,      200,      200,      200,   200,   200,   200),
     ("GET", PROJECT):                    route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("GET", f"{PROJECT}/history"):       route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("GET", "/api/v1/public/projects"):  route(200,  200,      200,      200,      200,   200,   200,   200),
+    ("GET", "/api/v1/public/projects/{project_id}"):
+                                         route(200,  200,      200,      200,      200,   200,   200,   200),
     ("GET", "/api/v1/public/announcements"):
                                          route(200,  200,      200,      200,      200,   200,   200,   200),
     # The project's money: the department decides, verifies and disburses; the demand side
@@ -989,6 +993,11 @@ def project_of_others(suffix: str = "", json: Any = None) -> Builder:
     return build
 
 
+async def public_project_of_others(world: World) -> Call:
+    project = await _other_project(world)
+    return Call(f"/api/v1/public/projects/{project.id}")
+
+
 async def _scan(world: World) -> uuid.UUID:
     """A file row uploaded by someone outside the matrix."""
     scan = Attachment(
@@ -1103,6 +1112,9 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", "/api/v1/objections/{objection_id}/resolve"): _objection_of_others,
     ("GET", "/api/v1/projects"): fixed("/api/v1/projects"),
     ("GET", PROJECT): project_of_others(),
+    ("GET", f"{PROJECT}/history"): project_of_others("/history"),
+    ("GET", "/api/v1/public/projects"): fixed("/api/v1/public/projects"),
+    ("GET", "/api/v1/public/projects/{project_id}"): public_project_of_others,
     ("POST", f"{PROJECT}/funding-decision"): project_of_others(
         "/funding-decision", FUNDING_DECISION
     ),

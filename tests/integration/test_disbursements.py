@@ -300,3 +300,62 @@ async def test_fifty_retries_with_one_key_pay_once_and_replay(
     after = await client.post(f"{s.path}/disbursements", json={"tranche": "first"}, headers=headers)
     assert (after.status_code, after.json()) == (201, made[0].json())
     assert after.headers["idempotent-replayed"] == "true"
+
+
+async def test_an_emergency_project_decided_without_a_first_tranche_is_paid_at_the_end(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await scene(app, sessions, kind="emergency")
+    decided = await client.post(
+        f"{s.path}/funding-decision",
+        json={**DECISION, "first_tranche": "0.00"},
+        headers=admin_headers,
+    )
+    assert decided.status_code == 201, decided.text
+    nothing = await disburse(client, s, admin_headers, "first")
+    assert (nothing.status_code, nothing.json()["code"]) == (409, "CONFLICT")
+    await accepted_now(sessions, s.project)
+    final = await disburse(client, s, admin_headers, "final")
+    assert (final.status_code, final.json()["amount"]) == (201, "1000000.00")
+
+
+async def test_the_public_reads_names_figures_and_dates_of_a_project_and_nothing_else(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await scene(app, sessions)
+    await ready_for_the_first_tranche(client, s, admin_headers)
+    assert (await disburse(client, s, admin_headers, "first")).status_code == 201
+    public = await client.get(f"/api/v1/public/projects/{s.project.id}")
+    assert public.status_code == 200, public.text
+    assert set(public.json()) == {
+        "id",
+        "code",
+        "title",
+        "kind",
+        "demand_side",
+        "supply_side",
+        "subsidy",
+        "disbursed",
+        "start_on",
+        "end_on",
+        "status",
+    }
+    assert (public.json()["subsidy"], public.json()["disbursed"]) == ("1000000.00", "333333.33")
+    assert public.json()["demand_side"] == s.demand.name
+    history = await client.get(f"{s.path}/history", headers=s.supply_headers)
+    assert [e["action"] for e in history.json()["items"]] == [
+        "project.decide_funding",
+        "project.disburse",
+    ]
+    mine = await client.get(
+        "/api/v1/projects", params={"org_id": str(s.supply.id)}, headers=admin_headers
+    )
+    assert [p["id"] for p in mine.json()["items"]] == [str(s.project.id)]
+    other_kind = await client.get(
+        "/api/v1/projects",
+        params={"org_id": str(s.supply.id), "kind": "emergency"},
+        headers=admin_headers,
+    )
+    assert other_kind.json()["items"] == []
+    unknown = await client.get(f"/api/v1/public/projects/{uuid.uuid4()}")
+    assert (unknown.status_code, unknown.json()["code"]) == (404, "NOT_FOUND")

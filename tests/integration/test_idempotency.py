@@ -132,3 +132,14 @@ async def test_the_worker_forgets_expired_keys_only(sessions: Sessions) -> None:
             select(IdempotencyRecord.key).where(IdempotencyRecord.caller == caller)
         )
         assert list(left.all()) == ["fresh"]
+
+
+async def test_a_malformed_key_is_refused_before_anything_is_claimed(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions
+) -> None:
+    headers = {**bearer(app, await create_user(sessions)), "Idempotency-Key": "k" * 201}
+    body = new_organization()
+    refused = await client.post(ORGANIZATIONS, json=body, headers=headers)
+    assert (refused.status_code, refused.json()["code"]) == (422, "VALIDATION_FAILED")
+    assert [v["field"] for v in refused.json()["violations"]] == ["header.Idempotency-Key"]
+    assert await count_named(sessions, body["name"]) == 0

@@ -99,6 +99,11 @@ MACHINE: StateMachine[AgreementStatus, AgreementAction] = StateMachine(
 EDITABLE = frozenset({S.DRAFT, S.RETURNED})
 
 
+# Who stands for the demand side of an emergency listing, by name (public notices,
+# announcements, public projects).
+DEPARTMENT_NAME = "内蒙古自治区科学技术厅"
+
+
 @labelled({"demand": ("需求方", "Demand side"), "supply": ("供给方", "Supply side")})
 class Side(StrEnum):
     DEMAND = "demand"

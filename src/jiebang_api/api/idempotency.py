@@ -13,6 +13,7 @@ per caller: the signed-in account or service client, else the client address.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -35,6 +36,7 @@ IN_FLIGHT_LEASE = timedelta(minutes=2)
 # Response headers worth replaying; the rest (date, request id, length) belong to each reply.
 KEPT_HEADERS = ("content-type", "location", "etag", "content-language")
 KEY_PATTERN = r"^[\x21-\x7e]{1,200}$"
+_KEY = re.compile(KEY_PATTERN)
 
 REQUIRED = Message(
     "该操作须带 Idempotency-Key 请求头（每次新的操作用新的键，重试用原来的键）。",
@@ -193,9 +195,9 @@ async def run(
 ) -> Response:
     """Run `operation` (a POST with its own unit of work) under the key's protocol."""
     key = request.headers.get(HEADER)
-    if key is None:
-        if required:
-            raise BadRequest(REQUIRED, code=ErrorCode.IDEMPOTENCY_KEY_REQUIRED)
+    if key is None and required:
+        raise BadRequest(REQUIRED, code=ErrorCode.IDEMPOTENCY_KEY_REQUIRED)
+    if key is None or not _KEY.fullmatch(key):  # a malformed key: the operation's 422
         return await _in_unit_of_work(request, operation, None)
     settings: Settings = request.app.state.settings
     sessions = request.app.state.sessionmaker

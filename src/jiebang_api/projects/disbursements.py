@@ -74,7 +74,8 @@ async def _amount(session: AsyncSession, project: Project, tranche: str) -> Deci
             raise _refused(NO_FIRST_PAYMENT, "R-DISB-FIRST-PAYMENT")
         amount = money.first_tranche
     else:
-        if "first" not in {d.tranche for d in money.disbursements}:
+        first_paid = "first" in {d.tranche for d in money.disbursements}
+        if not first_paid and money.first_tranche != 0:  # a first tranche of 0 is no tranche
             raise Conflict(FIRST_BEFORE_FINAL)
         if project.accepted_at is None:
             raise _refused(NOT_ACCEPTED, "R-DISB-FINAL-AFTER-ACCEPTANCE")

@@ -81,19 +81,28 @@ async def page(
     *,
     org_ids: Collection[uuid.UUID] | None,
     status: str | None,
+    kind: str | None = None,
+    org_id: uuid.UUID | None = None,
     after: Cursor | None,
     limit: int,
 ) -> list[Project]:
     """Up to `limit + 1` projects, oldest first: all of them (`org_ids` None) or those where
-    one of `org_ids` is the demand or the supply side."""
+    one of `org_ids` is the demand or the supply side; narrowed by status, kind and a party
+    (`org_id`)."""
     statement = select(Project)
     if org_ids is not None:
         ids = list(org_ids)
         statement = statement.where(
             or_(Project.demand_org_id.in_(ids), Project.supply_org_id.in_(ids))
         )
+    if org_id is not None:
+        statement = statement.where(
+            or_(Project.demand_org_id == org_id, Project.supply_org_id == org_id)
+        )
     if status is not None:
         statement = statement.where(Project.status == status)
+    if kind is not None:
+        statement = statement.where(Project.kind == kind)
     if after is not None:
         statement = statement.where(after_cursor(Project.created_at, Project.id, after))
     statement = statement.order_by(Project.created_at, Project.id).limit(limit + 1)

@@ -18,6 +18,7 @@ from jiebang_api.agreements import access, core, publicity
 from jiebang_api.agreements import events as agreements_events
 from jiebang_api.agreements import repository as agreements_repository
 from jiebang_api.agreements.workflow import (
+    DEPARTMENT_NAME,
     MACHINE,
     SIGNATURES_NEEDED,
     AgreementAction,
@@ -67,7 +68,6 @@ DISHONEST = Message(
     "The signing party has an active serious-dishonesty record and cannot sign.",
 )
 WHY_SELECTED = "揭榜协议和任务书已全部签署 / every signature is in"
-DEPARTMENT = "内蒙古自治区科学技术厅"
 
 
 @dataclass(frozen=True)
@@ -295,7 +295,9 @@ async def _announce(
         "listing_code": listing.code,
         "listing_title": listing.title,
         "kind": listing.kind,
-        "demand_side": names.get(project.demand_org_id) if project.demand_org_id else DEPARTMENT,
+        "demand_side": names.get(project.demand_org_id)
+        if project.demand_org_id
+        else DEPARTMENT_NAME,
         "supply_side": names.get(project.supply_org_id, ""),
         "agreement_amount": str(project.agreement_amount),
         "requested_subsidy": str(project.requested_subsidy),

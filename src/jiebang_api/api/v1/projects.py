@@ -3,26 +3,31 @@ task book; the project the last one creates; its public announcement."""
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from jiebang_api.agreements.workflow import Document, Party
+from jiebang_api.agreements.workflow import DEPARTMENT_NAME, Document, Party
 from jiebang_api.api import idempotency
 from jiebang_api.api.deps import LOCATION, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
 from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.params import AgreementId, Cursor, Limit, ProjectId
+from jiebang_api.api.v1.schemas.organizations import AuditEntryOut, HistoryOut
 from jiebang_api.api.v1.schemas.projects import (
     AnnouncementOut,
     AnnouncementPage,
     ProjectOut,
     ProjectPage,
+    PublicProjectOut,
+    PublicProjectPage,
     SignatureIn,
     SigningOut,
 )
 from jiebang_api.kit.errors import ErrorCode
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
+from jiebang_api.listings.enums import ListingKind
 from jiebang_api.projects import service as projects_service
 from jiebang_api.projects import signing
 from jiebang_api.projects.workflow import ProjectStatus
@@ -122,11 +127,22 @@ async def list_projects(
     project_status: Annotated[
         ProjectStatus | None, Query(alias="status", description="Only projects in this status.")
     ] = None,
+    kind: Annotated[ListingKind | None, Query(description="Only projects of this kind.")] = None,
+    org_id: Annotated[
+        uuid.UUID | None,
+        Query(description="Only projects where this organisation is the demand or supply side."),
+    ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
 ) -> ProjectPage:
     page = await projects_service.page(
-        session, principal=principal, status=project_status, cursor=cursor, limit=limit
+        session,
+        principal=principal,
+        status=project_status,
+        kind=kind,
+        org_id=org_id,
+        cursor=cursor,
+        limit=limit,
     )
     return ProjectPage(
         items=[ProjectOut.model_validate(p) for p in page.items], next_cursor=page.next_cursor
@@ -165,3 +181,66 @@ async def public_announcements(
         items=[AnnouncementOut.model_validate(a) for a in page.items],
         next_cursor=page.next_cursor,
     )
+
+
+@router.get(
+    "/projects/{project_id}/history",
+    response_model=HistoryOut,
+    summary="Audit history of a project",
+    description="Every step with actor, time and data, oldest first: its creation by the "
+    "last signature, the funding decision, each disbursement. The department and the members "
+    "of either side (404 for anyone else).",
+    responses=problems(401, 404, 422),
+)
+async def project_history(
+    project_id: ProjectId, session: SessionDep, principal: PrincipalDep
+) -> HistoryOut:
+    entries = await projects_service.history(session, principal=principal, project_id=project_id)
+    return HistoryOut(items=[AuditEntryOut.model_validate(e) for e in entries])
+
+
+def public_project_out(row: projects_service.PublicProject) -> PublicProjectOut:
+    p = row.project
+    return PublicProjectOut(
+        id=p.id,
+        code=p.code,
+        title=p.title,
+        kind=ListingKind(p.kind),
+        demand_side=row.demand_name or DEPARTMENT_NAME,
+        supply_side=row.supply_name,
+        subsidy=p.subsidy,
+        disbursed=p.disbursed,
+        start_on=p.start_on,
+        end_on=p.end_on,
+        status=ProjectStatus(p.status),
+    )
+
+
+@router.get(
+    "/public/projects",
+    response_model=PublicProjectPage,
+    tags=["public"],
+    summary="Public list of projects",
+    description="Anonymous, oldest first: code, title, kind, the two sides' names, the "
+    "subsidy and what is paid of it, the dates and the status; nothing else.",
+    responses=problems(422),
+)
+async def public_projects(
+    session: SessionDep, cursor: Cursor = None, limit: Limit = DEFAULT_LIMIT
+) -> PublicProjectPage:
+    page = await projects_service.public_page(session, cursor=cursor, limit=limit)
+    return PublicProjectPage(
+        items=[public_project_out(p) for p in page.items], next_cursor=page.next_cursor
+    )
+
+
+@router.get(
+    "/public/projects/{project_id}",
+    response_model=PublicProjectOut,
+    tags=["public"],
+    summary="One project, publicly",
+    description="Anonymous: what `GET /api/v1/public/projects` shows of one project.",
+    responses=problems(404, 422),
+)
+async def public_project(project_id: ProjectId, session: SessionDep) -> PublicProjectOut:
+    return public_project_out(await projects_service.public_project(session, project_id=project_id))

@@ -225,3 +225,54 @@ class AnnouncementPage(ResponseBody):
 
     items: list[AnnouncementOut]
     next_cursor: str | None = Field(description=NEXT_CURSOR)
+
+
+EXAMPLE_PUBLIC_PROJECT: JsonDict = {
+    "id": PROJECT,
+    "code": "XM-2027-0001",
+    "title": "稀土永磁材料高效回收技术",
+    "kind": "tech_breakthrough",
+    "demand_side": "某某稀土有限公司",
+    "supply_side": "某某大学",
+    "subsidy": "1000000.00",
+    "disbursed": "333333.33",
+    "start_on": "2027-04-01",
+    "end_on": "2029-03-31",
+    "status": "in_progress",
+}
+
+
+class PublicProjectOut(ResponseBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_PUBLIC_PROJECT]})
+
+    id: uuid.UUID
+    code: str
+    title: str
+    kind: ListingKind
+    demand_side: str = Field(
+        description="The demand side's name (内蒙古自治区科学技术厅 for an emergency project)."
+    )
+    supply_side: str
+    subsidy: Money | None = Field(description="The decided subsidy; null until decided.")
+    disbursed: Money
+    start_on: date
+    end_on: date
+    status: ProjectStatus
+
+
+class PublicProjectPage(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "items": [EXAMPLE_PUBLIC_PROJECT],
+                    "next_cursor": example_cursor(
+                        {"created_at": "2027-03-21T02:00:00Z", "id": PROJECT}
+                    ),
+                }
+            ]
+        }
+    )
+
+    items: list[PublicProjectOut]
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
