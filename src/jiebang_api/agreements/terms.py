@@ -39,6 +39,11 @@ class Limits:
     tech_breakthrough_max_months: int
     achievement_transfer_max_months: int
 
+    @property
+    def caps(self) -> subsidy.Caps:
+        """The figures on the subsidy alone."""
+        return subsidy.Caps(self.subsidy_max_ratio, self.subsidy_cap)
+
 
 # The measures' own figures (第十条, 第十一条, 第十六条), for an agreement made while no policy
 # version was in force.
@@ -118,12 +123,11 @@ def _agreement_min(terms: Terms, limits: Limits) -> Violation | None:
 
 def _caps(terms: Terms, limits: Limits, case_by_case: bool) -> list[Violation]:
     """S ≤ T always; the ratio and the cap unless a case-by-case decision is recorded."""
-    caps = subsidy.Caps(limits.subsidy_max_ratio, limits.subsidy_cap)
     return subsidy.check_subsidy(
         terms.requested_subsidy,
         terms.kind,
         terms.total_rd_investment,
-        caps,
+        limits.caps,
         case_by_case,
         "body.requested_subsidy",
     )

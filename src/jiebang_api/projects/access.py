@@ -51,5 +51,4 @@ async def caps(session: AsyncSession, project: Project) -> funding.Caps:
         if project.policy_version_id
         else None
     )
-    limits = agreements_core.limits(version)
-    return funding.Caps(limits.subsidy_max_ratio, limits.subsidy_cap)
+    return agreements_core.limits(version).caps

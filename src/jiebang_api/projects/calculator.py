@@ -37,12 +37,11 @@ async def calculate(
             violations=[Violation(FIRST_PAYMENT_ABOVE_A, field="body.first_payment")]
         )
     version = await policies_service.in_force(session, now.astimezone(SHANGHAI).date())
-    limits = agreements_core.limits(version)
     return funding.calculate(
         ListingKind(data["kind"]),
         total_rd_investment=data["total_rd_investment"],
         agreement_amount=a,
-        caps=funding.Caps(limits.subsidy_max_ratio, limits.subsidy_cap),
+        caps=agreements_core.limits(version).caps,
         requested_subsidy=data.get("requested_subsidy"),
         first_payment=p1,
         case_by_case=bool(data.get("case_by_case")),

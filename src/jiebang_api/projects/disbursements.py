@@ -67,15 +67,15 @@ async def _amount(session: AsyncSession, project: Project, tranche: str) -> Deci
     subsidy = project.subsidy
     if money.decision is None or subsidy is None:
         raise Conflict(NOT_DECIDED)
-    if tranche in {d.tranche for d in money.disbursements}:
+    paid = {d.tranche for d in money.disbursements}
+    if tranche in paid:
         raise Conflict(PAID_ALREADY)
     if tranche == "first":
         if money.first_tranche is None:
             raise _refused(NO_FIRST_PAYMENT, "R-DISB-FIRST-PAYMENT")
         amount = money.first_tranche
     else:
-        first_paid = "first" in {d.tranche for d in money.disbursements}
-        if not first_paid and money.first_tranche != 0:  # a first tranche of 0 is no tranche
+        if "first" not in paid and money.first_tranche != 0:  # a first tranche of 0 is none
             raise Conflict(FIRST_BEFORE_FINAL)
         if project.accepted_at is None:
             raise _refused(NOT_ACCEPTED, "R-DISB-FINAL-AFTER-ACCEPTANCE")
