@@ -8,11 +8,12 @@ next only once every application ranked above it has left the running.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable, Iterable
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.agreements import repository as agreements_repository
-from jiebang_api.agreements.workflow import Side, Sides, sides
+from jiebang_api.agreements.workflow import DEPARTMENT_NAME, Side, Sides, sides
 from jiebang_api.applications import repository as applications_repository
 from jiebang_api.applications.workflow import ApplicationStatus
 from jiebang_api.auth import policy
@@ -23,6 +24,7 @@ from jiebang_api.kit.errors import Conflict, Message, NotFound
 from jiebang_api.listings import repository as listings_repository
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.models import Agreement, Application, Listing
+from jiebang_api.organizations import repository as organizations_repository
 
 NOT_RECOMMENDED = Message(
     "只有推荐的揭榜申请才能协商和签订协议。",
@@ -68,6 +70,21 @@ async def application(
     if not party_or_admin(principal, parties):
         raise NotFound()
     return app, listing, parties
+
+
+async def side_names(
+    session: AsyncSession, sides: Iterable[Sides]
+) -> Callable[[Sides], tuple[str, str]]:
+    """The public names of the demand and supply side of each of `sides`, in one query: the
+    department's name where it stands for the demand side."""
+    ids = {o for s in sides for o in (s.demand, s.supply) if o is not None}
+    names = await organizations_repository.names(session, ids)
+
+    def named(s: Sides) -> tuple[str, str]:
+        demand = names.get(s.demand, "") if s.demand is not None else DEPARTMENT_NAME
+        return demand, names.get(s.supply, "")
+
+    return named
 
 
 async def require_turn(session: AsyncSession, app: Application) -> None:

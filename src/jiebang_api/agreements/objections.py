@@ -13,10 +13,10 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiebang_api.agreements import access, notice, publicity, review
 from jiebang_api.agreements import events as agreements_events
-from jiebang_api.agreements import notice, publicity, review
 from jiebang_api.agreements import repository as agreements_repository
-from jiebang_api.agreements.workflow import AgreementStatus, NoticeState, ObjectionStatus
+from jiebang_api.agreements.workflow import AgreementStatus, NoticeState, ObjectionStatus, Sides
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
@@ -26,7 +26,6 @@ from jiebang_api.kit.errors import Conflict, ErrorCode, Message, NotFound, Viola
 from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.listings import repository as listings_repository
 from jiebang_api.models import Agreement, Listing, Objection
-from jiebang_api.organizations import repository as organizations_repository
 
 RESOURCE = "objection"
 NOTICE_CLOSED = Message(
@@ -44,7 +43,7 @@ class PublicNotice:
 
     agreement: Agreement
     listing: Listing
-    demand_name: str | None  # None: the department stands for the demand side
+    demand_name: str  # the department's where it stands for the demand side
     supply_name: str
     state: NoticeState
 
@@ -53,18 +52,11 @@ async def _public(
     session: AsyncSession, agreements: list[Agreement], now: datetime
 ) -> list[PublicNotice]:
     listings = await listings_repository.many(session, {a.listing_id for a in agreements})
-    org_ids = {a.supply_org_id for a in agreements}
-    org_ids |= {a.demand_org_id for a in agreements if a.demand_org_id is not None}
-    names = await organizations_repository.names(session, org_ids)
+    parties = [Sides(a.demand_org_id, a.supply_org_id) for a in agreements]
+    named = await access.side_names(session, parties)
     return [
-        PublicNotice(
-            agreement=a,
-            listing=listings[a.listing_id],
-            demand_name=names.get(a.demand_org_id) if a.demand_org_id else None,
-            supply_name=names.get(a.supply_org_id, ""),
-            state=notice.state(a, now),
-        )
-        for a in agreements
+        PublicNotice(a, listings[a.listing_id], *named(sides), notice.state(a, now))
+        for a, sides in zip(agreements, parties, strict=True)
     ]
 
 

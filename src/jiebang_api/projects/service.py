@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from jiebang_api.agreements import access as agreements_access
+from jiebang_api.agreements.workflow import Sides
 from jiebang_api.audit import repository as audit_repository
 from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
@@ -18,7 +20,6 @@ from jiebang_api.kit.errors import NotFound
 from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.models import Announcement, AuditEntry, Project
-from jiebang_api.organizations import repository as organizations_repository
 from jiebang_api.projects import access
 from jiebang_api.projects import repository as projects_repository
 from jiebang_api.projects.workflow import ProjectStatus
@@ -69,23 +70,14 @@ class PublicProject:
     """What the public reads of a project: names, figures, dates and status; nothing else."""
 
     project: Project
-    demand_name: str | None  # None: the department stands for the demand side
+    demand_name: str  # the department's where it stands for the demand side
     supply_name: str
 
 
 async def _public(session: AsyncSession, projects: list[Project]) -> list[PublicProject]:
-    ids = {p.supply_org_id for p in projects} | {
-        p.demand_org_id for p in projects if p.demand_org_id is not None
-    }
-    names = await organizations_repository.names(session, ids)
-    return [
-        PublicProject(
-            p,
-            names.get(p.demand_org_id) if p.demand_org_id else None,
-            names.get(p.supply_org_id, ""),
-        )
-        for p in projects
-    ]
+    parties = [Sides(p.demand_org_id, p.supply_org_id) for p in projects]
+    named = await agreements_access.side_names(session, parties)
+    return [PublicProject(p, *named(s)) for p, s in zip(projects, parties, strict=True)]
 
 
 async def public_page(

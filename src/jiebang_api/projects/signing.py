@@ -18,7 +18,6 @@ from jiebang_api.agreements import access, core, publicity
 from jiebang_api.agreements import events as agreements_events
 from jiebang_api.agreements import repository as agreements_repository
 from jiebang_api.agreements.workflow import (
-    DEPARTMENT_NAME,
     MACHINE,
     SIGNATURES_NEEDED,
     AgreementAction,
@@ -47,7 +46,6 @@ from jiebang_api.listings import repository as listings_repository
 from jiebang_api.listings import service as listings_service
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.models import Agreement, AgreementSignature, Announcement, Listing, Project
-from jiebang_api.organizations import repository as organizations_repository
 from jiebang_api.organizations import service as organizations_service
 from jiebang_api.projects import events as projects_events
 from jiebang_api.projects import repository as projects_repository
@@ -287,18 +285,15 @@ async def _create_project(
 async def _announce(
     session: AsyncSession, principal: Principal, project: Project, listing: Listing, now: datetime
 ) -> Announcement:
-    names = await organizations_repository.names(
-        session, {o for o in (project.demand_org_id, project.supply_org_id) if o}
-    )
+    parties = Sides(project.demand_org_id, project.supply_org_id)
+    demand_side, supply_side = (await access.side_names(session, [parties]))(parties)
     body: dict[str, Any] = {
         "project_code": project.code,
         "listing_code": listing.code,
         "listing_title": listing.title,
         "kind": listing.kind,
-        "demand_side": names.get(project.demand_org_id)
-        if project.demand_org_id
-        else DEPARTMENT_NAME,
-        "supply_side": names.get(project.supply_org_id, ""),
+        "demand_side": demand_side,
+        "supply_side": supply_side,
         "agreement_amount": str(project.agreement_amount),
         "requested_subsidy": str(project.requested_subsidy),
         "start_on": project.start_on.isoformat(),

@@ -9,7 +9,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Response, status
 
 from jiebang_api.agreements import objections as objections_service
-from jiebang_api.agreements.workflow import DEPARTMENT_NAME, ObjectionStatus
+from jiebang_api.agreements.workflow import ObjectionStatus
 from jiebang_api.api import idempotency
 from jiebang_api.api.deps import (
     LOCATION,
@@ -48,7 +48,7 @@ def notice_out(row: objections_service.PublicNotice) -> NoticeOut:
                 "title": listing.title,
                 "kind": listing.kind,
             },
-            "demand_side": row.demand_name or DEPARTMENT_NAME,
+            "demand_side": row.demand_name,
             "supply_side": row.supply_name,
             "agreement_amount": a.agreement_amount,
             "requested_subsidy": a.requested_subsidy,

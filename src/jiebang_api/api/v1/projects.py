@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Query, Response, status
 
-from jiebang_api.agreements.workflow import DEPARTMENT_NAME, Document, Party
+from jiebang_api.agreements.workflow import Document, Party
 from jiebang_api.api import idempotency
 from jiebang_api.api.deps import LOCATION, NowDep, PrincipalDep, SessionDep
 from jiebang_api.api.problems import problems
@@ -206,7 +206,7 @@ def public_project_out(row: projects_service.PublicProject) -> PublicProjectOut:
         code=p.code,
         title=p.title,
         kind=ListingKind(p.kind),
-        demand_side=row.demand_name or DEPARTMENT_NAME,
+        demand_side=row.demand_name,
         supply_side=row.supply_name,
         subsidy=p.subsidy,
         disbursed=p.disbursed,
