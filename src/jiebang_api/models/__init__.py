@@ -12,6 +12,7 @@ from jiebang_api.models.attachment import Attachment
 from jiebang_api.models.audit import AuditEntry
 from jiebang_api.models.base import Base, Entity
 from jiebang_api.models.calendar import CalendarYear
+from jiebang_api.models.entrustment import Entrustment
 from jiebang_api.models.event import Event
 from jiebang_api.models.idempotency import IdempotencyRecord
 from jiebang_api.models.identity import ServiceClient, User
@@ -42,6 +43,7 @@ __all__ = [
     "CreditRecord",
     "Disbursement",
     "Entity",
+    "Entrustment",
     "Event",
     "FundingDecision",
     "IdempotencyRecord",

@@ -29,9 +29,8 @@ from jiebang_api.organizations import service as organizations_service
 from jiebang_api.projects import access, decisions, funding
 from jiebang_api.projects import events as projects_events
 from jiebang_api.projects import repository as projects_repository
-from jiebang_api.projects.workflow import ProjectStatus
+from jiebang_api.projects.workflow import FROZEN, ProjectStatus
 
-FROZEN = frozenset({ProjectStatus.SUSPENDED, ProjectStatus.TERMINATING, ProjectStatus.TERMINATED})
 NOT_DECIDED = Message("项目补助尚未核定。", "The project's subsidy is not decided yet.")
 PAID_ALREADY = Message("该笔补助已拨付。", "This tranche has been paid already.")
 HELD = Message(

@@ -96,3 +96,18 @@ class TrancheDisbursed(DomainEvent):
     tranche: str
     amount: str
     disbursed: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectStatusChanged(DomainEvent):
+    type: ClassVar[str] = "project.status_changed"
+    resource_type: ClassVar[str] = "project"
+    summary = (
+        "项目状态变更（申请验收、验收结论、暂停、恢复、终止、完成等）。",
+        "The project moved to another state (acceptance, suspension, termination, …).",
+    )
+
+    project_id: uuid.UUID
+    from_status: ProjectStatus
+    to_status: ProjectStatus
+    action: str

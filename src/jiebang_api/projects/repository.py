@@ -13,6 +13,7 @@ from jiebang_api.kit.querying import after_cursor
 from jiebang_api.models import (
     Announcement,
     Disbursement,
+    Entrustment,
     FundingDecision,
     Payment,
     Project,
@@ -76,10 +77,42 @@ async def of_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> Projec
     return (await session.execute(statement)).scalar_one_or_none()
 
 
+async def live_entrustments(
+    session: AsyncSession,
+    project_id: uuid.UUID,
+    *,
+    agency_org_ids: Collection[uuid.UUID] | None = None,
+) -> list[Entrustment]:
+    """The project's entrustments not revoked, oldest first; only those of `agency_org_ids`
+    when given."""
+    statement = select(Entrustment).where(
+        Entrustment.project_id == project_id, Entrustment.revoked_at.is_(None)
+    )
+    if agency_org_ids is not None:
+        statement = statement.where(Entrustment.agency_org_id.in_(list(agency_org_ids)))
+    statement = statement.order_by(Entrustment.created_at, Entrustment.id)
+    return list((await session.scalars(statement)).all())
+
+
+async def entrustments(session: AsyncSession, project_id: uuid.UUID) -> list[Entrustment]:
+    """Every entrustment of the project, revoked ones too, oldest first."""
+    statement = (
+        select(Entrustment)
+        .where(Entrustment.project_id == project_id)
+        .order_by(Entrustment.created_at, Entrustment.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def entrustment(session: AsyncSession, entrustment_id: uuid.UUID) -> Entrustment | None:
+    return await session.get(Entrustment, entrustment_id)
+
+
 async def page(
     session: AsyncSession,
     *,
     org_ids: Collection[uuid.UUID] | None,
+    agency_org_ids: Collection[uuid.UUID] = (),
     status: str | None,
     kind: str | None = None,
     org_id: uuid.UUID | None = None,
@@ -87,13 +120,21 @@ async def page(
     limit: int,
 ) -> list[Project]:
     """Up to `limit + 1` projects, oldest first: all of them (`org_ids` None) or those where
-    one of `org_ids` is the demand or the supply side; narrowed by status, kind and a party
-    (`org_id`)."""
+    one of `org_ids` is the demand or the supply side or one of `agency_org_ids` a live
+    entrustee; narrowed by status, kind and a party (`org_id`)."""
     statement = select(Project)
     if org_ids is not None:
         ids = list(org_ids)
+        entrusted = select(Entrustment.project_id).where(
+            Entrustment.agency_org_id.in_(list(agency_org_ids)),
+            Entrustment.revoked_at.is_(None),
+        )
         statement = statement.where(
-            or_(Project.demand_org_id.in_(ids), Project.supply_org_id.in_(ids))
+            or_(
+                Project.demand_org_id.in_(ids),
+                Project.supply_org_id.in_(ids),
+                Project.id.in_(entrusted),
+            )
         )
     if org_id is not None:
         statement = statement.where(

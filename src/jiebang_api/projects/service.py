@@ -40,13 +40,15 @@ async def page(
     cursor: str | None,
     limit: int,
 ) -> Page[Project]:
-    """Projects oldest first: every one for the department, a side's own for its members;
-    narrowed by status, kind and a party."""
+    """Projects oldest first: every one for the department, a side's own for its members,
+    the entrusted ones for an agency's members; narrowed by status, kind and a party."""
     policy.require(principal, Permission.USE_API)
     org_ids = None if principal.has(Role.ADMIN) else list(principal.memberships)
+    agencies = list(principal.memberships) if principal.has(Role.AGENCY) else []
     rows = await projects_repository.page(
         session,
         org_ids=org_ids,
+        agency_org_ids=agencies,
         status=status.value if status else None,
         kind=kind.value if kind else None,
         org_id=org_id,
