@@ -345,7 +345,7 @@ async def create_project(
         requested_subsidy=agreement.requested_subsidy,
         start_on=agreement.start_on,
         end_on=agreement.start_on + timedelta(days=729),
-        status="in_progress",
+        status=overrides.pop("status", "in_progress"),
         signed_at=datetime.now(UTC),
         **overrides,
     )

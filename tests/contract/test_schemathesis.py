@@ -52,10 +52,13 @@ from factories import (
 )
 from jiebang_api.main import create_app
 from jiebang_api.models import (
+    Acceptance,
     Application,
     Attachment,
+    Entrustment,
     FundingDecision,
     Listing,
+    MisconductCase,
     Objection,
     Payment,
     Project,
@@ -170,7 +173,30 @@ INEXPRESSIBLE = (
         ("register", "create_user"),
         "a rule across two fields",
     ),
-    Inexpressible("ends_on is before starts_on.", ("add_credit_record",), "across two fields"),
+    Inexpressible(
+        "ends_on is before starts_on.",
+        ("add_credit_record", "close_misconduct_case"),
+        "across two fields",
+    ),
+    Inexpressible(
+        "The entrusted organisation must be a registered agency",
+        ("entrust_project",),
+        "an existing organisation of type agency",
+        field="body.agency_org_id",
+    ),
+    Inexpressible("Listed twice.", ("entrust_project",), "uniqueItems, which the service checks"),
+    Inexpressible(
+        "A cleared case records no dishonesty.",
+        ("close_misconduct_case",),
+        "a rule across two fields",
+        field="body.credit_record",
+    ),
+    Inexpressible(
+        "A credit record goes to a party of the project",
+        ("close_misconduct_case",),
+        "an organisation of the project's",
+        field="body.credit_record.org_id",
+    ),
     *(
         Inexpressible(message, ("create_application", "update_application"), "across fields")
         for message in (
@@ -243,6 +269,8 @@ INEXPRESSIBLE = (
             "update_application",
             "record_negotiation",
             "file_objection",
+            "request_acceptance",
+            "record_acceptance_result",
         ),
         "existing uploads of the caller's",
         field="body.attachment_ids",
@@ -624,6 +652,62 @@ async def _seed_funding(sessions: Any, proposer: Any, manager: Any) -> _DomainSe
     )
 
 
+async def _seed_management(sessions: Any, proposer: Any) -> _DomainSeeds:
+    """Projects whose demand side is the proposer (the manager requests acceptance): one with
+    an entrustment to revoke, one awaiting its acceptance result, one suspended by an open
+    misconduct case; an agency to entrust."""
+    supply = await create_organization(sessions)
+    agency = await create_organization(sessions, type="agency")
+
+    async def project(**overrides: Any) -> str:
+        made: Project = await create_project(sessions, proposer, supply, **overrides)
+        return str(made.id)
+
+    entrusted, awaiting = await project(), await project(status="acceptance_requested")
+    suspended = await project(status="suspended", suspended_from="in_progress")
+    entrustment = Entrustment(
+        id=uuid.uuid4(), project_id=uuid.UUID(entrusted), agency_org_id=agency.id, scope=["audit"]
+    )
+    case = MisconductCase(
+        id=uuid.uuid4(),
+        project_id=uuid.UUID(suspended),
+        allegation="举报",
+        source="来信",
+        status="open",
+    )
+    async with sessions() as session:
+        session.add_all([entrustment, case])
+        session.add(
+            Acceptance(
+                project_id=uuid.UUID(awaiting), summary="申请验收", requested_at=datetime.now(UTC)
+            )
+        )
+        await session.commit()
+    shown = await project()
+    return _DomainSeeds(
+        {
+            "entrust_project": {"project_id": shown},
+            "list_entrustments": {"project_id": entrusted},
+            "revoke_entrustment": {
+                "project_id": entrusted,
+                "entrustment_id": str(entrustment.id),
+            },
+            "request_acceptance": {"project_id": await project()},
+            "project_acceptance": {"project_id": awaiting},
+            "record_acceptance_result": {"project_id": awaiting},
+            "open_misconduct_case": {"project_id": shown},
+            "list_misconduct_cases": {"project_id": suspended},
+            "close_misconduct_case": {"case_id": str(case.id)},
+        },
+        {
+            "entrust_project": {"agency_org_id": str(agency.id)},
+            "request_acceptance": {"attachment_ids": []},
+            "record_acceptance_result": {"attachment_ids": []},
+            "close_misconduct_case": {"credit_record": None},
+        },
+    )
+
+
 async def _seed(app: FastAPI) -> Seeded:
     sessions = app.state.sessionmaker
     admin = await create_user(sessions, roles=("admin",))
@@ -730,6 +814,7 @@ async def _seed(app: FastAPI) -> Seeded:
         reviews = await _seed_reviews(sessions, proposer, manager)
         agreements = await _seed_agreements(sessions, proposer)
         funding = await _seed_funding(sessions, proposer, manager)
+        management = await _seed_management(sessions, proposer)
         uploaded = await http.post(
             "/api/v1/attachments",
             files={"file": ("需求说明.pdf", PDF, "application/pdf")},
@@ -758,6 +843,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **reviews.path_parameters,
         **agreements.path_parameters,
         **funding.path_parameters,
+        **management.path_parameters,
     }
     # Alone, with no attachments: members and attachments name what the fuzzer cannot know.
     alone = {"members": [], "lead_budget_share": "100", "attachment_ids": []}
@@ -779,6 +865,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **reviews.members,
         **agreements.members,
         **funding.members,
+        **management.members,
     }
     return Seeded(identities, path_parameters, str(org.id), members)
 

@@ -55,13 +55,16 @@ from jiebang_api.attachments.storage import LocalStorage, new_key
 from jiebang_api.auth.tokens import SubjectKind
 from jiebang_api.main import create_app
 from jiebang_api.models import (
+    Acceptance,
     Agreement,
     Application,
     Attachment,
+    Entrustment,
     FundingDecision,
     Listing,
     ListingAssessment,
     Membership,
+    MisconductCase,
     Objection,
     Organization,
     Payment,
@@ -348,6 +351,25 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("POST", f"{PROJECT}/disbursements"):
                                          route(401,  404,      404,      404,      404,   404,   404,   201),
     ("GET", f"{PROJECT}/disbursements"): route(401,  404,      404,      404,      404,   404,   404,   200),
+    # The department's management: it entrusts agencies and opens and closes misconduct
+    # cases (the allegations are its own to read: 403 for a reader of the project, and for
+    # anyone on a case); the demand side requests acceptance (the department is no demand
+    # side here: 403); the department, or an agency entrusted with it, records the result
+    # (the matrix's agency holds no entrustment: 404, as anyone who may not read the project).
+    ("POST", f"{PROJECT}/entrustments"): route(401,  404,      404,      404,      404,   404,   404,   201),
+    ("GET", f"{PROJECT}/entrustments"):  route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("DELETE", f"{PROJECT}/entrustments/{{entrustment_id}}"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   204),
+    ("POST", f"{PROJECT}/acceptance"):   route(401,  404,      404,      404,      404,   404,   404,   403),
+    ("GET", f"{PROJECT}/acceptance"):    route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{PROJECT}/acceptance/result"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{PROJECT}/misconduct-cases"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   201),
+    ("GET", f"{PROJECT}/misconduct-cases"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", "/api/v1/misconduct-cases/{case_id}/close"):
+                                         route(401,  403,      403,      403,      403,   403,   403,   200),
     # The funding calculator stores nothing: anyone signed in may ask.
     ("POST", "/api/v1/funding/calculate"):
                                          route(401,  200,      200,      200,      200,   200,   200,   200),
@@ -1065,6 +1087,58 @@ async def _payment_by_others(world: World) -> Call:
     return Call(PROJECT.format(project_id=project.id) + "/payments", body)
 
 
+async def _entrustment_of_others(world: World) -> Call:
+    project = await _other_project(world)
+    agency = await create_organization(world.sessions, type="agency")
+    entrustment = Entrustment(project_id=project.id, agency_org_id=agency.id, scope=["reports"])
+    async with world.sessions() as session:
+        session.add(entrustment)
+        await session.commit()
+    return Call(PROJECT.format(project_id=project.id) + f"/entrustments/{entrustment.id}")
+
+
+async def _entrust_to_an_agency(world: World) -> Call:
+    project = await _other_project(world)
+    agency = await create_organization(world.sessions, type="agency")
+    body = {"agency_org_id": str(agency.id), "scope": ["reports"]}
+    return Call(PROJECT.format(project_id=project.id) + "/entrustments", body)
+
+
+async def _acceptance_of_others(world: World, status: str) -> Project:
+    """A project of others whose acceptance is requested (and its project `status`)."""
+    project = await _other_project(world)
+    async with world.sessions() as session:
+        row = await session.get(Project, project.id)
+        assert row is not None
+        row.status = status
+        session.add(
+            Acceptance(project_id=project.id, summary="申请验收", requested_at=datetime.now(UTC))
+        )
+        await session.commit()
+    return project
+
+
+def acceptance_of_others(suffix: str, json: Any = None) -> Builder:
+    async def build(world: World) -> Call:
+        project = await _acceptance_of_others(world, "acceptance_requested")
+        return Call(PROJECT.format(project_id=project.id) + suffix, json)
+
+    return build
+
+
+async def _open_case_of_others(world: World) -> Call:
+    project = await _other_project(world)
+    case = MisconductCase(project_id=project.id, allegation="举报", source="来信", status="open")
+    async with world.sessions() as session:
+        row = await session.get(Project, project.id)
+        assert row is not None
+        row.status, row.suspended_from = "suspended", "in_progress"
+        session.add(case)
+        await session.commit()
+    return Call(f"/api/v1/misconduct-cases/{case.id}/close", {"outcome": "cleared", "reason": "无"})
+
+
+ACCEPTANCE_RESULT = {"method": "acceptance", "outcome": "passed", "comments": "通过"}
 FUNDING_DECISION = {
     "subsidy": "1000000.00",
     "total_rd_investment_verified": True,
@@ -1124,6 +1198,19 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", "/api/v1/payments/{payment_id}/verify"): _payment_of_others,
     ("POST", f"{PROJECT}/disbursements"): _first_tranche_due,
     ("GET", f"{PROJECT}/disbursements"): project_of_others("/disbursements"),
+    ("POST", f"{PROJECT}/entrustments"): _entrust_to_an_agency,
+    ("GET", f"{PROJECT}/entrustments"): project_of_others("/entrustments"),
+    ("DELETE", f"{PROJECT}/entrustments/{{entrustment_id}}"): _entrustment_of_others,
+    ("POST", f"{PROJECT}/acceptance"): project_of_others("/acceptance", {"summary": "申请验收"}),
+    ("GET", f"{PROJECT}/acceptance"): acceptance_of_others("/acceptance"),
+    ("POST", f"{PROJECT}/acceptance/result"): acceptance_of_others(
+        "/acceptance/result", ACCEPTANCE_RESULT
+    ),
+    ("POST", f"{PROJECT}/misconduct-cases"): project_of_others(
+        "/misconduct-cases", {"allegation": "涉嫌虚报", "source": "举报"}
+    ),
+    ("GET", f"{PROJECT}/misconduct-cases"): project_of_others("/misconduct-cases"),
+    ("POST", "/api/v1/misconduct-cases/{case_id}/close"): _open_case_of_others,
     ("GET", "/api/v1/public/announcements"): fixed("/api/v1/public/announcements"),
     ("POST", "/api/v1/funding/calculate"): fixed(
         "/api/v1/funding/calculate",

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -89,13 +88,19 @@ async def pay_first(
     return dict(recorded.json())
 
 
-async def accepted_now(sessions: Sessions, project: Project) -> None:
-    """What the acceptance use case (the next stage) will record."""
-    async with sessions() as session:
-        row = await session.get(Project, project.id)
-        assert row is not None
-        row.accepted_at = datetime.now(UTC)
-        await session.commit()
+async def pass_acceptance(
+    client: httpx.AsyncClient, s: Scene, admin: dict[str, str], *, outcome: str = "passed"
+) -> None:
+    """The demand side (the department for an emergency project) requests acceptance; the
+    department records the result."""
+    requester = admin if s.project.demand_org_id is None else s.demand_headers
+    asked = await client.post(
+        f"{s.path}/acceptance", json={"summary": "申请验收"}, headers={**requester, **key()}
+    )
+    assert asked.status_code == 201, asked.text
+    result = {"method": "acceptance", "outcome": outcome, "comments": "验收意见"}
+    decided = await client.post(f"{s.path}/acceptance/result", json=result, headers=admin)
+    assert decided.status_code == 200, decided.text
 
 
 async def test_the_tranches_of_the_measures_example_to_the_cent(
@@ -125,7 +130,7 @@ async def test_the_tranches_of_the_measures_example_to_the_cent(
         409,
         ["R-DISB-FINAL-AFTER-ACCEPTANCE"],
     )
-    await accepted_now(sessions, s.project)
+    await pass_acceptance(client, s, admin_headers)
     final = await disburse(client, s, admin_headers, "final")
     assert (final.status_code, final.json()["amount"]) == (201, "666666.67")
     money = (await client.get(f"{s.path}/funding", headers=admin_headers)).json()
@@ -314,7 +319,7 @@ async def test_an_emergency_project_decided_without_a_first_tranche_is_paid_at_t
     assert decided.status_code == 201, decided.text
     nothing = await disburse(client, s, admin_headers, "first")
     assert (nothing.status_code, nothing.json()["code"]) == (409, "CONFLICT")
-    await accepted_now(sessions, s.project)
+    await pass_acceptance(client, s, admin_headers)
     final = await disburse(client, s, admin_headers, "final")
     assert (final.status_code, final.json()["amount"]) == (201, "1000000.00")
 

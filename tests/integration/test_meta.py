@@ -103,8 +103,13 @@ async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
     assert by_id["R-FUND-CASE-BY-CASE"]["enforced_at"] == by_id["R-FUND-RATIO-CAP"]["enforced_at"]
     assert by_id["R-WF-SIGN-ALL"]["enforced_at"] == ["agreement.sign"]
     assert by_id["R-DISB-NEVER-EXCEED"]["enforced_at"] == ["project.disburse"]
+    assert by_id["R-INTEG-MISCONDUCT"]["enforced_at"] == [
+        "project.disburse",
+        "misconduct_case.open",
+        "misconduct_case.close",
+    ]
     # Planned rules say so: no code checks them yet.
-    assert by_id["R-MGMT-AGENCY"]["enforced_at"] == []
+    assert by_id["R-POLICY-VERSION"]["enforced_at"] == []
 
 
 async def test_the_policy_seed_says_what_the_department_sets(client: httpx.AsyncClient) -> None:

@@ -125,6 +125,7 @@ ALLOWED: dict[Permission, set[str]] = {
     Permission.MANAGE_REVIEWS: {"admin"},
     Permission.MANAGE_AGREEMENTS: {"admin"},
     Permission.MANAGE_FUNDING: {"admin"},
+    Permission.MANAGE_PROJECTS: {"admin"},
     Permission.UPLOAD_ATTACHMENT: PEOPLE,
     Permission.ACT_FOR_APPLICANT: {"manager", "member"},
 }

@@ -44,6 +44,7 @@ class Permission(StrEnum):
     MANAGE_REVIEWS = "review_round.manage"
     MANAGE_AGREEMENTS = "agreement.manage"
     MANAGE_FUNDING = "funding.manage"
+    MANAGE_PROJECTS = "project.manage"
 
 
 Rule = Callable[[Principal, uuid.UUID | None], bool]
@@ -111,6 +112,9 @@ RULES: dict[Permission, Rule] = {
     Permission.MANAGE_AGREEMENTS: _admin,
     # Decide subsidies, verify payments, disburse tranches (the department, 第十二条).
     Permission.MANAGE_FUNDING: _admin,
+    # Entrust projects to agencies, open and close misconduct cases (the department,
+    # 第十四条, 第十七条).
+    Permission.MANAGE_PROJECTS: _admin,
 }
 
 

@@ -12,11 +12,11 @@ from jiebang_api.models.attachment import Attachment
 from jiebang_api.models.audit import AuditEntry
 from jiebang_api.models.base import Base, Entity
 from jiebang_api.models.calendar import CalendarYear
-from jiebang_api.models.entrustment import Entrustment
 from jiebang_api.models.event import Event
 from jiebang_api.models.idempotency import IdempotencyRecord
 from jiebang_api.models.identity import ServiceClient, User
 from jiebang_api.models.listing import CodeCounter, Listing, ListingAssessment
+from jiebang_api.models.management import Acceptance, Entrustment, MisconductCase
 from jiebang_api.models.organization import CreditRecord, Membership, Organization
 from jiebang_api.models.policy_version import PolicyVersion
 from jiebang_api.models.project import (
@@ -30,6 +30,7 @@ from jiebang_api.models.review import ReviewAssignment, ReviewExclusion, ReviewR
 from jiebang_api.models.sandbox import SandboxClock
 
 __all__ = [
+    "Acceptance",
     "Agreement",
     "AgreementSignature",
     "AgreementWaiver",
@@ -50,6 +51,7 @@ __all__ = [
     "Listing",
     "ListingAssessment",
     "Membership",
+    "MisconductCase",
     "Negotiation",
     "Objection",
     "Organization",

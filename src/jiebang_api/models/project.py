@@ -88,6 +88,8 @@ class Project(Entity, Base):
     )
     # When the project passed acceptance (set by the acceptance use case).
     accepted_at: Mapped[datetime | None]
+    # Where a misconduct case suspended it from; a cleared case returns it there.
+    suspended_from: Mapped[str | None] = mapped_column(String(32))
 
 
 class Announcement(Entity, Base):

@@ -6,7 +6,8 @@ The first tranche waits for the demand side's verified first payment (R-DISB-FIR
 and is S × P1 / A (R-DISB-FIRST-RATIO); an emergency project's is the decision's. The final
 tranche, the rest of S, waits for acceptance (R-DISB-FINAL-AFTER-ACCEPTANCE). Neither is paid
 to a recipient with an active serious-dishonesty record (R-ELIG-NO-DISHONESTY) nor on a
-suspended or terminated project. The amount is the service's to compute, never the caller's.
+suspended (R-INTEG-MISCONDUCT) or terminating project (R-CHG-TERMINATION-AUDIT). The final
+tranche completes the project. The amount is the service's to compute, never the caller's.
 """
 
 from __future__ import annotations
@@ -26,17 +27,27 @@ from jiebang_api.kit.errors import Conflict, Message, RuleViolation, Violation
 from jiebang_api.kit.money import to_text
 from jiebang_api.models import Disbursement, Project
 from jiebang_api.organizations import service as organizations_service
-from jiebang_api.projects import access, decisions, funding
+from jiebang_api.projects import access, decisions, funding, transitions
 from jiebang_api.projects import events as projects_events
 from jiebang_api.projects import repository as projects_repository
-from jiebang_api.projects.workflow import FROZEN, ProjectStatus
+from jiebang_api.projects.workflow import FROZEN, ProjectAction, ProjectStatus
 
 NOT_DECIDED = Message("项目补助尚未核定。", "The project's subsidy is not decided yet.")
 PAID_ALREADY = Message("该笔补助已拨付。", "This tranche has been paid already.")
-HELD = Message(
-    "项目已暂停或终止，补助拨付冻结。",
-    "The project is suspended or terminated: its disbursements are frozen.",
+SUSPENDED = Message(
+    "项目因失信行为调查暂停，补助拨付冻结。",
+    "The project is suspended by a misconduct case: its disbursements are frozen.",
 )
+TERMINATED = Message(
+    "项目已终止或正在终止，不再拨付补助。",
+    "The project is terminated or being terminated: nothing more is paid out.",
+)
+# Why a frozen project pays nothing: the rule and its article.
+HELD_BY = {
+    ProjectStatus.SUSPENDED: (SUSPENDED, "R-INTEG-MISCONDUCT", "第十七条"),
+    ProjectStatus.TERMINATING: (TERMINATED, "R-CHG-TERMINATION-AUDIT", "第十六条"),
+    ProjectStatus.TERMINATED: (TERMINATED, "R-CHG-TERMINATION-AUDIT", "第十六条"),
+}
 NO_FIRST_PAYMENT = Message(
     "需求方首笔协议付款尚未核验，不能拨付补助。",
     "The demand side's first payment is not verified yet: no subsidy is paid before it.",
@@ -97,8 +108,13 @@ async def disburse(
     """Pay a tranche to the recipient (the department), its amount computed here."""
     project = await access.project(session, principal, project_id, lock=True)
     policy.require(principal, Permission.MANAGE_FUNDING)
-    if ProjectStatus(project.status) in FROZEN:
-        raise Conflict(HELD, extensions={"current_state": project.status})
+    if (status := ProjectStatus(project.status)) in FROZEN:
+        message, rule, article = HELD_BY[status]
+        raise Conflict(
+            message,
+            violations=[Violation(message, rule=rule, article=article)],
+            extensions={"current_state": project.status},
+        )
     recipient = access.recipient_of(project)
     today = now.astimezone(SHANGHAI).date()
     if await organizations_service.has_active_dishonesty(session, recipient, today):
@@ -134,6 +150,10 @@ async def disburse(
         from_state=project.status,
         data={"tranche": tranche, "amount": to_text(amount), "recipient": str(recipient)},
     )
+    if tranche == "final":  # the whole subsidy is paid: the project is complete
+        await transitions.move(
+            session, project, ProjectAction.COMPLETE, actor=principal.actor, now=now
+        )
     return paid
 
 

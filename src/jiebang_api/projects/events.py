@@ -111,3 +111,81 @@ class ProjectStatusChanged(DomainEvent):
     from_status: ProjectStatus
     to_status: ProjectStatus
     action: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectEntrusted(DomainEvent):
+    type: ClassVar[str] = "project.entrusted"
+    resource_type: ClassVar[str] = "project"
+    summary = (
+        "科技厅将项目委托给第三方机构（第十四条）。",
+        "The department entrusted the project to a third-party agency (Art. 14).",
+    )
+
+    project_id: uuid.UUID
+    entrustment_id: uuid.UUID
+    agency_org_id: uuid.UUID
+    scope: list[str]
+
+
+@dataclass(frozen=True, kw_only=True)
+class EntrustmentRevoked(DomainEvent):
+    type: ClassVar[str] = "project.entrustment_revoked"
+    resource_type: ClassVar[str] = "project"
+    summary = ("科技厅撤销了对第三方机构的委托。", "The department revoked an entrustment.")
+
+    project_id: uuid.UUID
+    entrustment_id: uuid.UUID
+    agency_org_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptanceRequested(DomainEvent):
+    type: ClassVar[str] = "project.acceptance_requested"
+    resource_type: ClassVar[str] = "project"
+    summary = ("需求方申请项目验收。", "The demand side requested the project's acceptance.")
+
+    project_id: uuid.UUID
+    acceptance_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class AcceptanceDecided(DomainEvent):
+    type: ClassVar[str] = "project.acceptance_decided"
+    resource_type: ClassVar[str] = "project"
+    summary = (
+        "验收或综合绩效评价的结论已记录（第十二条、第十四条）。",
+        "The result of the acceptance or performance evaluation was recorded (Art. 12, 14).",
+    )
+
+    project_id: uuid.UUID
+    acceptance_id: uuid.UUID
+    method: str
+    outcome: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MisconductCaseEvent(DomainEvent):
+    resource_type: ClassVar[str] = "misconduct_case"
+
+    misconduct_case_id: uuid.UUID
+    project_id: uuid.UUID
+    status: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MisconductCaseOpened(MisconductCaseEvent):
+    type: ClassVar[str] = "misconduct_case.opened"
+    summary = (
+        "科技厅立案调查项目涉嫌的弄虚作假或串通行为，项目暂停（第十七条）。",
+        "The department opened a misconduct case: the project is suspended (Art. 17).",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class MisconductCaseClosed(MisconductCaseEvent):
+    type: ClassVar[str] = "misconduct_case.closed"
+    summary = (
+        "失信行为案件已办结（澄清或处理）。",
+        "A misconduct case was closed (cleared or sanctioned).",
+    )

@@ -11,10 +11,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from jiebang_api.kit.pagination import Cursor
 from jiebang_api.kit.querying import after_cursor
 from jiebang_api.models import (
+    Acceptance,
     Announcement,
     Disbursement,
     Entrustment,
     FundingDecision,
+    MisconductCase,
     Payment,
     Project,
 )
@@ -159,3 +161,33 @@ async def announcements(
         statement = statement.where(after_cursor(Announcement.created_at, Announcement.id, after))
     statement = statement.order_by(Announcement.created_at, Announcement.id).limit(limit + 1)
     return list((await session.scalars(statement)).all())
+
+
+async def acceptance(session: AsyncSession, project_id: uuid.UUID) -> Acceptance | None:
+    statement = select(Acceptance).where(Acceptance.project_id == project_id)
+    return (await session.execute(statement)).scalar_one_or_none()
+
+
+async def misconduct_cases(session: AsyncSession, project_id: uuid.UUID) -> list[MisconductCase]:
+    statement = (
+        select(MisconductCase)
+        .where(MisconductCase.project_id == project_id)
+        .order_by(MisconductCase.created_at, MisconductCase.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def misconduct_case(session: AsyncSession, case_id: uuid.UUID) -> MisconductCase | None:
+    return await session.get(MisconductCase, case_id)
+
+
+async def misconduct_case_for_update(
+    session: AsyncSession, case_id: uuid.UUID
+) -> MisconductCase | None:
+    statement = (
+        select(MisconductCase)
+        .where(MisconductCase.id == case_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return (await session.execute(statement)).scalar_one_or_none()

@@ -57,6 +57,7 @@ class ProjectAction(StrEnum):
     TERMINATE = "terminate"  # internal: an approved termination (or a sanction)
     FINISH_TERMINATION = "finish_termination"  # internal: recovered or written off
     SUSPEND = "suspend"  # internal: a misconduct case is opened
+    RESUME = "resume"  # internal: the last open case is closed; back to where it was
 
 
 S, A = ProjectStatus, ProjectAction
@@ -74,9 +75,12 @@ MACHINE: StateMachine[ProjectStatus, ProjectAction] = StateMachine(
         (S.ACCEPTANCE_FAILED, A.CLOSE): S.CLOSED,
         (S.ACCEPTED, A.COMPLETE): S.COMPLETED,
         (S.IN_PROGRESS, A.EXTEND): S.IN_PROGRESS,
-        **{(state, A.TERMINATE): S.TERMINATING for state in (*CHANGEABLE, S.SUSPENDED)},
+        **{(state, A.TERMINATE): S.TERMINATING for state in CHANGEABLE},
         (S.TERMINATING, A.FINISH_TERMINATION): S.TERMINATED,
         **{(state, A.SUSPEND): S.SUSPENDED for state in SUSPENDABLE},
+        # The table's target is the usual one; `transitions.move` returns the project to the
+        # state it was suspended from.
+        (S.SUSPENDED, A.RESUME): S.IN_PROGRESS,
     },
     operations={
         A.REQUEST_ACCEPTANCE: "acceptance",
@@ -90,6 +94,7 @@ MACHINE: StateMachine[ProjectStatus, ProjectAction] = StateMachine(
         A.TERMINATE,
         A.FINISH_TERMINATION,
         A.SUSPEND,
+        A.RESUME,
     },
 )
 # Nothing more is paid out on these (R-INTEG-MISCONDUCT, R-CHG-FORCE-MAJEURE, 第十六条).

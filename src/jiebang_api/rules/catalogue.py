@@ -87,6 +87,9 @@ class RuleBasis(StrEnum):
         "project.decide_funding": ("核定补助", "Decide a project's subsidy"),
         "payment.record": ("登记协议付款", "Record a payment to the supply side"),
         "project.disburse": ("拨付补助", "Disburse a tranche"),
+        "acceptance.decide": ("记录验收结论", "Record the acceptance result"),
+        "misconduct_case.open": ("立案调查失信行为", "Open a misconduct case"),
+        "misconduct_case.close": ("办结失信行为案件", "Close a misconduct case"),
     }
 )
 class UseCase(StrEnum):
@@ -110,6 +113,9 @@ class UseCase(StrEnum):
     FUNDING_DECIDE = "project.decide_funding"
     PAYMENT_RECORD = "payment.record"
     DISBURSE = "project.disburse"
+    ACCEPTANCE_DECIDE = "acceptance.decide"
+    MISCONDUCT_OPEN = "misconduct_case.open"
+    MISCONDUCT_CLOSE = "misconduct_case.close"
 
 
 @dataclass(frozen=True)
@@ -478,6 +484,7 @@ RULES: tuple[Rule, ...] = (
         ("第十四条",),
         "受托第三方机构只能处理委托给它的项目。",
         "An entrusted agency acts only on the projects entrusted to it.",
+        enforced_at=(U.ACCEPTANCE_DECIDE,),
     ),
     # 第十五条: integrity and IP.
     Rule(
@@ -544,6 +551,7 @@ RULES: tuple[Rule, ...] = (
         reading_zh="解读：无法收回时（如破产），科技厅只能以有据可查的核销决定结案。",
         reading_en="Reading: a recovery that cannot be completed (e.g. insolvency) is closed "
         "only by a recorded, audited write-off decision.",
+        enforced_at=(U.DISBURSE,),
     ),
     # 第十七条: misconduct.
     Rule(
@@ -557,6 +565,7 @@ RULES: tuple[Rule, ...] = (
         reading_zh="冻结拨付是本系统的预防措施，办法原文未作规定。",
         reading_en="The freeze of disbursements is the service's precaution; the text does not "
         "provide for it.",
+        enforced_at=(U.DISBURSE, U.MISCONDUCT_OPEN, U.MISCONDUCT_CLOSE),
     ),
     # 第十九条: entry into force.
     Rule(

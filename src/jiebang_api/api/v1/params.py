@@ -45,3 +45,5 @@ ClosesAfter = Annotated[
     datetime | None,
     Query(description="Only listings whose application window closes after this instant."),
 ]
+EntrustmentId = Annotated[uuid.UUID, Path(description="The entrustment's id.")]
+MisconductCaseId = Annotated[uuid.UUID, Path(description="The misconduct case's id.")]
