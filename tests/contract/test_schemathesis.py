@@ -145,6 +145,13 @@ INEXPRESSIBLE = (
         )
     ),
     *(
+        Inexpressible(message, ("recommend_without_review",), why)
+        for message, why in (
+            ("Not an application under review here.", "an application of the listing"),
+            ("Listed twice.", "uniqueItems, which the service checks itself"),
+        )
+    ),
+    *(
         Inexpressible(message, ("propose_recommendation",), why)
         for message, why in (
             ("Not among the round's results.", "an application the round ranked"),
@@ -432,8 +439,11 @@ async def _seed_reviews(sessions: Any, proposer: Any, manager: Any) -> _DomainSe
     expert = await create_user(sessions, roles=("expert",))
     sheet = [{"key": "plan", "name_zh": "方案", "name_en": "Plan", "max_score": "100.0"}]
 
-    async def closed_listing() -> tuple[str, uuid.UUID]:
-        listing = await create_listing(sessions, proposer, status="closed")
+    async def closed_listing(kind: str = "tech_breakthrough") -> tuple[str, uuid.UUID]:
+        emergency = kind == "emergency"
+        listing = await create_listing(
+            sessions, None if emergency else proposer, kind=kind, status="closed"
+        )
         application = Application(
             id=uuid.uuid4(),
             listing_id=listing.id,
@@ -484,9 +494,11 @@ async def _seed_reviews(sessions: Any, proposer: Any, manager: Any) -> _DomainSe
     confirming, _ = await review_round("recommendation_proposed")
     scored, declined = (await review_round("open"))[1], (await review_round("open"))[1]
     opening, _ = await closed_listing()
+    emergency, candidate = await closed_listing("emergency")
     return _DomainSeeds(
         {
             "open_review_round": {"listing_id": opening},
+            "recommend_without_review": {"listing_id": emergency},
             "get_review_round": {"review_round_id": shown},
             "close_review_round": {"review_round_id": closing},
             "review_round_results": {"review_round_id": closed},
@@ -504,6 +516,7 @@ async def _seed_reviews(sessions: Any, proposer: Any, manager: Any) -> _DomainSe
             },
             "score_review_assignment": {"scores": {"plan": "50.0"}},
             "propose_recommendation": {"application_ids": []},  # the round ranked none
+            "recommend_without_review": {"application_ids": [str(candidate)]},
         },
     )
 

@@ -45,6 +45,7 @@ from factories import (
     agreement_body,
     bearer,
     create_agreement,
+    create_listing,
     create_organization,
     create_service_client,
     create_user,
@@ -281,6 +282,8 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("POST", f"{APPLICATION}/withdraw"): on_application(401, mine(200), mine(200), mine(200), 404, 404, 404, 403),
     # Review rounds (on a listing and a panel outside the matrix: nobody here is on them).
     ("POST", f"{LISTING}/review-rounds"): on_listing(401, 403,     403,      403,      403,   403,   403,   201),
+    # An emergency listing (the department's own) recommended without a review.
+    ("POST", f"{LISTING}/recommendation"): on_listing(401, 403,    403,      403,      403,   403,   403,   200),
     ("GET", ROUND):                      route(401,  404,      404,      404,      404,   404,   404,   200),
     ("POST", f"{ROUND}/close"):          route(401,  403,      403,      403,      403,   403,   403,   200),
     ("GET", f"{ROUND}/results"):         route(401,  404,      404,      404,      404,   404,   404,   200),
@@ -816,6 +819,28 @@ async def _open_round(world: World) -> Call:
     return Call(f"/api/v1/listings/{listing.id}/review-rounds", _panel(expert, reviewer))
 
 
+async def _emergency_under_review(world: World) -> Call:
+    """A closed emergency listing with one application under review."""
+    listing = await create_listing(world.sessions, None, kind="emergency", status="closed")
+    lead = await create_organization(world.sessions)
+    application = Application(
+        id=uuid.uuid4(),
+        listing_id=listing.id,
+        lead_org_id=lead.id,
+        status="under_review",
+        lead_budget_share=Decimal("100"),
+        members=[],
+        plan=PLAN,
+        declarations={},
+        attachment_ids=[],
+    )
+    async with world.sessions() as session:
+        session.add(application)
+        await session.commit()
+    body = {"application_ids": [str(application.id)], "reason": "应急简化程序"}
+    return Call(f"/api/v1/listings/{listing.id}/recommendation", body)
+
+
 async def _round_with_assignment(
     world: World, status: str = "open"
 ) -> tuple[ReviewRound, ReviewAssignment]:
@@ -1217,6 +1242,7 @@ REQUESTS: dict[tuple[str, str], Builder] = {
         {"kind": "emergency", "total_rd_investment": "1000.00", "agreement_amount": "0"},
     ),
     ("POST", f"{LISTING}/review-rounds"): _open_round,
+    ("POST", f"{LISTING}/recommendation"): _emergency_under_review,
     ("GET", ROUND): review_round(),
     ("POST", f"{ROUND}/close"): review_round("open", "/close", {}),
     ("GET", f"{ROUND}/results"): review_round("closed", "/results"),
@@ -1497,6 +1523,7 @@ UNKNOWN_TARGET_BODIES: dict[tuple[str, str], Any] = {
         "lead_budget_share": "100",
     },
     ("POST", f"{LISTING}/review-rounds"): {"expert_user_ids": [str(uuid.uuid4())]},
+    ("POST", f"{LISTING}/recommendation"): {"application_ids": [], "reason": "应急"},
     ("PATCH", APPLICATION): {},
     ("POST", f"{APPLICATION}/submit"): {},
     ("POST", f"{APPLICATION}/withdraw"): {},

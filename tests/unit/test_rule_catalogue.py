@@ -249,6 +249,7 @@ ENTRIES: dict[UseCase, tuple[str, str]] = {
     UseCase.FUNDING_DECIDE: ("jiebang_api.projects.decisions", "decide"),
     UseCase.PAYMENT_RECORD: ("jiebang_api.projects.payments", "record"),
     UseCase.DISBURSE: ("jiebang_api.projects.disbursements", "disburse"),
+    UseCase.RECOMMEND_WITHOUT_REVIEW: ("jiebang_api.reviews.direct", "recommend"),
     UseCase.ACCEPTANCE_DECIDE: ("jiebang_api.projects.acceptance", "decide"),
     UseCase.MISCONDUCT_OPEN: ("jiebang_api.projects.integrity", "open_case"),
     UseCase.MISCONDUCT_CLOSE: ("jiebang_api.projects.integrity", "close_case"),

@@ -109,3 +109,19 @@ class RecommendationConfirmed(RecommendationEvent):
 
     not_recommended: int
     listing_failed: bool
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecommendedWithoutReview(DomainEvent):
+    type: ClassVar[str] = "listing.recommended_without_review"
+    resource_type: ClassVar[str] = "listing"
+    summary = (
+        "应急类榜单由科技厅省略专家评审直接确定推荐名单（简化程序，已留痕）。",
+        "The department recommended solvers for an emergency listing without an expert "
+        "review (the simplified procedure, recorded).",
+    )
+
+    listing_id: uuid.UUID
+    application_ids: list[uuid.UUID]  # best first; empty: no solver, the listing failed
+    not_recommended: int
+    listing_failed: bool

@@ -87,6 +87,7 @@ class RuleBasis(StrEnum):
         "project.decide_funding": ("核定补助", "Decide a project's subsidy"),
         "payment.record": ("登记协议付款", "Record a payment to the supply side"),
         "project.disburse": ("拨付补助", "Disburse a tranche"),
+        "listing.recommend_without_review": ("省略评审直接推荐", "Recommend without review"),
         "acceptance.decide": ("记录验收结论", "Record the acceptance result"),
         "misconduct_case.open": ("立案调查失信行为", "Open a misconduct case"),
         "misconduct_case.close": ("办结失信行为案件", "Close a misconduct case"),
@@ -113,6 +114,7 @@ class UseCase(StrEnum):
     FUNDING_DECIDE = "project.decide_funding"
     PAYMENT_RECORD = "payment.record"
     DISBURSE = "project.disburse"
+    RECOMMEND_WITHOUT_REVIEW = "listing.recommend_without_review"
     ACCEPTANCE_DECIDE = "acceptance.decide"
     MISCONDUCT_OPEN = "misconduct_case.open"
     MISCONDUCT_CLOSE = "misconduct_case.close"
@@ -381,7 +383,12 @@ RULES: tuple[Rule, ...] = (
         "应急类项目可由科技厅简化程序，但每个省略的环节都须留痕；省略环节不省略榜单内容。",
         "Emergency projects may follow a shortened procedure, provided every skipped step is "
         "recorded; skipping steps never skips the listing's content.",
-        enforced_at=(U.LISTING_APPROVE, U.LISTING_PUBLISH, U.AGREEMENT_APPROVE),
+        enforced_at=(
+            U.LISTING_APPROVE,
+            U.LISTING_PUBLISH,
+            U.RECOMMEND_WITHOUT_REVIEW,
+            U.AGREEMENT_APPROVE,
+        ),
     ),
     # 第十条、第十一条: who pays and how much.
     Rule(

@@ -20,6 +20,8 @@ from jiebang_api.api.v1.schemas.reviews import (
     AssignmentCounts,
     CriterionOut,
     DeclineIn,
+    DirectRecommendationIn,
+    DirectRecommendationOut,
     ExclusionOut,
     ExpertAnswerOut,
     RecommendationIn,
@@ -33,7 +35,7 @@ from jiebang_api.api.v1.schemas.reviews import (
     ScoresIn,
 )
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
-from jiebang_api.reviews import scoring
+from jiebang_api.reviews import direct, scoring
 from jiebang_api.reviews import service as reviews_service
 
 router = StrictRouter(tags=["reviews"])
@@ -409,3 +411,40 @@ async def confirm_recommendation(
 ) -> ReviewRoundOut:
     await reviews_service.confirm(session, principal=principal, round_id=review_round_id, now=now)
     return await _round_as_now(session, principal, review_round_id, response)
+
+
+@router.post(
+    "/listings/{listing_id}/recommendation",
+    response_model=DirectRecommendationOut,
+    summary="Recommend without an expert review (admin, emergency listings)",
+    description="第九条: the department may shorten an emergency listing's procedure to the "
+    "steps it chooses. Once the window has closed and no review round exists (409 `CONFLICT` "
+    "otherwise), it names the recommended applications itself, best first (each once and "
+    "under review, 422 at `body.application_ids.<n>` otherwise): they become `recommended` "
+    "with their rank, the others `not_recommended`, an empty list fails the listing. The "
+    "skipped review and joint confirmation are recorded on the listing (R-WF-EM-SIMPLIFIED). "
+    "Any other listing: 409 citing R-WF-EM-SIMPLIFIED (it is reviewed by experts, "
+    "R-WF-RECOMMEND-JOINT).",
+    responses=problems(401, 403, 404, 409, 422),
+)
+async def recommend_without_review(
+    listing_id: ListingId,
+    body: DirectRecommendationIn,
+    session: SessionDep,
+    principal: PrincipalDep,
+    now: NowDep,
+) -> DirectRecommendationOut:
+    found = await direct.recommend(
+        session,
+        principal=principal,
+        listing_id=listing_id,
+        application_ids=body.application_ids,
+        reason=body.reason,
+        now=now,
+    )
+    return DirectRecommendationOut(
+        listing_id=found.listing_id,
+        application_ids=found.application_ids,
+        not_recommended=found.not_recommended,
+        listing_failed=found.listing_failed,
+    )

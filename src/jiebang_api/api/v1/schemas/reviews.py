@@ -363,3 +363,44 @@ class ReviewResultsOut(ResponseBody):
     status: RoundStatus
     criteria: list[CriterionOut]
     items: list[ApplicationResultOut] = Field(description="Best first.")
+
+
+class DirectRecommendationIn(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "application_ids": [EXAMPLE_APPLICATION_OUT["id"]],
+                    "reason": "疫情防控急需，省略专家评审",
+                }
+            ]
+        }
+    )
+
+    application_ids: list[uuid.UUID] = Field(
+        max_length=200,
+        description="The recommended applications, best first, each once and each under "
+        "review on the listing. Empty: no solver, and the listing fails (流榜).",
+        json_schema_extra={"uniqueItems": True},
+    )
+    reason: str = Field(min_length=1, max_length=2000, pattern=NO_NUL)
+
+
+class DirectRecommendationOut(ResponseBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "listing_id": "3c2b1a09-8f7e-4d6c-9b5a-4f3e2d1c0b9a",
+                    "application_ids": [EXAMPLE_APPLICATION_OUT["id"]],
+                    "not_recommended": 2,
+                    "listing_failed": False,
+                }
+            ]
+        }
+    )
+
+    listing_id: uuid.UUID
+    application_ids: list[uuid.UUID] = Field(description="Now `recommended`, best first.")
+    not_recommended: int = Field(description="The other applications under review.")
+    listing_failed: bool = Field(description="True when no solver was named (流榜).")
