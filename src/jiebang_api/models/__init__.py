@@ -12,6 +12,7 @@ from jiebang_api.models.attachment import Attachment
 from jiebang_api.models.audit import AuditEntry
 from jiebang_api.models.base import Base, Entity
 from jiebang_api.models.calendar import CalendarYear
+from jiebang_api.models.change import ChangeRequest, Recovery, SpecialAudit
 from jiebang_api.models.entrustment import Entrustment
 from jiebang_api.models.event import Event
 from jiebang_api.models.idempotency import IdempotencyRecord
@@ -39,6 +40,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CalendarYear",
+    "ChangeRequest",
     "CodeCounter",
     "CreditRecord",
     "Disbursement",
@@ -56,10 +58,12 @@ __all__ = [
     "Payment",
     "PolicyVersion",
     "Project",
+    "Recovery",
     "ReviewAssignment",
     "ReviewExclusion",
     "ReviewRound",
     "SandboxClock",
     "ServiceClient",
+    "SpecialAudit",
     "User",
 ]
