@@ -224,3 +224,21 @@ async def test_a_suspended_project_is_not_extended(
         assert row is not None
         assert row.end_on == s.project.end_on
         assert row.end_on < date.fromisoformat(s.later())
+
+
+async def test_the_readers_of_the_project_read_the_evidence(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions
+) -> None:
+    s = await scene(app, sessions)
+    evidence = await client.post(
+        "/api/v1/attachments", files={"file": PDF}, headers=s.supply_headers
+    )
+    file_path = f"/api/v1/attachments/{evidence.json()['id']}"
+    assert (await client.get(file_path, headers=s.demand_headers)).status_code == 404  # unlinked
+    body = {**TERMINATION, "attachment_ids": [evidence.json()["id"]]}
+    not_mine = await file(client, s, body, s.demand_headers)  # the supply side's upload
+    assert [v["field"] for v in not_mine.json()["violations"]] == ["body.attachment_ids"]
+    assert (await file(client, s, body, s.supply_headers)).status_code == 201
+    assert (await client.get(file_path, headers=s.demand_headers)).status_code == 200
+    stranger = bearer(app, await create_user(sessions))
+    assert (await client.get(file_path, headers=stranger)).status_code == 404

@@ -154,6 +154,8 @@ async def test_the_measures_example_recovers_180000_and_terminates(
     audited = await audit(client, s, "120000.00")
     assert audited.status_code == 201, audited.text
     view = audited.json()
+    report = f"/api/v1/attachments/{view['special_audit']['report_attachment_id']}"
+    assert (await client.get(report, headers=s.supply_headers)).status_code == 200
     assert (view["recovery_due"], view["outstanding"], view["status"]) == (
         "180000.00",
         "180000.00",

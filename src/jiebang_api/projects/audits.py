@@ -287,3 +287,11 @@ async def view(
     """Where the recovery stands (the project's readers; 404 otherwise)."""
     project = await access.project(session, principal, project_id, lock=False)
     return await _view(session, project)
+
+
+async def may_read_attachment(
+    session: AsyncSession, principal: Principal, attachment_id: uuid.UUID, now: datetime
+) -> bool:
+    """The readers of a project read its special audit report and the proofs of recovery."""
+    linking = await changes_repository.projects_linking_in_recovery(session, attachment_id)
+    return await access.may_read_any(session, principal, linking)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.kit.pagination import Cursor
-from jiebang_api.kit.querying import after_cursor
+from jiebang_api.kit.querying import after_cursor, mentions
 from jiebang_api.models import ChangeRequest, Recovery, SpecialAudit
 from jiebang_api.projects.change_workflow import OPEN
 
@@ -58,3 +58,25 @@ async def recoveries(session: AsyncSession, project_id: uuid.UUID) -> list[Recov
         .order_by(Recovery.created_at, Recovery.id)
     )
     return list((await session.scalars(statement)).all())
+
+
+async def projects_linking_in_changes(
+    session: AsyncSession, attachment_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """The projects of the change requests whose `attachment_ids` name the attachment."""
+    key = str(attachment_id)
+    statement = select(ChangeRequest).where(mentions(ChangeRequest.attachment_ids, key))
+    rows = (await session.scalars(statement)).all()
+    return {r.project_id for r in rows if key in (r.attachment_ids or [])}
+
+
+async def projects_linking_in_recovery(
+    session: AsyncSession, attachment_id: uuid.UUID
+) -> set[uuid.UUID]:
+    """The projects whose special audit report or recovery proof is the attachment."""
+    audits = select(SpecialAudit.project_id).where(
+        SpecialAudit.report_attachment_id == attachment_id
+    )
+    proofs = select(Recovery.project_id).where(Recovery.proof_attachment_id == attachment_id)
+    found = set((await session.scalars(audits)).all())
+    return found | set((await session.scalars(proofs)).all())

@@ -351,3 +351,11 @@ async def page(
         session, project.id, after=Cursor.decode(cursor) if cursor else None, limit=limit
     )
     return page_of(rows, limit, by_creation)
+
+
+async def may_read_attachment(
+    session: AsyncSession, principal: Principal, attachment_id: uuid.UUID, now: datetime
+) -> bool:
+    """The readers of a project read the evidence of its change requests."""
+    linking = await changes_repository.projects_linking_in_changes(session, attachment_id)
+    return await access.may_read_any(session, principal, linking)
