@@ -153,10 +153,20 @@ async def test_one_open_request_per_project_and_only_while_in_progress(
     assert first.status_code == 201, first.text
     second = await file(client, s, extension(s.later()), s.supply_headers)
     assert (second.status_code, second.json()["code"]) == (409, "CONFLICT")
+    by_side = await client.post(
+        at(first.json(), "reject"), json={"reason": "撤回"}, headers=s.supply_headers
+    )
+    assert (by_side.status_code, by_side.json()["code"]) == (403, "FORBIDDEN")
     rejected = await client.post(
         at(first.json(), "reject"), json={"reason": "不属于不可抗力"}, headers=admin_headers
     )
     assert rejected.json()["status"] == "rejected"
+    consented = await file(client, s, extension(s.later()), s.supply_headers)
+    await client.post(at(consented.json(), "consent"), headers=s.demand_headers)
+    refused = await client.post(
+        at(consented.json(), "reject"), json={"reason": "证据不足"}, headers=admin_headers
+    )
+    assert (refused.status_code, refused.json()["status"]) == (200, "rejected")
     termination = await file(client, s, TERMINATION, s.supply_headers)
     assert termination.status_code == 201, termination.text
     await client.post(at(termination.json(), "consent"), headers=s.demand_headers)

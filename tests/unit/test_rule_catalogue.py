@@ -446,3 +446,19 @@ def test_the_drift_check_catches_both_directions() -> None:
         "jiebang_api.listings.rules._orphan cites R-ELIG-AT-DEMAND-TEAM, but no use case "
         "reaches it (add it to ENTRIES)"
     ]
+
+
+def test_the_changes_of_article_16_are_live_and_the_write_off_is_a_reading() -> None:
+    """第十六条: extension and termination are checked where a request is filed and approved;
+    the audit, the recoveries and the write-off check the recovery, and the write-off is the
+    service's reading (the text says only that the remaining subsidy is recovered)."""
+    assert RULES_BY_ID["R-CHG-FORCE-MAJEURE"].enforced_at == (
+        UseCase.CHANGE_FILE,
+        UseCase.CHANGE_APPROVE,
+    )
+    audit = RULES_BY_ID["R-CHG-TERMINATION-AUDIT"]
+    assert audit.enforced_at == (UseCase.SPECIAL_AUDIT, UseCase.RECOVER, UseCase.WRITE_OFF)
+    assert "write-off" in (audit.reading_en or "")
+    assert "reading" in (audit.reading_en or "")
+    assert "核销" in (audit.reading_zh or "")
+    assert RULES_BY_ID["R-MGMT-AGENCY"].enforced_at == (UseCase.SPECIAL_AUDIT,)

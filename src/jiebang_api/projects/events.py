@@ -189,7 +189,7 @@ class SubsidyRecovered(DomainEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class RecoveryWrittenOff(DomainEvent):
-    type: ClassVar[str] = "project.recovery_written_off"
+    type: ClassVar[str] = "project.write_off_recorded"
     resource_type: ClassVar[str] = "project"
     summary = (
         "科技厅以核销决定结清无法收回的补助（第十六条的解读）。",
