@@ -20,6 +20,8 @@ from jiebang_api.kit import sweep
 from jiebang_api.listings import events as listings_events
 from jiebang_api.listings import service as listings_service
 from jiebang_api.models import Agreement, Listing
+from jiebang_api.projects import audits as projects_audits
+from jiebang_api.projects import changes as projects_changes
 from jiebang_api.projects import events as projects_events
 from jiebang_api.projects import signing
 from jiebang_api.reviews import events as reviews_events
@@ -44,6 +46,8 @@ def wire() -> None:
     attachments_readers.register("review_assignment", reviews_service.may_read_attachment)
     attachments_readers.register("negotiation", agreements_negotiations.may_read_attachment)
     attachments_readers.register("agreement_signature", signing.may_read_attachment)
+    attachments_readers.register("change_request", projects_changes.may_read_attachment)
+    attachments_readers.register("special_audit", projects_audits.may_read_attachment)
     sweep.register(sweep.DeadlineSource("listing", Listing, listings_service.run_deadlines))
     sweep.register(sweep.DeadlineSource("agreement", Agreement, agreements_publicity.run_deadlines))
 

@@ -55,6 +55,7 @@ from jiebang_api.models import (
     Acceptance,
     Application,
     Attachment,
+    ChangeRequest,
     Entrustment,
     FundingDecision,
     Listing,
@@ -64,6 +65,7 @@ from jiebang_api.models import (
     Project,
     ReviewAssignment,
     ReviewRound,
+    SpecialAudit,
 )
 from jiebang_api.settings import Environment, Settings
 
@@ -129,6 +131,7 @@ INEXPRESSIBLE = (
             "list_projects",
             "public_announcements",
             "public_projects",
+            "list_change_requests",
         ),
         "an opaque token the service made",
     ),
@@ -293,6 +296,30 @@ INEXPRESSIBLE = (
         ("sign_agreement",),
         "an existing upload of the caller's",
         field="body.attachment_id",
+    ),
+    Inexpressible(
+        "The new end date must be after the current end date",
+        ("file_change_request",),
+        "a bound set by the project's end date",
+        field="body.new_end_on",
+    ),
+    Inexpressible(
+        "Attachment ",
+        ("file_change_request",),
+        "existing uploads of the caller's",
+        field="body.attachment_ids",
+    ),
+    Inexpressible(
+        "Attachment ",
+        ("record_special_audit",),
+        "an existing upload of the caller's",
+        field="body.report_attachment_id",
+    ),
+    Inexpressible(
+        "Attachment ",
+        ("record_recovery",),
+        "an existing upload of the caller's",
+        field="body.proof_attachment_id",
     ),
 )
 
@@ -721,6 +748,95 @@ async def _seed_management(sessions: Any, proposer: Any) -> _DomainSeeds:
     )
 
 
+async def _seed_changes(sessions: Any, proposer: Any, manager: Any) -> _DomainSeeds:
+    """Projects whose demand side is the proposer (the manager acts for it): one to file a
+    change on, requests to read, consent to (filed by the supply side), approve and reject,
+    and terminating projects to audit, to recover from and to write off."""
+    supply = await create_organization(sessions)
+    scan = Attachment(
+        filename="审计报告.pdf",
+        content_type="application/pdf",
+        size=len(PDF),
+        sha256=hashlib.sha256(PDF).hexdigest(),
+        storage_key=f"fuzz/{uuid.uuid4().hex}",
+        uploaded_by=manager.id,
+    )
+    async with sessions() as session:
+        session.add(scan)
+        await session.commit()
+
+    async def project(**overrides: Any) -> Project:
+        made: Project = await create_project(sessions, proposer, supply, **overrides)
+        return made
+
+    async def change(status: str) -> str:
+        target = await project()
+        request = ChangeRequest(
+            project_id=target.id,
+            kind="termination",
+            reason_category="force_majeure",
+            description="不可抗力",
+            end_on_at_filing=target.end_on,
+            attachment_ids=[],
+            status=status,
+            filed_by_side="supply",
+        )
+        async with sessions() as session:
+            session.add(request)
+            await session.commit()
+        return str(request.id)
+
+    async def terminating(*, audited: bool) -> str:
+        target = await project(subsidy=Decimal(1000000), disbursed=Decimal(300000))
+        async with sessions() as session:
+            row = await session.get(Project, target.id)
+            row.status = "terminating"
+            if audited:
+                session.add(
+                    SpecialAudit(
+                        project_id=target.id,
+                        disbursed=Decimal(300000),
+                        audited_eligible_spending=Decimal(120000),
+                        recovery_due=Decimal(180000),
+                        recovered=Decimal(0),
+                        auditor="事务所",
+                        report_attachment_id=scan.id,
+                    )
+                )
+            await session.commit()
+        return str(target.id)
+
+    shown = await change("awaiting_consent")
+    async with sessions() as session:
+        shown_project = await session.scalar(
+            select(ChangeRequest.project_id).where(ChangeRequest.id == uuid.UUID(shown))
+        )
+    return _DomainSeeds(
+        {
+            "file_change_request": {"project_id": str((await project()).id)},
+            "list_change_requests": {"project_id": str(shown_project)},
+            "get_change_request": {"change_request_id": shown},
+            "consent_change_request": {"change_request_id": await change("awaiting_consent")},
+            "approve_change_request": {"change_request_id": await change("awaiting_approval")},
+            "reject_change_request": {"change_request_id": await change("awaiting_consent")},
+            "record_special_audit": {"project_id": await terminating(audited=False)},
+            "record_recovery": {"project_id": await terminating(audited=True)},
+            "write_off_recovery": {"project_id": await terminating(audited=True)},
+            "project_recovery": {"project_id": await terminating(audited=True)},
+        },
+        {
+            "file_change_request": {
+                "kind": "termination",
+                "reason_category": "force_majeure",
+                "new_end_on": None,
+                "attachment_ids": [],
+            },
+            "record_special_audit": {"report_attachment_id": str(scan.id)},
+            "record_recovery": {"amount": "1.00", "proof_attachment_id": str(scan.id)},
+        },
+    )
+
+
 async def _seed(app: FastAPI) -> Seeded:
     sessions = app.state.sessionmaker
     admin = await create_user(sessions, roles=("admin",))
@@ -828,6 +944,7 @@ async def _seed(app: FastAPI) -> Seeded:
         agreements = await _seed_agreements(sessions, proposer)
         funding = await _seed_funding(sessions, proposer, manager)
         management = await _seed_management(sessions, proposer)
+        changes = await _seed_changes(sessions, proposer, manager)
         uploaded = await http.post(
             "/api/v1/attachments",
             files={"file": ("需求说明.pdf", PDF, "application/pdf")},
@@ -857,6 +974,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **agreements.path_parameters,
         **funding.path_parameters,
         **management.path_parameters,
+        **changes.path_parameters,
     }
     # Alone, with no attachments: members and attachments name what the fuzzer cannot know.
     alone = {"members": [], "lead_budget_share": "100", "attachment_ids": []}
@@ -879,6 +997,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **agreements.members,
         **funding.members,
         **management.members,
+        **changes.members,
     }
     return Seeded(identities, path_parameters, str(org.id), members)
 

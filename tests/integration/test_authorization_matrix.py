@@ -60,6 +60,7 @@ from jiebang_api.models import (
     Agreement,
     Application,
     Attachment,
+    ChangeRequest,
     Entrustment,
     FundingDecision,
     Listing,
@@ -72,6 +73,7 @@ from jiebang_api.models import (
     Project,
     ReviewAssignment,
     ReviewRound,
+    SpecialAudit,
     User,
 )
 from jiebang_api.sandbox import service as sandbox
@@ -102,6 +104,7 @@ ASSIGNMENT = "/api/v1/review-assignments/{review_assignment_id}"
 AGREEMENT = "/api/v1/agreements/{agreement_id}"
 NOTICE = "/api/v1/public/notices/{notice_id}"
 PROJECT = "/api/v1/projects/{project_id}"
+CHANGE = "/api/v1/change-requests/{change_request_id}"
 # The path parameter naming the target of each scope.
 SCOPES = {
     "organization": "{organization_id}",
@@ -373,6 +376,24 @@ MATRIX: dict[tuple[str, str], Expectation] = {
                                          route(401,  404,      404,      404,      404,   404,   404,   200),
     ("POST", "/api/v1/misconduct-cases/{case_id}/close"):
                                          route(401,  403,      403,      403,      403,   403,   403,   200),
+    # Change requests (第十六条) on a project of two sides outside the matrix: a side files and
+    # the other consents (the department is neither here: 403); the department decides.
+    ("POST", f"{PROJECT}/change-requests"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   403),
+    ("GET", f"{PROJECT}/change-requests"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("GET", CHANGE):                     route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{CHANGE}/consent"):       route(401,  404,      404,      404,      404,   404,   404,   403),
+    ("POST", f"{CHANGE}/approve"):       route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{CHANGE}/reject"):        route(401,  404,      404,      404,      404,   404,   404,   200),
+    # The special audit (the department, or an agency entrusted with the audit: this one is
+    # not), the recoveries and the write-off (the department) of a terminating project.
+    ("POST", f"{PROJECT}/special-audits"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   201),
+    ("POST", f"{PROJECT}/recoveries"):   route(401,  404,      404,      404,      404,   404,   404,   201),
+    ("POST", f"{PROJECT}/recovery-write-off"):
+                                         route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("GET", f"{PROJECT}/recovery"):      route(401,  404,      404,      404,      404,   404,   404,   200),
     # The funding calculator stores nothing: anyone signed in may ask.
     ("POST", "/api/v1/funding/calculate"):
                                          route(401,  200,      200,      200,      200,   200,   200,   200),
@@ -1151,6 +1172,37 @@ def acceptance_of_others(suffix: str, json: Any = None) -> Builder:
     return build
 
 
+TERMINATION = {
+    "kind": "termination",
+    "reason_category": "force_majeure",
+    "description": "不可抗力",
+    "attachment_ids": [],
+}
+
+
+def change_of_others(
+    suffix: str = "", json: Any = None, status: str = "awaiting_consent"
+) -> Builder:
+    async def build(world: World) -> Call:
+        project = await _other_project(world)
+        request = ChangeRequest(
+            project_id=project.id,
+            kind="termination",
+            reason_category="force_majeure",
+            description="不可抗力",
+            end_on_at_filing=project.end_on,
+            attachment_ids=[],
+            status=status,
+            filed_by_side="supply",
+        )
+        async with world.sessions() as session:
+            session.add(request)
+            await session.commit()
+        return Call(CHANGE.format(change_request_id=request.id) + suffix, json)
+
+    return build
+
+
 async def _open_case_of_others(world: World) -> Call:
     project = await _other_project(world)
     case = MisconductCase(project_id=project.id, allegation="举报", source="来信", status="open")
@@ -1164,6 +1216,62 @@ async def _open_case_of_others(world: World) -> Call:
 
 
 ACCEPTANCE_RESULT = {"method": "acceptance", "outcome": "passed", "comments": "通过"}
+
+
+async def _terminating_of_others(world: World, *, audited: bool) -> Project:
+    """A terminating project of others with 300,000.00 paid, audited or not (180,000.00 due)."""
+    project = await _other_project(world)
+    report = await _scan(world) if audited else None
+    async with world.sessions() as session:
+        row = await session.get(Project, project.id)
+        assert row is not None
+        row.status, row.subsidy, row.disbursed = "terminating", Decimal(1000000), Decimal(300000)
+        if report is not None:
+            session.add(
+                SpecialAudit(
+                    project_id=project.id,
+                    disbursed=Decimal(300000),
+                    audited_eligible_spending=Decimal(120000),
+                    recovery_due=Decimal(180000),
+                    recovered=Decimal(0),
+                    auditor="事务所",
+                    report_attachment_id=report,
+                )
+            )
+        await session.commit()
+    return project
+
+
+async def _special_audit(world: World) -> Call:
+    project = await _terminating_of_others(world, audited=False)
+    body = {
+        "audited_eligible_spending": "120000.00",
+        "auditor": "事务所",
+        "report_attachment_id": str(await _scan(world)),
+    }
+    return Call(PROJECT.format(project_id=project.id) + "/special-audits", body)
+
+
+async def _recovery(world: World) -> Call:
+    project = await _terminating_of_others(world, audited=True)
+    body = {
+        "amount": "100000.00",
+        "paid_on": "2028-09-15",
+        "proof_attachment_id": str(await _scan(world)),
+    }
+    return Call(
+        PROJECT.format(project_id=project.id) + "/recoveries",
+        body,
+        headers={"Idempotency-Key": str(uuid.uuid4())},
+    )
+
+
+async def _write_off(world: World) -> Call:
+    project = await _terminating_of_others(world, audited=True)
+    body = {"reason": "破产", "document_ref": "内科发〔2028〕12号"}
+    return Call(PROJECT.format(project_id=project.id) + "/recovery-write-off", body)
+
+
 FUNDING_DECISION = {
     "subsidy": "1000000.00",
     "total_rd_investment_verified": True,
@@ -1236,6 +1344,16 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ),
     ("GET", f"{PROJECT}/misconduct-cases"): project_of_others("/misconduct-cases"),
     ("POST", "/api/v1/misconduct-cases/{case_id}/close"): _open_case_of_others,
+    ("POST", f"{PROJECT}/change-requests"): project_of_others("/change-requests", TERMINATION),
+    ("GET", f"{PROJECT}/change-requests"): project_of_others("/change-requests"),
+    ("GET", CHANGE): change_of_others(),
+    ("POST", f"{CHANGE}/consent"): change_of_others("/consent"),
+    ("POST", f"{CHANGE}/approve"): change_of_others("/approve", {}, "awaiting_approval"),
+    ("POST", f"{CHANGE}/reject"): change_of_others("/reject", {"reason": "不属于不可抗力"}),
+    ("POST", f"{PROJECT}/special-audits"): _special_audit,
+    ("POST", f"{PROJECT}/recoveries"): _recovery,
+    ("POST", f"{PROJECT}/recovery-write-off"): _write_off,
+    ("GET", f"{PROJECT}/recovery"): project_of_others("/recovery"),
     ("GET", "/api/v1/public/announcements"): fixed("/api/v1/public/announcements"),
     ("POST", "/api/v1/funding/calculate"): fixed(
         "/api/v1/funding/calculate",

@@ -110,6 +110,12 @@ async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
     ]
     # Planned rules say so: no code checks them yet.
     assert by_id["R-POLICY-VERSION"]["enforced_at"] == []
+    # 第十六条: the change requests and the special audit and recovery check them.
+    assert by_id["R-CHG-FORCE-MAJEURE"]["enforced_at"] == [
+        "change_request.file",
+        "change_request.approve",
+    ]
+    assert "project.special_audit" in by_id["R-MGMT-AGENCY"]["enforced_at"]
 
 
 async def test_the_policy_seed_says_what_the_department_sets(client: httpx.AsyncClient) -> None:

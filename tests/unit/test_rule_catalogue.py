@@ -253,6 +253,11 @@ ENTRIES: dict[UseCase, tuple[str, str]] = {
     UseCase.ACCEPTANCE_DECIDE: ("jiebang_api.projects.acceptance", "decide"),
     UseCase.MISCONDUCT_OPEN: ("jiebang_api.projects.integrity", "open_case"),
     UseCase.MISCONDUCT_CLOSE: ("jiebang_api.projects.integrity", "close_case"),
+    UseCase.CHANGE_FILE: ("jiebang_api.projects.changes", "file"),
+    UseCase.CHANGE_APPROVE: ("jiebang_api.projects.changes", "approve"),
+    UseCase.SPECIAL_AUDIT: ("jiebang_api.projects.audits", "record_audit"),
+    UseCase.RECOVER: ("jiebang_api.projects.audits", "recover"),
+    UseCase.WRITE_OFF: ("jiebang_api.projects.audits", "write_off"),
 }
 Node = tuple[str, str]  # (module, top-level name)
 
@@ -445,3 +450,19 @@ def test_the_drift_check_catches_both_directions() -> None:
         "jiebang_api.listings.rules._orphan cites R-ELIG-AT-DEMAND-TEAM, but no use case "
         "reaches it (add it to ENTRIES)"
     ]
+
+
+def test_the_changes_of_article_16_are_live_and_the_write_off_is_a_reading() -> None:
+    """第十六条: extension and termination are checked where a request is filed and approved;
+    the audit, the recoveries and the write-off check the recovery, and the write-off is the
+    service's reading (the text says only that the remaining subsidy is recovered)."""
+    assert RULES_BY_ID["R-CHG-FORCE-MAJEURE"].enforced_at == (
+        UseCase.CHANGE_FILE,
+        UseCase.CHANGE_APPROVE,
+    )
+    audit = RULES_BY_ID["R-CHG-TERMINATION-AUDIT"]
+    assert audit.enforced_at == (UseCase.SPECIAL_AUDIT, UseCase.RECOVER, UseCase.WRITE_OFF)
+    assert "write-off" in (audit.reading_en or "")
+    assert "reading" in (audit.reading_en or "")
+    assert "核销" in (audit.reading_zh or "")
+    assert RULES_BY_ID["R-MGMT-AGENCY"].enforced_at == (UseCase.SPECIAL_AUDIT,)

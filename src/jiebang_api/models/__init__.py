@@ -12,6 +12,7 @@ from jiebang_api.models.attachment import Attachment
 from jiebang_api.models.audit import AuditEntry
 from jiebang_api.models.base import Base, Entity
 from jiebang_api.models.calendar import CalendarYear
+from jiebang_api.models.change import ChangeRequest, Recovery, SpecialAudit
 from jiebang_api.models.event import Event
 from jiebang_api.models.idempotency import IdempotencyRecord
 from jiebang_api.models.identity import ServiceClient, User
@@ -40,6 +41,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "CalendarYear",
+    "ChangeRequest",
     "CodeCounter",
     "CreditRecord",
     "Disbursement",
@@ -58,10 +60,12 @@ __all__ = [
     "Payment",
     "PolicyVersion",
     "Project",
+    "Recovery",
     "ReviewAssignment",
     "ReviewExclusion",
     "ReviewRound",
     "SandboxClock",
     "ServiceClient",
+    "SpecialAudit",
     "User",
 ]

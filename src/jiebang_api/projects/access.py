@@ -10,6 +10,7 @@ Also the figures of the project's policy version and who gets its money.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +20,7 @@ from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
 from jiebang_api.auth.principal import Principal
 from jiebang_api.auth.roles import Role
-from jiebang_api.kit.errors import Message, NotFound, PermissionDenied, Violation
+from jiebang_api.kit.errors import DomainError, Message, NotFound, PermissionDenied, Violation
 from jiebang_api.kit.labels import labelled
 from jiebang_api.models import Project
 from jiebang_api.policies import service as policies_service
@@ -78,6 +79,19 @@ async def project(
     if await _scopes(session, principal, found):
         return found
     raise NotFound()
+
+
+async def may_read_any(
+    session: AsyncSession, principal: Principal, project_ids: Collection[uuid.UUID]
+) -> bool:
+    """Whether the caller reads one of the projects (as `project` decides, without raising)."""
+    for project_id in project_ids:
+        try:
+            await project(session, principal, project_id, lock=False)
+        except DomainError:
+            continue
+        return True
+    return False
 
 
 async def managed(

@@ -8,6 +8,7 @@ from typing import ClassVar
 
 from jiebang_api.events.base import DomainEvent
 from jiebang_api.listings.enums import ListingKind
+from jiebang_api.projects.change_workflow import ChangeKind, ChangeStatus
 from jiebang_api.projects.workflow import ProjectStatus
 
 
@@ -189,3 +190,90 @@ class MisconductCaseClosed(MisconductCaseEvent):
         "失信行为案件已办结（澄清或处理）。",
         "A misconduct case was closed (cleared or sanctioned).",
     )
+    action: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeRequestEvent(DomainEvent):
+    resource_type: ClassVar[str] = "change_request"
+
+    change_request_id: uuid.UUID
+    project_id: uuid.UUID
+    kind: ChangeKind
+    status: ChangeStatus
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeRequestFiled(ChangeRequestEvent):
+    type: ClassVar[str] = "change_request.filed"
+    summary = (
+        "一方因不可抗力申请项目延期或终止（第十六条）。",
+        "A side asked to extend or terminate its project for force majeure (Art. 16).",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeRequestConsented(ChangeRequestEvent):
+    type: ClassVar[str] = "change_request.consented"
+    summary = (
+        "另一方同意了变更申请，待科技厅审核。",
+        "The other side consented to the change; the department decides next.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeRequestApproved(ChangeRequestEvent):
+    type: ClassVar[str] = "change_request.approved"
+    summary = (
+        "科技厅批准了变更：项目延期，或进入终止程序。",
+        "The department approved the change: the project is extended, or terminating.",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChangeRequestRejected(ChangeRequestEvent):
+    type: ClassVar[str] = "change_request.rejected"
+    summary = ("科技厅未批准变更申请。", "The department rejected the change request.")
+
+
+@dataclass(frozen=True, kw_only=True)
+class SpecialAuditRecorded(DomainEvent):
+    type: ClassVar[str] = "project.special_audit_recorded"
+    resource_type: ClassVar[str] = "project"
+    summary = (
+        "终止项目的专项审计已登记，核定应收回的补助（第十六条）。",
+        "The special audit of a terminating project set the subsidy to recover (Art. 16).",
+    )
+
+    project_id: uuid.UUID
+    special_audit_id: uuid.UUID
+    recovery_due: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class SubsidyRecovered(DomainEvent):
+    type: ClassVar[str] = "project.subsidy_recovered"
+    resource_type: ClassVar[str] = "project"
+    summary = (
+        "受资助方退回了一笔补助（第十六条）。",
+        "The recipient paid back part of the subsidy (Art. 16).",
+    )
+
+    project_id: uuid.UUID
+    recovery_id: uuid.UUID
+    amount: str
+    recovered: str
+    outstanding: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class RecoveryWrittenOff(DomainEvent):
+    type: ClassVar[str] = "project.write_off_recorded"
+    resource_type: ClassVar[str] = "project"
+    summary = (
+        "科技厅以核销决定结清无法收回的补助（第十六条的解读）。",
+        "The department wrote off what cannot be recovered (a reading of Art. 16).",
+    )
+
+    project_id: uuid.UUID
+    written_off: str

@@ -91,6 +91,11 @@ class RuleBasis(StrEnum):
         "acceptance.decide": ("记录验收结论", "Record the acceptance result"),
         "misconduct_case.open": ("立案调查失信行为", "Open a misconduct case"),
         "misconduct_case.close": ("办结失信行为案件", "Close a misconduct case"),
+        "change_request.file": ("申请延期或终止", "File a change request"),
+        "change_request.approve": ("批准变更申请", "Approve a change request"),
+        "project.special_audit": ("登记专项审计", "Record the special audit"),
+        "project.recover": ("登记补助收回", "Record a recovery of subsidy"),
+        "project.write_off_recovery": ("核销无法收回的补助", "Write off a recovery"),
     }
 )
 class UseCase(StrEnum):
@@ -118,6 +123,11 @@ class UseCase(StrEnum):
     ACCEPTANCE_DECIDE = "acceptance.decide"
     MISCONDUCT_OPEN = "misconduct_case.open"
     MISCONDUCT_CLOSE = "misconduct_case.close"
+    CHANGE_FILE = "change_request.file"
+    CHANGE_APPROVE = "change_request.approve"
+    SPECIAL_AUDIT = "project.special_audit"
+    RECOVER = "project.recover"
+    WRITE_OFF = "project.write_off_recovery"
 
 
 @dataclass(frozen=True)
@@ -491,7 +501,7 @@ RULES: tuple[Rule, ...] = (
         ("第十四条",),
         "受托第三方机构只能处理委托给它的项目。",
         "An entrusted agency acts only on the projects entrusted to it.",
-        enforced_at=(U.ACCEPTANCE_DECIDE,),
+        enforced_at=(U.SPECIAL_AUDIT, U.ACCEPTANCE_DECIDE),
     ),
     # 第十五条: integrity and IP.
     Rule(
@@ -548,6 +558,7 @@ RULES: tuple[Rule, ...] = (
         "项目仅因不可抗力、经双方一致同意并报科技厅审核同意，方可延期或终止。",
         "A project is extended or terminated only for force majeure, with both sides agreeing "
         "and the department approving.",
+        enforced_at=(U.CHANGE_FILE, U.CHANGE_APPROVE),
     ),
     Rule(
         "R-CHG-TERMINATION-AUDIT",
@@ -555,10 +566,13 @@ RULES: tuple[Rule, ...] = (
         "终止的项目须经专项审计，已拨补助扣除审定的合规支出后予以收回。",
         "A terminated project is specially audited, and the disbursed subsidy beyond the "
         "audited eligible spending is recovered.",
-        reading_zh="解读：无法收回时（如破产），科技厅只能以有据可查的核销决定结案。",
-        reading_en="Reading: a recovery that cannot be completed (e.g. insolvency) is closed "
-        "only by a recorded, audited write-off decision.",
-        enforced_at=(U.DISBURSE,),
+        reading_zh="解读：第十六条只规定收回剩余补助；无法收回时（如受资助方破产），"
+        "科技厅只能以有据可查、经审计的核销决定（理由和文件）结案，此为本系统的解读。",
+        reading_en="Reading: Art. 16 says only that the remaining subsidy is recovered; a "
+        "recovery that cannot be completed (e.g. the recipient's insolvency) the department "
+        "closes only by a recorded, audited write-off decision with its reason and document, "
+        "which is the service's reading.",
+        enforced_at=(U.DISBURSE, U.SPECIAL_AUDIT, U.RECOVER, U.WRITE_OFF),
     ),
     # 第十七条: misconduct.
     Rule(
