@@ -59,9 +59,11 @@ from jiebang_api.models import (
     Objection,
     Payment,
     Project,
+    ProjectReport,
     ReviewAssignment,
     ReviewRound,
 )
+from jiebang_api.projects import reports as projects_reports
 from jiebang_api.settings import Environment, Settings
 
 # Per operation, with a fixed seed: on SQLite, and fewer on PostgreSQL, which the external
@@ -124,6 +126,7 @@ INEXPRESSIBLE = (
             "public_notices",
             "list_objections",
             "list_projects",
+            "list_reports",
             "public_announcements",
             "public_projects",
         ),
@@ -191,6 +194,17 @@ INEXPRESSIBLE = (
         field="body.payee_org_id",
     ),
     Inexpressible(
+        "The period cannot end before it starts.",
+        ("submit_report",),
+        "a bound set by another field",
+        field="body.period_end",
+    ),
+    Inexpressible(
+        "Milestone ",  # … is not one of the project's, … is updated more than once
+        ("submit_report",),
+        "the project's milestones, each once",
+    ),
+    Inexpressible(
         "A payment cannot exceed the agreement amount.",
         ("record_payment",),
         "a bound set by the project's agreement",
@@ -243,6 +257,7 @@ INEXPRESSIBLE = (
             "update_application",
             "record_negotiation",
             "file_objection",
+            "submit_report",
         ),
         "existing uploads of the caller's",
         field="body.attachment_ids",
@@ -624,6 +639,46 @@ async def _seed_funding(sessions: Any, proposer: Any, manager: Any) -> _DomainSe
     )
 
 
+async def _seed_reports(sessions: Any, proposer: Any) -> _DomainSeeds:
+    """A running project whose demand side is the proposer (the manager reports), its subsidy
+    paid in full, with a milestone; a report to read and one to review."""
+    supply = await create_organization(sessions)
+    project = await create_project(
+        sessions, proposer, supply, subsidy=Decimal("1000000.00"), disbursed=Decimal("1000000.00")
+    )
+    async with sessions() as session:
+        row = await session.get(Project, project.id)
+        agreed = [{"title": "中试", "due_on": "2028-03-31", "deliverable": "报告", "kpi": "达标"}]
+        await projects_reports.plan(session, row, agreed)
+        made = [
+            ProjectReport(
+                project_id=project.id,
+                kind="progress",
+                period_start=date(2027, 4, 1),
+                period_end=date(2027, 9, 30),
+                summary="第一阶段完成。",
+                milestone_updates=[],
+                expenditures=[],
+                attachment_ids=[],
+                submitted_on=date(2027, 10, 8),
+            )
+            for _ in range(2)
+        ]
+        session.add_all(made)
+        await session.commit()
+    shown = {"project_id": str(project.id)}
+    return _DomainSeeds(
+        {
+            "list_milestones": shown,
+            "submit_report": shown,
+            "list_reports": shown,
+            "get_report": {"report_id": str(made[0].id)},
+            "review_report": {"report_id": str(made[1].id)},
+        },
+        {"submit_report": {"milestone_updates": [], "attachment_ids": []}},
+    )
+
+
 async def _seed(app: FastAPI) -> Seeded:
     sessions = app.state.sessionmaker
     admin = await create_user(sessions, roles=("admin",))
@@ -730,6 +785,7 @@ async def _seed(app: FastAPI) -> Seeded:
         reviews = await _seed_reviews(sessions, proposer, manager)
         agreements = await _seed_agreements(sessions, proposer)
         funding = await _seed_funding(sessions, proposer, manager)
+        project_reports = await _seed_reports(sessions, proposer)
         uploaded = await http.post(
             "/api/v1/attachments",
             files={"file": ("需求说明.pdf", PDF, "application/pdf")},
@@ -758,6 +814,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **reviews.path_parameters,
         **agreements.path_parameters,
         **funding.path_parameters,
+        **project_reports.path_parameters,
     }
     # Alone, with no attachments: members and attachments name what the fuzzer cannot know.
     alone = {"members": [], "lead_budget_share": "100", "attachment_ids": []}
@@ -779,6 +836,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **reviews.members,
         **agreements.members,
         **funding.members,
+        **project_reports.members,
     }
     return Seeded(identities, path_parameters, str(org.id), members)
 

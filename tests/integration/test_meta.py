@@ -104,7 +104,11 @@ async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
     assert by_id["R-WF-SIGN-ALL"]["enforced_at"] == ["agreement.sign"]
     assert by_id["R-DISB-NEVER-EXCEED"]["enforced_at"] == ["project.disburse"]
     # Planned rules say so: no code checks them yet.
-    assert by_id["R-MGMT-AGENCY"]["enforced_at"] == []
+    assert by_id["R-CHG-TERMINATION-AUDIT"]["enforced_at"] == []
+    # An entrusted agency's scope is checked where it acts (reviewing reports).
+    assert by_id["R-MGMT-AGENCY"]["enforced_at"] == ["report.review"]
+    assert by_id["R-FUND-USE"]["enforced_at"][-1] == "report.submit"
+    assert "reading of Art. 13" in by_id["R-FUND-USE"]["reading_en"]
 
 
 async def test_the_policy_seed_says_what_the_department_sets(client: httpx.AsyncClient) -> None:

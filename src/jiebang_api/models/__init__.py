@@ -26,6 +26,7 @@ from jiebang_api.models.project import (
     Payment,
     Project,
 )
+from jiebang_api.models.report import ProjectMilestone, ProjectReport
 from jiebang_api.models.review import ReviewAssignment, ReviewExclusion, ReviewRound
 from jiebang_api.models.sandbox import SandboxClock
 
@@ -56,6 +57,8 @@ __all__ = [
     "Payment",
     "PolicyVersion",
     "Project",
+    "ProjectMilestone",
+    "ProjectReport",
     "ReviewAssignment",
     "ReviewExclusion",
     "ReviewRound",

@@ -52,6 +52,7 @@ class Project(Entity, Base):
             "disbursed >= 0 AND (disbursed = 0 OR (subsidy IS NOT NULL AND disbursed <= subsidy))",
             name="never_exceed",
         ),
+        Index("ix_project_next_check_at", "next_check_at"),
     )
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -88,6 +89,9 @@ class Project(Entity, Base):
     )
     # When the project passed acceptance (set by the acceptance use case).
     accepted_at: Mapped[datetime | None]
+    # When a pending milestone falls due next and is not yet recorded overdue (the sweep's
+    # moment: projects/milestones.py).
+    next_check_at: Mapped[datetime | None]
 
 
 class Announcement(Entity, Base):

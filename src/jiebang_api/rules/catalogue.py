@@ -87,6 +87,8 @@ class RuleBasis(StrEnum):
         "project.decide_funding": ("核定补助", "Decide a project's subsidy"),
         "payment.record": ("登记协议付款", "Record a payment to the supply side"),
         "project.disburse": ("拨付补助", "Disburse a tranche"),
+        "report.submit": ("提交项目报告", "Submit a project report"),
+        "report.review": ("审查项目报告", "Review a project report"),
     }
 )
 class UseCase(StrEnum):
@@ -110,6 +112,8 @@ class UseCase(StrEnum):
     FUNDING_DECIDE = "project.decide_funding"
     PAYMENT_RECORD = "payment.record"
     DISBURSE = "project.disburse"
+    REPORT_SUBMIT = "report.submit"
+    REPORT_REVIEW = "report.review"
 
 
 @dataclass(frozen=True)
@@ -471,13 +475,19 @@ RULES: tuple[Rule, ...] = (
         "补助预算和支出只能列入关键技术研发、中间试验、新产品开发、推广风险补偿、技术标准制定五类用途。",
         "Subsidy budgets and spending use only key technology R&D, pilot testing, new product "
         "development, promotion risk compensation and technical standard setting.",
-        enforced_at=_AGREEMENT,
+        enforced_at=(*_AGREEMENT, U.REPORT_SUBMIT),
+        reading_zh="项目各经费支出报告（退回修改的除外）所报补助支出合计不得超过已拨付的补助，"
+        "此上限为本系统对第十三条的解读。",
+        reading_en="The subsidy a project's expenditure reports (those not returned for "
+        "revision) say was spent never adds up to more than was disbursed: this bound is the "
+        "service's reading of Art. 13.",
     ),
     Rule(
         "R-MGMT-AGENCY",
         ("第十四条",),
         "受托第三方机构只能处理委托给它的项目。",
         "An entrusted agency acts only on the projects entrusted to it.",
+        enforced_at=(U.REPORT_REVIEW,),
     ),
     # 第十五条: integrity and IP.
     Rule(
