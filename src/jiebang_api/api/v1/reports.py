@@ -27,12 +27,13 @@ router = StrictRouter(tags=["projects"])
 
 
 def report_out(report: ProjectReport) -> ReportOut:
-    return ReportOut.model_validate(
-        {
-            **{name: getattr(report, name) for name in ReportOut.model_fields if name != "status"},
-            "status": report.review_outcome or "submitted",
-        }
-    )
+    fields = {name: getattr(report, name) for name in ReportOut.model_fields if name != "status"}
+    return ReportOut.model_validate({**fields, "status": report.review_outcome or "submitted"})
+
+
+def milestone_out(view: reports.MilestoneView) -> MilestoneOut:
+    fields = {name: getattr(view.milestone, name) for name in MilestoneOut.model_fields}
+    return MilestoneOut.model_validate({**fields, "status": view.status})
 
 
 def _draft(body: ReportIn) -> reports.ReportDraft:
@@ -65,17 +66,7 @@ async def list_milestones(
     found = await reports.milestones_of(
         session, principal=principal, project_id=project_id, now=now
     )
-    return MilestoneList(
-        items=[
-            MilestoneOut.model_validate(
-                {
-                    **{n: getattr(v.milestone, n) for n in MilestoneOut.model_fields},
-                    "status": v.status,
-                }
-            )
-            for v in found
-        ]
-    )
+    return MilestoneList(items=[milestone_out(v) for v in found])
 
 
 @router.post(
