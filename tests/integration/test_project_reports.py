@@ -308,6 +308,23 @@ async def test_two_concurrent_reports_that_together_exceed_leave_one_refused(
     assert spent == [Decimal("200000.00")]
 
 
+async def test_concurrent_reviews_of_one_report_leave_one_review(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    s = await scene(app, sessions)
+    made = await client.post(f"{s.path}/reports", json=progress(), headers=s.demand_headers)
+    report = made.json()["id"]
+    replies = await asyncio.gather(
+        *(review(client, report, admin_headers, o) for o in ("accepted", "needs_revision") * 3)
+    )
+    assert sorted(r.status_code for r in replies) == [200] + [409] * 5
+    async with sessions() as session:
+        kinds = Counter(
+            await session.scalars(select(Event.type).where(Event.resource_id == report))
+        )
+    assert kinds["report.reviewed"] == 1
+
+
 async def test_only_the_sides_report_and_only_while_the_project_runs(
     client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
 ) -> None:
@@ -421,6 +438,20 @@ async def test_the_sweep_records_an_overdue_milestone_once_and_reads_compute_it(
         assert row.next_check_at == datetime(2099, 12, 31, 16, 0, tzinfo=UTC)
     await sweep_at(datetime(2002, 1, 1, tzinfo=UTC))
     assert await recorded() == Counter({"1": 1})
+    # A finished project has nothing more due: the sweep records nothing and stops looking.
+    finished = await scene(app, sessions, PAST, status="completed")
+    await sweep_at(datetime(2002, 1, 1, tzinfo=UTC))
+    async with sessions() as session:
+        row = await session.get(Project, finished.project.id)
+        assert row is not None
+        assert row.next_check_at is None
+        found = await session.scalar(
+            select(Event.id).where(
+                Event.type == "project.milestone_overdue",
+                Event.resource_id == str(finished.project.id),
+            )
+        )
+        assert found is None
     history = await client.get(f"{s.path}/history", headers=s.demand_headers)
     overdue = [e for e in history.json()["items"] if e["action"] == "project.milestone_overdue"]
     assert len(overdue) == 1
@@ -455,6 +486,38 @@ async def test_projects_filter_on_overdue_milestones(
     assert await ids("?overdue=true&status=completed") == set()
     refused = await client.get("/api/v1/projects?overdue=maybe", headers=late.demand_headers)
     assert refused.status_code == 422
+
+
+async def test_overdue_follows_the_sandbox_clock(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    """The request's clock decides: moved past the end of the due day (Shanghai), the
+    milestone reads overdue and the project lists as overdue; nothing is written."""
+    due = date(2034, 6, 30)  # within the sandbox clock's reach
+    s = await scene(app, sessions, due)
+
+    async def at(instant: str) -> None:
+        body = {"set_to": instant} if instant else {"reset": True}
+        moved = await client.post("/api/v1/sandbox/clock", json=body, headers=admin_headers)
+        assert moved.status_code == 200, moved.text
+
+    async def seen() -> tuple[str, bool]:
+        read = await client.get(f"{s.path}/milestones", headers=s.demand_headers)
+        listed = await client.get("/api/v1/projects?overdue=true", headers=s.demand_headers)
+        ids = {p["id"] for p in listed.json()["items"]}
+        return read.json()["items"][0]["status"], str(s.project.id) in ids
+
+    try:
+        await at("2034-06-30T15:59:59Z")  # 23:59:59 on the due day in Shanghai
+        assert await seen() == ("pending", False)
+        await at("2034-06-30T16:00:00Z")
+        assert await seen() == ("overdue", True)
+    finally:
+        await at("")
+    async with sessions() as session:
+        row = await session.get(ProjectMilestone, s.milestones[0].id)
+        assert row is not None
+        assert row.overdue_recorded_at is None
 
 
 async def test_one_idempotency_key_makes_one_report(

@@ -382,6 +382,8 @@ async def review(
     if report is None:
         raise NotFound()
     project = await access.managed(session, principal, report.project_id, access.Scope.REPORTS)
+    # Read afresh under the project's lock: another review may have been taken meanwhile.
+    await session.refresh(report)
     if report.review_outcome is not None:
         raise Conflict(REVIEWED_ALREADY, extensions={"current_state": report.review_outcome})
     report.review_outcome, report.review_comment = outcome.value, comment
