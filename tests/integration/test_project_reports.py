@@ -580,3 +580,26 @@ async def test_a_report_s_attachments_are_read_by_the_project_s_readers(
     assert (await client.get(other_side, headers=s.demand_headers)).status_code == 200
     stranger = bearer(app, await create_user(sessions))
     assert (await client.get(other_side, headers=stranger)).status_code == 404
+
+
+async def test_the_reports_of_a_project_page_oldest_first(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions
+) -> None:
+    s = await scene(app, sessions)
+    made = [
+        (
+            await client.post(f"{s.path}/reports", json=progress(summary=f"第{i}期"), headers=h)
+        ).json()
+        for i, h in enumerate((s.demand_headers, s.supply_headers, s.demand_headers), start=1)
+    ]
+    first = await client.get(f"{s.path}/reports?limit=2", headers=s.supply_headers)
+    assert [r["summary"] for r in first.json()["items"]] == ["第1期", "第2期"]
+    cursor = first.json()["next_cursor"]
+    assert cursor
+    rest = await client.get(
+        f"{s.path}/reports", params={"cursor": cursor}, headers=s.supply_headers
+    )
+    assert [r["id"] for r in rest.json()["items"]] == [made[2]["id"]]
+    assert rest.json()["next_cursor"] is None
+    broken = await client.get(f"{s.path}/reports?cursor=nonsense", headers=s.supply_headers)
+    assert (broken.status_code, broken.json()["code"]) == (422, "VALIDATION_FAILED")
