@@ -3,7 +3,7 @@ open per project), its special audit with what is due, recovered and written off
 recoveries (R-CHG-TERMINATION-AUDIT, 第十六条)
 
 Revision ID: 20261207_0018
-Revises: 20261207_0016
+Revises: 20261207_0017
 Create Date: 2026-12-07
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from jiebang_api.kit.db import ExactDecimal
 
 revision: str = "20261207_0018"
-down_revision: str | None = "20261207_0016"
+down_revision: str | None = "20261207_0017"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -19,10 +19,11 @@ from jiebang_api.events.base import known as known_events
 from jiebang_api.kit import sweep
 from jiebang_api.listings import events as listings_events
 from jiebang_api.listings import service as listings_service
-from jiebang_api.models import Agreement, Listing
+from jiebang_api.models import Agreement, Listing, Project
 from jiebang_api.projects import audits as projects_audits
 from jiebang_api.projects import changes as projects_changes
 from jiebang_api.projects import events as projects_events
+from jiebang_api.projects import reports as projects_reports
 from jiebang_api.projects import signing
 from jiebang_api.reviews import events as reviews_events
 from jiebang_api.reviews import service as reviews_service
@@ -48,8 +49,10 @@ def wire() -> None:
     attachments_readers.register("agreement_signature", signing.may_read_attachment)
     attachments_readers.register("change_request", projects_changes.may_read_attachment)
     attachments_readers.register("special_audit", projects_audits.may_read_attachment)
+    attachments_readers.register("project_report", projects_reports.may_read_attachment)
     sweep.register(sweep.DeadlineSource("listing", Listing, listings_service.run_deadlines))
     sweep.register(sweep.DeadlineSource("agreement", Agreement, agreements_publicity.run_deadlines))
+    sweep.register(sweep.DeadlineSource("project", Project, projects_reports.run_deadlines))
 
 
 def event_types() -> list[type[DomainEvent]]:

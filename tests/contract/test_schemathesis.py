@@ -63,10 +63,12 @@ from jiebang_api.models import (
     Objection,
     Payment,
     Project,
+    ProjectReport,
     ReviewAssignment,
     ReviewRound,
     SpecialAudit,
 )
+from jiebang_api.projects import reports as projects_reports
 from jiebang_api.settings import Environment, Settings
 
 # Per operation, with a fixed seed: on SQLite, and fewer on PostgreSQL, which the external
@@ -129,6 +131,7 @@ INEXPRESSIBLE = (
             "public_notices",
             "list_objections",
             "list_projects",
+            "list_reports",
             "public_announcements",
             "public_projects",
             "list_change_requests",
@@ -227,6 +230,17 @@ INEXPRESSIBLE = (
         field="body.payee_org_id",
     ),
     Inexpressible(
+        "The period cannot end before it starts.",
+        ("submit_report",),
+        "a bound set by another field",
+        field="body.period_end",
+    ),
+    Inexpressible(
+        "Milestone ",  # … is not one of the project's, … is updated more than once
+        ("submit_report",),
+        "the project's milestones, each once",
+    ),
+    Inexpressible(
         "A payment cannot exceed the agreement amount.",
         ("record_payment",),
         "a bound set by the project's agreement",
@@ -281,6 +295,7 @@ INEXPRESSIBLE = (
             "file_objection",
             "request_acceptance",
             "record_acceptance_result",
+            "submit_report",
         ),
         "existing uploads of the caller's",
         field="body.attachment_ids",
@@ -837,6 +852,46 @@ async def _seed_changes(sessions: Any, proposer: Any, manager: Any) -> _DomainSe
     )
 
 
+async def _seed_reports(sessions: Any, proposer: Any) -> _DomainSeeds:
+    """A running project whose demand side is the proposer (the manager reports), its subsidy
+    paid in full, with a milestone; a report to read and one to review."""
+    supply = await create_organization(sessions)
+    project = await create_project(
+        sessions, proposer, supply, subsidy=Decimal("1000000.00"), disbursed=Decimal("1000000.00")
+    )
+    async with sessions() as session:
+        row = await session.get(Project, project.id)
+        agreed = [{"title": "中试", "due_on": "2028-03-31", "deliverable": "报告", "kpi": "达标"}]
+        await projects_reports.plan(session, row, agreed)
+        made = [
+            ProjectReport(
+                project_id=project.id,
+                kind="progress",
+                period_start=date(2027, 4, 1),
+                period_end=date(2027, 9, 30),
+                summary="第一阶段完成。",
+                milestone_updates=[],
+                expenditures=[],
+                attachment_ids=[],
+                submitted_on=date(2027, 10, 8),
+            )
+            for _ in range(2)
+        ]
+        session.add_all(made)
+        await session.commit()
+    shown = {"project_id": str(project.id)}
+    return _DomainSeeds(
+        {
+            "list_milestones": shown,
+            "submit_report": shown,
+            "list_reports": shown,
+            "get_report": {"report_id": str(made[0].id)},
+            "review_report": {"report_id": str(made[1].id)},
+        },
+        {"submit_report": {"milestone_updates": [], "attachment_ids": []}},
+    )
+
+
 async def _seed(app: FastAPI) -> Seeded:
     sessions = app.state.sessionmaker
     admin = await create_user(sessions, roles=("admin",))
@@ -945,6 +1000,7 @@ async def _seed(app: FastAPI) -> Seeded:
         funding = await _seed_funding(sessions, proposer, manager)
         management = await _seed_management(sessions, proposer)
         changes = await _seed_changes(sessions, proposer, manager)
+        project_reports = await _seed_reports(sessions, proposer)
         uploaded = await http.post(
             "/api/v1/attachments",
             files={"file": ("需求说明.pdf", PDF, "application/pdf")},
@@ -975,6 +1031,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **funding.path_parameters,
         **management.path_parameters,
         **changes.path_parameters,
+        **project_reports.path_parameters,
     }
     # Alone, with no attachments: members and attachments name what the fuzzer cannot know.
     alone = {"members": [], "lead_budget_share": "100", "attachment_ids": []}
@@ -998,6 +1055,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **funding.members,
         **management.members,
         **changes.members,
+        **project_reports.members,
     }
     return Seeded(identities, path_parameters, str(org.id), members)
 

@@ -71,6 +71,7 @@ from jiebang_api.models import (
     Organization,
     Payment,
     Project,
+    ProjectReport,
     ReviewAssignment,
     ReviewRound,
     SpecialAudit,
@@ -105,6 +106,7 @@ AGREEMENT = "/api/v1/agreements/{agreement_id}"
 NOTICE = "/api/v1/public/notices/{notice_id}"
 PROJECT = "/api/v1/projects/{project_id}"
 CHANGE = "/api/v1/change-requests/{change_request_id}"
+REPORT = "/api/v1/reports/{report_id}"
 # The path parameter naming the target of each scope.
 SCOPES = {
     "organization": "{organization_id}",
@@ -394,6 +396,14 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("POST", f"{PROJECT}/recovery-write-off"):
                                          route(401,  404,      404,      404,      404,   404,   404,   200),
     ("GET", f"{PROJECT}/recovery"):      route(401,  404,      404,      404,      404,   404,   404,   200),
+    # Milestones and reports: whoever reads the project reads them; the sides report (the
+    # department, no side, gets 403); the department (or an agency entrusted with reports)
+    # reviews. The matrix's agency is entrusted with nothing: 404.
+    ("GET", f"{PROJECT}/milestones"):    route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{PROJECT}/reports"):      route(401,  404,      404,      404,      404,   404,   404,   403),
+    ("GET", f"{PROJECT}/reports"):       route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("GET", REPORT):                     route(401,  404,      404,      404,      404,   404,   404,   200),
+    ("POST", f"{REPORT}/review"):        route(401,  404,      404,      404,      404,   404,   404,   200),
     # The funding calculator stores nothing: anyone signed in may ask.
     ("POST", "/api/v1/funding/calculate"):
                                          route(401,  200,      200,      200,      200,   200,   200,   200),
@@ -1203,6 +1213,38 @@ def change_of_others(
     return build
 
 
+REPORT_BODY = {
+    "kind": "progress",
+    "period_start": "2027-04-01",
+    "period_end": "2027-09-30",
+    "summary": "第一阶段完成。",
+}
+
+
+def report_of_others(suffix: str = "", json: Any = None) -> Builder:
+    """A report on a project of two sides outside the matrix."""
+
+    async def build(world: World) -> Call:
+        project = await _other_project(world)
+        report = ProjectReport(
+            project_id=project.id,
+            kind="progress",
+            period_start=date(2027, 4, 1),
+            period_end=date(2027, 9, 30),
+            summary="第一阶段完成。",
+            milestone_updates=[],
+            expenditures=[],
+            attachment_ids=[],
+            submitted_on=date(2027, 10, 8),
+        )
+        async with world.sessions() as session:
+            session.add(report)
+            await session.commit()
+        return Call(REPORT.format(report_id=report.id) + suffix, json)
+
+    return build
+
+
 async def _open_case_of_others(world: World) -> Call:
     project = await _other_project(world)
     case = MisconductCase(project_id=project.id, allegation="举报", source="来信", status="open")
@@ -1354,6 +1396,11 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", f"{PROJECT}/recoveries"): _recovery,
     ("POST", f"{PROJECT}/recovery-write-off"): _write_off,
     ("GET", f"{PROJECT}/recovery"): project_of_others("/recovery"),
+    ("GET", f"{PROJECT}/milestones"): project_of_others("/milestones"),
+    ("POST", f"{PROJECT}/reports"): project_of_others("/reports", REPORT_BODY),
+    ("GET", f"{PROJECT}/reports"): project_of_others("/reports"),
+    ("GET", REPORT): report_of_others(),
+    ("POST", f"{REPORT}/review"): report_of_others("/review", {"outcome": "accepted"}),
     ("GET", "/api/v1/public/announcements"): fixed("/api/v1/public/announcements"),
     ("POST", "/api/v1/funding/calculate"): fixed(
         "/api/v1/funding/calculate",

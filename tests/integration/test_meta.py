@@ -115,7 +115,14 @@ async def test_every_rule_of_revision_2_is_served_with_basis_and_enforced_at(
         "change_request.file",
         "change_request.approve",
     ]
-    assert "project.special_audit" in by_id["R-MGMT-AGENCY"]["enforced_at"]
+    # An entrusted agency's scope is checked where it acts.
+    assert by_id["R-MGMT-AGENCY"]["enforced_at"] == [
+        "report.review",
+        "acceptance.decide",
+        "project.special_audit",
+    ]
+    assert by_id["R-FUND-USE"]["enforced_at"][-1] == "report.submit"
+    assert "reading of Art. 13" in by_id["R-FUND-USE"]["reading_en"]
 
 
 async def test_the_policy_seed_says_what_the_department_sets(client: httpx.AsyncClient) -> None:

@@ -8,7 +8,7 @@ import asyncio
 import re
 import uuid
 from collections import Counter
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -322,6 +322,14 @@ async def test_the_project_exists_only_after_all_five_signatures(
         project.code,
         "3000000.00",
     )
+    # The agreement's milestones are the project's, and the sweep looks at the first.
+    milestones = await client.get(
+        f"/api/v1/projects/{project.id}/milestones", headers=admin_headers
+    )
+    assert [
+        (m["seq"], m["title"], m["due_on"], m["status"]) for m in milestones.json()["items"]
+    ] == [(1, "中试", "2028-03-31", "pending")]
+    assert project.next_check_at == datetime(2028, 3, 31, 16, 0, tzinfo=UTC)
     mine = await client.get("/api/v1/projects", headers=s.lead_headers)
     assert [p["id"] for p in mine.json()["items"]] == [str(project.id)]
     stranger = await client.get(f"/api/v1/projects/{project.id}", headers=s.second_headers)

@@ -1,7 +1,8 @@
 """The whole programme through the API, once per kind (第九条 to 第十二条): a listing, an
 application, the expert review and the joint recommendation, the agreement and its notice,
 the five signatures, the funding decision, the demand side's first payment, the first
-tranche, the acceptance and the final tranche — until the project is `completed` and what
+tranche, the reports, the acceptance and the final tranche — until the project is
+`completed` and what
 was disbursed is exactly the subsidy. The sandbox clock passes the application window and
 the notice period; organisations and accounts are the only rows made directly."""
 
@@ -360,6 +361,38 @@ async def fund(client: httpx.AsyncClient, c: Cast, project: str) -> None:
     assert first["amount"] == ("400000.00" if c.kind == EM else "333333.33")
 
 
+async def report(client: httpx.AsyncClient, c: Cast, project: str) -> None:
+    """Acceptance waits for the reports: the milestone not met is outstanding (409); the
+    supply side reports it met and what the first tranche paid for (第十三条 categories,
+    R-FUND-USE); the department reviews."""
+    early = await client.post(
+        f"{project}/acceptance", json={"summary": "申请验收"}, headers={**c.demand, **key()}
+    )
+    assert (early.status_code, [v["field"] for v in early.json()["violations"]]) == (
+        409,
+        ["milestones"],
+    )
+    milestones = await ok(client.get(f"{project}/milestones", headers=c.supply))
+    met = [
+        {"milestone_id": m["id"], "status": "met", "note": "中试完成"} for m in milestones["items"]
+    ]
+    period = {"period_start": "2027-01-01", "period_end": "2027-12-31"}
+    progress = {"kind": "progress", "summary": "中试完成。", "milestone_updates": met, **period}
+    spent = {
+        "kind": "expenditure",
+        "summary": "首笔补助支出。",
+        "expenditures": [
+            {"category": "key_tech_rd", "amount": "300000.00"},
+            {"category": "pilot_test", "amount": "33333.33"},
+        ],
+        **period,
+    }
+    for body in (progress, spent):
+        made = await ok(client.post(f"{project}/reports", json=body, headers=c.supply), 201)
+        review = {"outcome": "accepted", "comment": "同意"}
+        await ok(client.post(f"/api/v1/reports/{made['id']}/review", json=review, headers=c.admin))
+
+
 async def accept_and_complete(client: httpx.AsyncClient, c: Cast, project: str) -> None:
     await ok(
         client.post(
@@ -400,6 +433,7 @@ async def test_each_kind_goes_from_a_listing_to_a_completed_project(
         agreement = await agree(client, c, application, today)
         project = f"/api/v1/projects/{await sign(client, c, agreement)}"
         await fund(client, c, project)
+        await report(client, c, project)
         await accept_and_complete(client, c, project)
     finally:
         await ok(client.post(CLOCK, json={"reset": True}, headers=admin_headers))

@@ -13,7 +13,7 @@ import httpx
 from fastapi import FastAPI
 
 from factories import Sessions, bearer, create_organization, create_project, create_user
-from jiebang_api.models import Entrustment, Organization, Project
+from jiebang_api.models import Organization, Project
 
 DECISION = {
     "subsidy": "1000000.00",
@@ -238,17 +238,16 @@ async def test_an_agency_audits_only_when_entrusted_with_the_audit(
     headers = bearer(app, staff)
     outsider = await audit(client, s, "120000.00", headers)
     assert (outsider.status_code, outsider.json()["code"]) == (404, "NOT_FOUND")
-    async with sessions() as session:
-        entrusted = Entrustment(project_id=s.project.id, agency_org_id=agency.id, scope=["reports"])
-        session.add(entrusted)
-        await session.commit()
+    entrustments = f"{s.path}/entrustments"
+    body = {"agency_org_id": str(agency.id), "scope": ["reports"]}
+    entrusted = await client.post(entrustments, json=body, headers=admin_headers)
+    assert entrusted.status_code == 201, entrusted.text
     out_of_scope = await audit(client, s, "120000.00", headers)
     assert (out_of_scope.status_code, cited(out_of_scope)) == (403, ["R-MGMT-AGENCY"])
-    async with sessions() as session:
-        row = await session.get(Entrustment, entrusted.id)
-        assert row is not None
-        row.scope = ["reports", "audit"]
-        await session.commit()
+    revoked = await client.delete(f"{entrustments}/{entrusted.json()['id']}", headers=admin_headers)
+    assert revoked.status_code == 204
+    body["scope"] = ["reports", "audit"]
+    assert (await client.post(entrustments, json=body, headers=admin_headers)).status_code == 201
     audited = await audit(client, s, "120000.00", headers)
     assert audited.status_code == 201, audited.text
     assert (await client.get(f"{s.path}/recovery", headers=headers)).status_code == 200

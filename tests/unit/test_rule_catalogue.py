@@ -258,6 +258,8 @@ ENTRIES: dict[UseCase, tuple[str, str]] = {
     UseCase.SPECIAL_AUDIT: ("jiebang_api.projects.audits", "record_audit"),
     UseCase.RECOVER: ("jiebang_api.projects.audits", "recover"),
     UseCase.WRITE_OFF: ("jiebang_api.projects.audits", "write_off"),
+    UseCase.REPORT_SUBMIT: ("jiebang_api.projects.reports", "submit"),
+    UseCase.REPORT_REVIEW: ("jiebang_api.projects.reports", "review"),
 }
 Node = tuple[str, str]  # (module, top-level name)
 
@@ -461,8 +463,13 @@ def test_the_changes_of_article_16_are_live_and_the_write_off_is_a_reading() -> 
         UseCase.CHANGE_APPROVE,
     )
     audit = RULES_BY_ID["R-CHG-TERMINATION-AUDIT"]
-    assert audit.enforced_at == (UseCase.SPECIAL_AUDIT, UseCase.RECOVER, UseCase.WRITE_OFF)
+    assert audit.enforced_at == (
+        UseCase.DISBURSE,  # nothing more is paid to a terminating project
+        UseCase.SPECIAL_AUDIT,
+        UseCase.RECOVER,
+        UseCase.WRITE_OFF,
+    )
     assert "write-off" in (audit.reading_en or "")
     assert "reading" in (audit.reading_en or "")
     assert "核销" in (audit.reading_zh or "")
-    assert RULES_BY_ID["R-MGMT-AGENCY"].enforced_at == (UseCase.SPECIAL_AUDIT,)
+    assert UseCase.SPECIAL_AUDIT in RULES_BY_ID["R-MGMT-AGENCY"].enforced_at

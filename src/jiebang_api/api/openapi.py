@@ -295,6 +295,7 @@ LINKS: dict[str, dict[str, str]] = {
     "create_listing": {"listing_id": "$response.body#/id"},
     "create_application": {"application_id": "$response.body#/id"},
     "upload_attachment": {"attachment_id": "$response.body#/id"},
+    "submit_report": {"report_id": "$response.body#/id"},
 }
 
 

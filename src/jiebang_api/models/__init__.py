@@ -27,6 +27,7 @@ from jiebang_api.models.project import (
     Payment,
     Project,
 )
+from jiebang_api.models.report import ProjectMilestone, ProjectReport
 from jiebang_api.models.review import ReviewAssignment, ReviewExclusion, ReviewRound
 from jiebang_api.models.sandbox import SandboxClock
 
@@ -60,6 +61,8 @@ __all__ = [
     "Payment",
     "PolicyVersion",
     "Project",
+    "ProjectMilestone",
+    "ProjectReport",
     "Recovery",
     "ReviewAssignment",
     "ReviewExclusion",

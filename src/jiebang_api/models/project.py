@@ -52,6 +52,7 @@ class Project(Entity, Base):
             "disbursed >= 0 AND (disbursed = 0 OR (subsidy IS NOT NULL AND disbursed <= subsidy))",
             name="never_exceed",
         ),
+        Index("ix_project_next_check_at", "next_check_at"),
     )
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
@@ -90,6 +91,9 @@ class Project(Entity, Base):
     accepted_at: Mapped[datetime | None]
     # Where a misconduct case suspended it from; a cleared case returns it there.
     suspended_from: Mapped[str | None] = mapped_column(String(32))
+    # When a pending milestone falls due next and is not yet recorded overdue (the sweep's
+    # moment: projects/milestones.py).
+    next_check_at: Mapped[datetime | None]
 
 
 class Announcement(Entity, Base):

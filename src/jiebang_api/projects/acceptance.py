@@ -1,8 +1,9 @@
-"""Acceptance (第十二条, 第十四条): the demand side asks for it once the project's reports are
-up to date (the department for an emergency project, where it stands for that side); the
-department, or an agency entrusted with organising it (R-MGMT-AGENCY), records the result of
-the acceptance or performance evaluation. Passed lets the rest of the subsidy be paid
-(R-DISB-FINAL-AFTER-ACCEPTANCE); failed closes the project without it."""
+"""Acceptance (第十二条, 第十四条): the demand side (the department for an emergency project,
+where it stands for that side) asks for it once the project's reports are up to date: every
+milestone met, no report left returned for revision. The department, or an agency entrusted
+with organising it (R-MGMT-AGENCY), records the result of the acceptance or performance
+evaluation. Passed lets the rest of the subsidy be paid (R-DISB-FINAL-AFTER-ACCEPTANCE);
+failed closes the project without it."""
 
 from __future__ import annotations
 
@@ -17,14 +18,18 @@ from jiebang_api.attachments import service as attachments_service
 from jiebang_api.auth.principal import Principal
 from jiebang_api.auth.roles import Role
 from jiebang_api.events import bus as events
-from jiebang_api.kit.errors import Message, NotFound, PermissionDenied
+from jiebang_api.kit.errors import Conflict, Message, NotFound, PermissionDenied
 from jiebang_api.models import Acceptance, Project
-from jiebang_api.projects import access, transitions
+from jiebang_api.projects import access, reports, transitions
 from jiebang_api.projects import events as projects_events
 from jiebang_api.projects import repository as projects_repository
 from jiebang_api.projects.access import Scope
 from jiebang_api.projects.workflow import ProjectAction
 
+REPORTS_OWED = Message(
+    "项目报告尚未齐备，暂不能申请验收。",
+    "The project's reports are not up to date: acceptance waits for them.",
+)
 NOT_THE_DEMAND_SIDE = Message(
     "只有需求方（应急类项目为科技厅）可以申请验收。",
     "Only the demand side (the department for an emergency project) requests acceptance.",
@@ -49,6 +54,8 @@ async def request(
     project = await access.project(session, principal, project_id, lock=True)
     if not _may_request(principal, project):
         raise PermissionDenied(NOT_THE_DEMAND_SIDE)
+    if owed := await reports.outstanding(session, project, now):
+        raise Conflict(REPORTS_OWED, violations=owed)
     attachment_ids = list(data.get("attachment_ids") or [])
     await attachments_service.require_linkable(
         session, principal=principal, ids=attachment_ids, field="body.attachment_ids"

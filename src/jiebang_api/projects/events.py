@@ -190,7 +190,6 @@ class MisconductCaseClosed(MisconductCaseEvent):
         "失信行为案件已办结（澄清或处理）。",
         "A misconduct case was closed (cleared or sanctioned).",
     )
-    action: str
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -277,3 +276,48 @@ class RecoveryWrittenOff(DomainEvent):
 
     project_id: uuid.UUID
     written_off: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class MilestoneOverdue(DomainEvent):
+    type: ClassVar[str] = "project.milestone_overdue"
+    resource_type: ClassVar[str] = "project"
+    summary = (
+        "项目的一个里程碑已过计划日期仍未完成（每个里程碑记录一次）。",
+        "A milestone of the project passed its due day unmet (recorded once per milestone).",
+    )
+
+    project_id: uuid.UUID
+    milestone_id: uuid.UUID
+    seq: int
+    due_on: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportEvent(DomainEvent):
+    resource_type: ClassVar[str] = "report"
+
+    report_id: uuid.UUID
+    project_id: uuid.UUID
+    kind: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportSubmitted(ReportEvent):
+    type: ClassVar[str] = "report.submitted"
+    summary = (
+        "项目一方提交了进展报告或经费支出报告（第十三条）。",
+        "A side of the project submitted a progress or expenditure report (Art. 13).",
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReportReviewed(ReportEvent):
+    type: ClassVar[str] = "report.reviewed"
+    summary = (
+        "科技厅或受托机构审查了一份报告：通过或退回修改（第十四条）。",
+        "The department or an entrusted agency reviewed a report: accepted or returned for "
+        "revision (Art. 14).",
+    )
+
+    outcome: str

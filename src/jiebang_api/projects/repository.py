@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Collection
+from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.kit.pagination import Cursor
-from jiebang_api.kit.querying import after_cursor
+from jiebang_api.kit.querying import after_cursor, mentions
 from jiebang_api.models import (
     Acceptance,
     Announcement,
@@ -19,6 +21,8 @@ from jiebang_api.models import (
     MisconductCase,
     Payment,
     Project,
+    ProjectMilestone,
+    ProjectReport,
 )
 
 
@@ -74,6 +78,62 @@ async def disbursements(session: AsyncSession, project_id: uuid.UUID) -> list[Di
     return list((await session.scalars(statement)).all())
 
 
+async def milestones(session: AsyncSession, project_id: uuid.UUID) -> list[ProjectMilestone]:
+    """The project's milestones in order (changed only under the project's row lock)."""
+    statement = (
+        select(ProjectMilestone)
+        .where(ProjectMilestone.project_id == project_id)
+        .order_by(ProjectMilestone.seq)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def report(session: AsyncSession, report_id: uuid.UUID) -> ProjectReport | None:
+    return await session.get(ProjectReport, report_id)
+
+
+async def reports(session: AsyncSession, project_id: uuid.UUID) -> list[ProjectReport]:
+    """Every report of the project, oldest first."""
+    statement = (
+        select(ProjectReport)
+        .where(ProjectReport.project_id == project_id)
+        .order_by(ProjectReport.created_at, ProjectReport.id)
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def reports_page(
+    session: AsyncSession, project_id: uuid.UUID, *, after: Cursor | None, limit: int
+) -> list[ProjectReport]:
+    """Up to `limit + 1` reports of the project, oldest first."""
+    statement = select(ProjectReport).where(ProjectReport.project_id == project_id)
+    if after is not None:
+        statement = statement.where(after_cursor(ProjectReport.created_at, ProjectReport.id, after))
+    statement = statement.order_by(ProjectReport.created_at, ProjectReport.id).limit(limit + 1)
+    return list((await session.scalars(statement)).all())
+
+
+async def reported_spending(session: AsyncSession, project_id: uuid.UUID) -> list[Decimal]:
+    """What the project's expenditure reports not returned for revision say was spent."""
+    statement = select(ProjectReport.spent).where(
+        ProjectReport.project_id == project_id,
+        ProjectReport.kind == "expenditure",
+        or_(
+            ProjectReport.review_outcome.is_(None),
+            ProjectReport.review_outcome != "needs_revision",
+        ),
+    )
+    return list((await session.scalars(statement)).all())
+
+
+async def reports_linking(session: AsyncSession, attachment_id: uuid.UUID) -> list[ProjectReport]:
+    """Reports whose `attachment_ids` name the attachment."""
+    key = str(attachment_id)
+    statement = select(ProjectReport).where(mentions(ProjectReport.attachment_ids, key))
+    rows = (await session.scalars(statement)).all()
+    return [report for report in rows if key in (report.attachment_ids or [])]
+
+
 async def of_agreement(session: AsyncSession, agreement_id: uuid.UUID) -> Project | None:
     statement = select(Project).where(Project.agreement_id == agreement_id)
     return (await session.execute(statement)).scalar_one_or_none()
@@ -118,12 +178,14 @@ async def page(
     status: str | None,
     kind: str | None = None,
     org_id: uuid.UUID | None = None,
+    overdue_on: tuple[bool, date] | None = None,
     after: Cursor | None,
     limit: int,
 ) -> list[Project]:
     """Up to `limit + 1` projects, oldest first: all of them (`org_ids` None) or those where
     one of `org_ids` is the demand or the supply side or one of `agency_org_ids` a live
-    entrustee; narrowed by status, kind and a party (`org_id`)."""
+    entrustee; narrowed by status, kind, a party (`org_id`) and, with `overdue_on` (wanted,
+    the region's day), whether a milestone not met was due before that day."""
     statement = select(Project)
     if org_ids is not None:
         ids = list(org_ids)
@@ -146,6 +208,14 @@ async def page(
         statement = statement.where(Project.status == status)
     if kind is not None:
         statement = statement.where(Project.kind == kind)
+    if overdue_on is not None:
+        wanted, day = overdue_on
+        late = exists().where(
+            ProjectMilestone.project_id == Project.id,
+            ProjectMilestone.status != "met",
+            ProjectMilestone.due_on < day,
+        )
+        statement = statement.where(late if wanted else ~late)
     if after is not None:
         statement = statement.where(after_cursor(Project.created_at, Project.id, after))
     statement = statement.order_by(Project.created_at, Project.id).limit(limit + 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -20,7 +21,7 @@ from jiebang_api.kit.errors import NotFound
 from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.listings.enums import ListingKind
 from jiebang_api.models import Announcement, AuditEntry, Project
-from jiebang_api.projects import access
+from jiebang_api.projects import access, milestones
 from jiebang_api.projects import repository as projects_repository
 from jiebang_api.projects.workflow import ProjectStatus
 
@@ -37,11 +38,14 @@ async def page(
     status: ProjectStatus | None,
     kind: ListingKind | None = None,
     org_id: uuid.UUID | None = None,
+    overdue: bool | None = None,
+    now: datetime | None = None,
     cursor: str | None,
     limit: int,
 ) -> Page[Project]:
     """Projects oldest first: every one for the department, a side's own for its members,
-    the entrusted ones for an agency's members; narrowed by status, kind and a party."""
+    the entrusted ones for an agency's members; narrowed by status, kind, a party and
+    whether a milestone not met is past due at `now` (`overdue`)."""
     policy.require(principal, Permission.USE_API)
     org_ids = None if principal.has(Role.ADMIN) else list(principal.memberships)
     agencies = list(principal.memberships) if principal.has(Role.AGENCY) else []
@@ -52,6 +56,7 @@ async def page(
         status=status.value if status else None,
         kind=kind.value if kind else None,
         org_id=org_id,
+        overdue_on=(overdue, milestones.today(now)) if overdue is not None and now else None,
         after=Cursor.decode(cursor) if cursor else None,
         limit=limit,
     )

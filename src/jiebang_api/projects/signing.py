@@ -48,6 +48,7 @@ from jiebang_api.listings.enums import ListingKind
 from jiebang_api.models import Agreement, AgreementSignature, Announcement, Listing, Project
 from jiebang_api.organizations import service as organizations_service
 from jiebang_api.projects import events as projects_events
+from jiebang_api.projects import reports
 from jiebang_api.projects import repository as projects_repository
 from jiebang_api.projects.workflow import ProjectStatus
 
@@ -251,6 +252,7 @@ async def _create_project(
     )
     session.add(project)
     await session.flush()
+    await reports.plan(session, project, agreement.milestones or [])
     await events.record(
         session,
         projects_events.ProjectCreated(

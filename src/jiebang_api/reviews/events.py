@@ -113,7 +113,7 @@ class RecommendationConfirmed(RecommendationEvent):
 
 @dataclass(frozen=True, kw_only=True)
 class RecommendedWithoutReview(DomainEvent):
-    type: ClassVar[str] = "listing.recommended_without_review"
+    type: ClassVar[str] = "listing.review_skipped"
     resource_type: ClassVar[str] = "listing"
     summary = (
         "应急类榜单由科技厅省略专家评审直接确定推荐名单（简化程序，已留痕）。",

@@ -96,6 +96,8 @@ class RuleBasis(StrEnum):
         "project.special_audit": ("登记专项审计", "Record the special audit"),
         "project.recover": ("登记补助收回", "Record a recovery of subsidy"),
         "project.write_off_recovery": ("核销无法收回的补助", "Write off a recovery"),
+        "report.submit": ("提交项目报告", "Submit a project report"),
+        "report.review": ("审查项目报告", "Review a project report"),
     }
 )
 class UseCase(StrEnum):
@@ -128,6 +130,8 @@ class UseCase(StrEnum):
     SPECIAL_AUDIT = "project.special_audit"
     RECOVER = "project.recover"
     WRITE_OFF = "project.write_off_recovery"
+    REPORT_SUBMIT = "report.submit"
+    REPORT_REVIEW = "report.review"
 
 
 @dataclass(frozen=True)
@@ -494,14 +498,19 @@ RULES: tuple[Rule, ...] = (
         "补助预算和支出只能列入关键技术研发、中间试验、新产品开发、推广风险补偿、技术标准制定五类用途。",
         "Subsidy budgets and spending use only key technology R&D, pilot testing, new product "
         "development, promotion risk compensation and technical standard setting.",
-        enforced_at=_AGREEMENT,
+        enforced_at=(*_AGREEMENT, U.REPORT_SUBMIT),
+        reading_zh="项目各经费支出报告（退回修改的除外）所报补助支出合计不得超过已拨付的补助，"
+        "此上限为本系统对第十三条的解读。",
+        reading_en="The subsidy a project's expenditure reports (those not returned for "
+        "revision) say was spent never adds up to more than was disbursed: this bound is the "
+        "service's reading of Art. 13.",
     ),
     Rule(
         "R-MGMT-AGENCY",
         ("第十四条",),
         "受托第三方机构只能处理委托给它的项目。",
         "An entrusted agency acts only on the projects entrusted to it.",
-        enforced_at=(U.SPECIAL_AUDIT, U.ACCEPTANCE_DECIDE),
+        enforced_at=(U.REPORT_REVIEW, U.ACCEPTANCE_DECIDE, U.SPECIAL_AUDIT),
     ),
     # 第十五条: integrity and IP.
     Rule(

@@ -153,7 +153,8 @@ def acceptance_out(found: Acceptance) -> AcceptanceOut:
     description="A member of the demand side (the department for an emergency project, "
     "where it stands for that side; 403 for the other side) asks for the acceptance of a "
     "project `in_progress` (409 `INVALID_TRANSITION` otherwise), once its reports are up to "
-    "date (409 listing what is outstanding). The project becomes `acceptance_requested`.",
+    "date (409 `CONFLICT` listing what is outstanding: each milestone not met, each report "
+    "returned for revision). The project becomes `acceptance_requested`.",
     responses={
         201: {"headers": LOCATION},
         **problems(401, 403, 404, 409, 422, ErrorCode.INVALID_TRANSITION),

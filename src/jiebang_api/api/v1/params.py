@@ -23,6 +23,7 @@ NoticeId = Annotated[uuid.UUID, Path(description="The notice's id (its agreement
 ObjectionId = Annotated[uuid.UUID, Path(description="The objection's id.")]
 ProjectId = Annotated[uuid.UUID, Path(description="The project's id.")]
 PaymentId = Annotated[uuid.UUID, Path(description="The payment's id.")]
+ReportId = Annotated[uuid.UUID, Path(description="The report's id.")]
 
 Cursor = Annotated[
     str | None,

@@ -118,12 +118,15 @@ async def agreement_signatures(
     response_model=ProjectPage,
     summary="Projects",
     description="Oldest first: the department reads every project, a member of either side "
-    "its own projects. Continue with `next_cursor`.",
+    "its own projects. Continue with `next_cursor`. `overdue` narrows to the projects with "
+    "(or without) a milestone past due and not met, at the service's clock (the sandbox "
+    "clock where there is one).",
     responses=problems(401, 422),
 )
 async def list_projects(
     session: SessionDep,
     principal: PrincipalDep,
+    now: NowDep,
     project_status: Annotated[
         ProjectStatus | None, Query(alias="status", description="Only projects in this status.")
     ] = None,
@@ -131,6 +134,13 @@ async def list_projects(
     org_id: Annotated[
         uuid.UUID | None,
         Query(description="Only projects where this organisation is the demand or supply side."),
+    ] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(
+            description="Only projects with (true) or without (false) a milestone not met "
+            "after the end of its due day (Asia/Shanghai), at the service's clock."
+        ),
     ] = None,
     cursor: Cursor = None,
     limit: Limit = DEFAULT_LIMIT,
@@ -141,6 +151,8 @@ async def list_projects(
         status=project_status,
         kind=kind,
         org_id=org_id,
+        overdue=overdue,
+        now=now,
         cursor=cursor,
         limit=limit,
     )
