@@ -344,7 +344,7 @@ async def create_project(
         total_rd_investment=agreement.total_rd_investment,
         requested_subsidy=agreement.requested_subsidy,
         start_on=agreement.start_on,
-        end_on=agreement.start_on + timedelta(days=729),
+        end_on=overrides.pop("end_on", agreement.start_on + timedelta(days=729)),
         status=overrides.pop("status", "in_progress"),
         signed_at=datetime.now(UTC),
         **overrides,

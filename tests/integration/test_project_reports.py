@@ -38,6 +38,7 @@ from jiebang_api.models import (
     ProjectReport,
 )
 from jiebang_api.projects import reports
+from jiebang_api.projects import repository as projects_repository
 
 # Long past and far ahead: no other test's milestone falls due before PAST's sweep.
 PAST = date(2001, 3, 31)
@@ -89,6 +90,7 @@ async def scene(
         supply,
         subsidy=Decimal("1000000.00"),
         disbursed=Decimal(disbursed),
+        end_on=FUTURE,  # its acceptance is never due in these tests
     )
     if status != "in_progress":
         async with sessions() as session:
@@ -612,3 +614,65 @@ async def test_the_reports_of_a_project_page_oldest_first(
     assert rest.json()["next_cursor"] is None
     broken = await client.get(f"{s.path}/reports?cursor=nonsense", headers=s.supply_headers)
     assert (broken.status_code, broken.json()["code"]) == (422, "VALIDATION_FAILED")
+
+
+async def test_the_sweep_records_once_that_a_project_ended_without_asking_for_acceptance(
+    client: httpx.AsyncClient, app: FastAPI, sessions: Sessions, admin_headers: dict[str, str]
+) -> None:
+    """第十四条: a project still in progress after its last day has its acceptance overdue:
+    the sweep records it once (`project.acceptance_overdue`), the list shows it overdue; an
+    approved extension moves the end and the deadline with it."""
+    wiring.wire()
+    s = await scene(app, sessions, FUTURE)
+    end = date(2029, 3, 30)
+    async with sessions() as session:
+        row = await session.get(Project, s.project.id)
+        assert row is not None
+        row.end_on = end
+        reports.reschedule(row, await projects_repository.milestones(session, row.id))
+        await session.commit()
+    end_of_day = datetime(2029, 3, 30, 16, 0, tzinfo=UTC)
+
+    async def state() -> tuple[datetime | None, datetime | None, int]:
+        async with sessions() as session:
+            row = await session.get(Project, s.project.id)
+            assert row is not None
+            found = await session.scalars(
+                select(Event.id).where(
+                    Event.type == "project.acceptance_overdue",
+                    Event.resource_id == str(s.project.id),
+                )
+            )
+            return row.next_check_at, row.acceptance_overdue_at, len(found.all())
+
+    async def sweep_at(now: datetime) -> None:
+        async with sessions() as session:
+            await sweep.sweep(session, now=now)
+            await session.commit()
+
+    assert await state() == (end_of_day, None, 0)
+    await sweep_at(end_of_day - timedelta(seconds=1))
+    assert (await state())[2] == 0
+    await sweep_at(end_of_day)
+    await sweep_at(end_of_day + timedelta(days=3))
+    next_check, recorded, events = await state()
+    assert (recorded, events) == (end_of_day, 1)
+    assert next_check == datetime(2099, 12, 31, 16, 0, tzinfo=UTC)  # the milestone's
+    # An extension (both sides and the department) sets a new end: due again then.
+    body = {
+        "kind": "extension",
+        "reason_category": "force_majeure",
+        "description": "疫情停工",
+        "new_end_on": "2030-03-30",
+        "attachment_ids": [],
+    }
+    filed = await client.post(
+        f"{s.path}/change-requests", json=body, headers={**s.supply_headers, **key()}
+    )
+    assert filed.status_code == 201, filed.text
+    where = f"/api/v1/change-requests/{filed.json()['id']}"
+    consent = await client.post(f"{where}/consent", json={}, headers=s.demand_headers)
+    assert consent.status_code == 200, consent.text
+    approved = await client.post(f"{where}/approve", json={"reason": "同意"}, headers=admin_headers)
+    assert approved.status_code == 200, approved.text
+    assert await state() == (datetime(2030, 3, 30, 16, 0, tzinfo=UTC), None, 1)

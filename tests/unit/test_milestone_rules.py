@@ -12,6 +12,7 @@ import pytest
 
 from jiebang_api.projects import milestones
 from jiebang_api.projects.milestones import MilestoneStatus
+from jiebang_api.projects.workflow import ProjectStatus
 
 
 @dataclass
@@ -67,6 +68,34 @@ def test_the_sweep_records_each_overdue_milestone_once_and_looks_next_at_the_ear
     assert milestones.next_check(rows) == milestones.due_at(second.due_on)
     second.status = "met"
     assert milestones.next_check(rows) is None
+
+
+@pytest.mark.parametrize(
+    ("status", "now", "overdue"),
+    [
+        (ProjectStatus.IN_PROGRESS, END_OF_DAY - timedelta(microseconds=1), False),
+        (ProjectStatus.IN_PROGRESS, END_OF_DAY, True),
+        (ProjectStatus.ACCEPTANCE_REQUESTED, END_OF_DAY + timedelta(days=9), False),
+        (ProjectStatus.SUSPENDED, END_OF_DAY + timedelta(days=9), False),
+        (ProjectStatus.COMPLETED, END_OF_DAY + timedelta(days=9), False),
+    ],
+)
+def test_acceptance_is_overdue_after_the_last_day_while_nobody_asked_for_it(
+    status: ProjectStatus, now: datetime, overdue: bool
+) -> None:
+    """第十四条: acceptance is organised in time; a project that ran to the end of its last
+    day (Shanghai) still in progress has its acceptance overdue."""
+    assert milestones.acceptance_overdue(status, DUE, now) is overdue
+
+
+def test_the_sweep_also_looks_at_the_project_s_end() -> None:
+    later = M(1, DUE + timedelta(days=30))
+    assert milestones.next_check([later], acceptance_due_on=DUE) == END_OF_DAY
+    assert milestones.next_check([M(1, DUE - timedelta(days=1))], acceptance_due_on=DUE) == (
+        END_OF_DAY - timedelta(days=1)
+    )
+    assert milestones.next_check([], acceptance_due_on=DUE) == END_OF_DAY
+    assert milestones.next_check([]) is None
 
 
 def test_the_day_of_a_report_is_shanghai_s() -> None:

@@ -94,6 +94,9 @@ class Project(Entity, Base):
     # When a pending milestone falls due next and is not yet recorded overdue (the sweep's
     # moment: projects/milestones.py).
     next_check_at: Mapped[datetime | None]
+    # When the sweep recorded that the project ran to its end without asking for acceptance;
+    # cleared when an extension moves the end.
+    acceptance_overdue_at: Mapped[datetime | None]
 
 
 class Announcement(Entity, Base):

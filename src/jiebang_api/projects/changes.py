@@ -39,6 +39,8 @@ from jiebang_api.models import ChangeRequest, Project
 from jiebang_api.projects import access, transitions
 from jiebang_api.projects import change_repository as changes_repository
 from jiebang_api.projects import events as projects_events
+from jiebang_api.projects import reports as projects_reports
+from jiebang_api.projects import repository as projects_repository
 from jiebang_api.projects.change_workflow import (
     MACHINE,
     ChangeAction,
@@ -271,6 +273,10 @@ async def approve(
             "to_end_on": request.new_end_on.isoformat(),
         }
         project.end_on = request.new_end_on
+        project.acceptance_overdue_at = None  # a new end: acceptance is due then
+        projects_reports.reschedule(
+            project, await projects_repository.milestones(session, project.id)
+        )
         action = ProjectAction.EXTEND
     else:
         action = ProjectAction.TERMINATE

@@ -294,6 +294,20 @@ class MilestoneOverdue(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
+class AcceptanceOverdue(DomainEvent):
+    type: ClassVar[str] = "project.acceptance_overdue"
+    resource_type: ClassVar[str] = "project"
+    summary = (
+        "项目实施期已满仍未申请验收（第十四条：及时组织验收；记录一次）。",
+        "The project ran to its end without asking for acceptance (Art. 14: acceptance is "
+        "organised in time; recorded once).",
+    )
+
+    project_id: uuid.UUID
+    end_on: str
+
+
+@dataclass(frozen=True, kw_only=True)
 class ReportEvent(DomainEvent):
     resource_type: ClassVar[str] = "report"
 

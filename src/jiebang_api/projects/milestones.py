@@ -3,7 +3,8 @@
 A milestone is due by the end of its `due_on` in the region's time zone (kit.clock.SHANGHAI):
 it is `overdue` from that instant while not met. Reads compute it; the sweep records, once
 per milestone, that it became overdue, and the project's `next_check_at` is the earliest due
-instant of a pending milestone not yet recorded. A project's reports are up to date when
+instant of a pending milestone not yet recorded — or of its end, when it is still in progress
+there and its acceptance is overdue (recorded once too). A project's reports are up to date when
 every milestone is met and no report returned for revision lacks a later one of its kind.
 """
 
@@ -145,14 +146,26 @@ def newly_overdue(milestones: Iterable[M], now: datetime) -> list[M]:
     return sorted(found, key=lambda m: m.seq)
 
 
-def next_check(milestones: Iterable[MilestoneLike]) -> datetime | None:
+def acceptance_overdue(status: ProjectStatus, end_on: date, now: datetime) -> bool:
+    """Whether the project's acceptance is overdue at `now` (第十四条: acceptance is organised
+    in time): it ran to the end of its last day and is still in progress, no acceptance
+    requested."""
+    return status is ProjectStatus.IN_PROGRESS and now >= due_at(end_on)
+
+
+def next_check(
+    milestones: Iterable[MilestoneLike], *, acceptance_due_on: date | None = None
+) -> datetime | None:
     """What goes into the project's `next_check_at`: the earliest due instant of a pending
-    milestone not yet recorded overdue (None when there is none)."""
+    milestone not yet recorded overdue, or of the acceptance (`acceptance_due_on`, the
+    project's end, while it is awaited and not yet recorded); None when there is none."""
     due = [
         due_at(m.due_on)
         for m in milestones
         if m.status != MilestoneStatus.MET and m.overdue_recorded_at is None
     ]
+    if acceptance_due_on is not None:
+        due.append(due_at(acceptance_due_on))
     return min(due, default=None)
 
 

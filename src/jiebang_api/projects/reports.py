@@ -66,6 +66,7 @@ EXPENDITURES_FORBIDDEN = Message(
 )
 REVIEWED_ALREADY = Message("该报告已审查。", "The report has been reviewed already.")
 OVERDUE = "里程碑逾期未完成 / milestone overdue"
+ACCEPTANCE_OVERDUE = "项目已到期仍未申请验收 / the project ended without asking for acceptance"
 
 
 def _over_disbursed(spent: Decimal, disbursed: Decimal) -> Message:
@@ -129,10 +130,14 @@ class MilestoneView:
 def reschedule(project: Project, rows: Sequence[ProjectMilestone]) -> None:
     """Point the sweep at the project's next milestone to fall due (none on a finished
     project)."""
-    if ProjectStatus(project.status) in milestones.FINISHED:
+    status = ProjectStatus(project.status)
+    if status in milestones.FINISHED:
         project.next_check_at = None
         return
-    project.next_check_at = milestones.next_check(rows)
+    awaited = status is ProjectStatus.IN_PROGRESS and project.acceptance_overdue_at is None
+    project.next_check_at = milestones.next_check(
+        rows, acceptance_due_on=project.end_on if awaited else None
+    )
 
 
 async def plan(
@@ -170,8 +175,9 @@ async def milestones_of(
 
 async def run_deadlines(session: AsyncSession, project: Project, now: datetime) -> None:
     """Record, once each, the milestones that became overdue (the project's row is locked by
-    the sweep): an audit entry on the project and `project.milestone_overdue`; then point
-    the sweep at the next one."""
+    the sweep): an audit entry on the project and `project.milestone_overdue`; once, a
+    project in progress past its end (`project.acceptance_overdue`); then point the sweep
+    at what falls due next."""
     rows = await projects_repository.milestones(session, project.id)
     if ProjectStatus(project.status) not in milestones.FINISHED:
         for milestone in milestones.newly_overdue(rows, now):
@@ -196,8 +202,30 @@ async def run_deadlines(session: AsyncSession, project: Project, now: datetime) 
                     "due_on": milestone.due_on.isoformat(),
                 },
             )
+    if project.acceptance_overdue_at is None and milestones.acceptance_overdue(
+        ProjectStatus(project.status), project.end_on, now
+    ):
+        await _acceptance_overdue(session, project, now)
     reschedule(project, rows)
     await session.flush()
+
+
+async def _acceptance_overdue(session: AsyncSession, project: Project, now: datetime) -> None:
+    """Record, once, that the project ran to its end without asking for acceptance."""
+    project.acceptance_overdue_at = now
+    await session.flush()
+    await events.record(
+        session,
+        projects_events.AcceptanceOverdue(
+            occurred_at=now, project_id=project.id, end_on=project.end_on.isoformat()
+        ),
+        actor=Actor.system(),
+        action="project.acceptance_overdue",
+        to_state=project.status,
+        from_state=project.status,
+        reason=ACCEPTANCE_OVERDUE,
+        data={"end_on": project.end_on.isoformat()},
+    )
 
 
 # --- reports -----------------------------------------------------------------------------

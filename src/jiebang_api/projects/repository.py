@@ -7,7 +7,7 @@ from collections.abc import Collection
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import and_, exists, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from jiebang_api.kit.pagination import Cursor
@@ -185,7 +185,8 @@ async def page(
     """Up to `limit + 1` projects, oldest first: all of them (`org_ids` None) or those where
     one of `org_ids` is the demand or the supply side or one of `agency_org_ids` a live
     entrustee; narrowed by status, kind, a party (`org_id`) and, with `overdue_on` (wanted,
-    the region's day), whether a milestone not met was due before that day."""
+    the region's day), whether a milestone not met was due before that day or the project
+    ended before it still in progress (its acceptance overdue)."""
     statement = select(Project)
     if org_ids is not None:
         ids = list(org_ids)
@@ -210,10 +211,14 @@ async def page(
         statement = statement.where(Project.kind == kind)
     if overdue_on is not None:
         wanted, day = overdue_on
-        late = exists().where(
-            ProjectMilestone.project_id == Project.id,
-            ProjectMilestone.status != "met",
-            ProjectMilestone.due_on < day,
+        late = or_(
+            exists().where(
+                ProjectMilestone.project_id == Project.id,
+                ProjectMilestone.status != "met",
+                ProjectMilestone.due_on < day,
+            ),
+            # Past its end, still in progress: its acceptance is overdue.
+            and_(Project.status == "in_progress", Project.end_on < day),
         )
         statement = statement.where(late if wanted else ~late)
     if after is not None:

@@ -45,7 +45,8 @@ async def page(
 ) -> Page[Project]:
     """Projects oldest first: every one for the department, a side's own for its members,
     the entrusted ones for an agency's members; narrowed by status, kind, a party and
-    whether a milestone not met is past due at `now` (`overdue`)."""
+    whether a milestone not met is past due at `now`, or the project past its end still in
+    progress (`overdue`)."""
     policy.require(principal, Permission.USE_API)
     org_ids = None if principal.has(Role.ADMIN) else list(principal.memberships)
     agencies = list(principal.memberships) if principal.has(Role.AGENCY) else []

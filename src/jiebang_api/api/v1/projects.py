@@ -118,9 +118,10 @@ async def agreement_signatures(
     response_model=ProjectPage,
     summary="Projects",
     description="Oldest first: the department reads every project, a member of either side "
-    "its own projects. Continue with `next_cursor`. `overdue` narrows to the projects with "
-    "(or without) a milestone past due and not met, at the service's clock (the sandbox "
-    "clock where there is one).",
+    "its own projects, a member of an entrusted agency the projects entrusted to it. Continue "
+    "with `next_cursor`. `overdue` narrows to the projects with (or without) a milestone past "
+    "due and not met, or past their end still in progress (their acceptance overdue, 第十四条), "
+    "at the service's clock (the sandbox clock where there is one).",
     responses=problems(401, 422),
 )
 async def list_projects(
