@@ -45,6 +45,7 @@ class Permission(StrEnum):
     MANAGE_AGREEMENTS = "agreement.manage"
     MANAGE_FUNDING = "funding.manage"
     MANAGE_PROJECTS = "project.manage"
+    READ_EVENTS = "event.read"
 
 
 Rule = Callable[[Principal, uuid.UUID | None], bool]
@@ -60,6 +61,10 @@ def _anyone_signed_in(p: Principal, _org: uuid.UUID | None) -> bool:
 
 def _any_user(p: Principal, _org: uuid.UUID | None) -> bool:
     return p.is_user
+
+
+def _integration_or_admin(p: Principal, _org: uuid.UUID | None) -> bool:
+    return p.has(Role.INTEGRATION) or p.has(Role.ADMIN)
 
 
 def _manager_or_admin(p: Principal, org: uuid.UUID | None) -> bool:
@@ -115,6 +120,8 @@ RULES: dict[Permission, Rule] = {
     # Entrust projects to agencies, open and close misconduct cases (the department,
     # 第十四条, 第十七条).
     Permission.MANAGE_PROJECTS: _admin,
+    # The change feed: the plan system's service client and the department.
+    Permission.READ_EVENTS: _integration_or_admin,
 }
 
 

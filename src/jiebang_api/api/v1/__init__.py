@@ -13,6 +13,7 @@ from jiebang_api.api.v1 import (
     auth,
     calendar,
     changes,
+    events,
     funding,
     listings,
     management,
@@ -55,6 +56,7 @@ ROUTERS = tuple(
         policies,
         calendar,
         meta,
+        events,
         sandbox,
     )
 )
