@@ -230,6 +230,12 @@ INEXPRESSIBLE = (
         field="body.payee_org_id",
     ),
     Inexpressible(
+        "No event has this sequence",
+        ("read_change_feed",),
+        "an existing event's sequence (or 0)",
+        field="query.after",
+    ),
+    Inexpressible(
         "The period cannot end before it starts.",
         ("submit_report",),
         "a bound set by another field",

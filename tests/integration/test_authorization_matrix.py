@@ -215,6 +215,8 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("POST", "/api/v1/auth/token"):      route(200,  200,      200,      200,      200,   200,   200,   200),
     ("POST", "/api/v1/users"):           route(401,  403,      403,      403,      403,   403,   403,   201),
     ("POST", "/api/v1/service-clients"): route(401,  403,      403,      403,      403,   403,   403,   201),
+    # The change feed: the plan system's service clients and the department.
+    ("GET", "/api/v1/events"):           route(401,  403,      403,      403,      403,   403,   200,   200),
     ("GET", "/api/v1/me"):               route(401,  200,      200,      200,      200,   200,   200,   200),
     # Invitations: the invited user answers (each case invites the caller to the target unless
     # it belongs there already: then 409); a service client is no user (403).
@@ -1445,6 +1447,7 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", "/api/v1/auth/token"): _token,
     ("POST", "/api/v1/users"): _create_user,
     ("POST", "/api/v1/service-clients"): fixed("/api/v1/service-clients", {"name": "计划系统"}),
+    ("GET", "/api/v1/events"): fixed("/api/v1/events?limit=1"),
     ("GET", "/api/v1/me"): fixed("/api/v1/me"),
     ("GET", "/api/v1/me/invitations"): fixed("/api/v1/me/invitations"),
     ("POST", f"{INVITATION}/accept"): invitation_to_target("accept"),
