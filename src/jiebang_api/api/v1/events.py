@@ -12,6 +12,7 @@ from jiebang_api.api.problems import problems
 from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.schemas.events import ChangeFeedItem, ChangeFeedPage
 from jiebang_api.integration import feed
+from jiebang_api.models import Event
 
 router = StrictRouter(tags=["integration"])
 
@@ -84,6 +85,6 @@ async def read_change_feed(
     )
 
 
-def _item(event: Any) -> dict[str, Any]:
+def _item(event: Event) -> dict[str, Any]:
     fields = {name: getattr(event, name) for name in ChangeFeedItem.model_fields if name != "data"}
     return {**fields, "data": event.payload}
