@@ -82,6 +82,11 @@ TAGS: list[dict[str, str]] = [
         "name": "sandbox",
         "description": "测试时钟（仅开发与测试环境）/ The movable test clock (dev and test only).",
     },
+    {
+        "name": "integration",
+        "description": "Integration: the change feed, webhook subscriptions and the plan "
+        "management system.",
+    },
 ]
 
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
@@ -296,6 +301,7 @@ LINKS: dict[str, dict[str, str]] = {
     "create_application": {"application_id": "$response.body#/id"},
     "upload_attachment": {"attachment_id": "$response.body#/id"},
     "submit_report": {"report_id": "$response.body#/id"},
+    "create_webhook_subscription": {"subscription_id": "$response.body#/id"},
 }
 
 

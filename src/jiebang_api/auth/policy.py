@@ -45,6 +45,7 @@ class Permission(StrEnum):
     MANAGE_AGREEMENTS = "agreement.manage"
     MANAGE_FUNDING = "funding.manage"
     MANAGE_PROJECTS = "project.manage"
+    MANAGE_WEBHOOKS = "webhook_subscription.manage"
 
 
 Rule = Callable[[Principal, uuid.UUID | None], bool]
@@ -60,6 +61,10 @@ def _anyone_signed_in(p: Principal, _org: uuid.UUID | None) -> bool:
 
 def _any_user(p: Principal, _org: uuid.UUID | None) -> bool:
     return p.is_user
+
+
+def _admin_or_integration(p: Principal, _org: uuid.UUID | None) -> bool:
+    return p.has(Role.ADMIN) or p.has(Role.INTEGRATION)
 
 
 def _manager_or_admin(p: Principal, org: uuid.UUID | None) -> bool:
@@ -115,6 +120,9 @@ RULES: dict[Permission, Rule] = {
     # Entrust projects to agencies, open and close misconduct cases (the department,
     # 第十四条, 第十七条).
     Permission.MANAGE_PROJECTS: _admin,
+    # Webhook subscriptions: the department and the plan system's service clients; each
+    # client sees only its own (an object-level check in `integration.subscriptions`).
+    Permission.MANAGE_WEBHOOKS: _admin_or_integration,
 }
 
 

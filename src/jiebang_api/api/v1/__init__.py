@@ -27,6 +27,7 @@ from jiebang_api.api.v1 import (
     sandbox,
     service_clients,
     users,
+    webhooks,
 )
 
 PREFIX = "/api/v1"
@@ -56,6 +57,7 @@ ROUTERS = tuple(
         calendar,
         meta,
         sandbox,
+        webhooks,
     )
 )
 for _router in ROUTERS:

@@ -1,0 +1,1 @@
+"""Integration: the change feed, webhooks, the plan system."""
