@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import tomllib
 import uuid
 from collections.abc import Callable, Sequence
@@ -50,6 +51,7 @@ from factories import (
     create_recommended_application,
     create_user,
 )
+from jiebang_api.integration import signing
 from jiebang_api.main import create_app
 from jiebang_api.models import (
     Acceptance,
@@ -67,6 +69,7 @@ from jiebang_api.models import (
     ReviewAssignment,
     ReviewRound,
     SpecialAudit,
+    WebhookSubscription,
 )
 from jiebang_api.projects import reports as projects_reports
 from jiebang_api.settings import Environment, Settings
@@ -135,8 +138,20 @@ INEXPRESSIBLE = (
             "public_announcements",
             "public_projects",
             "list_change_requests",
+            "list_webhook_subscriptions",
         ),
         "an opaque token the service made",
+    ),
+    Inexpressible(
+        "The URL",  # … host resolves to a refused address, does not resolve, port not valid …
+        ("create_webhook_subscription", "update_webhook_subscription"),
+        "where the host resolves to (the address guard), and a valid port",
+        field="body.url",
+    ),
+    Inexpressible(
+        "Listed twice.",
+        ("create_webhook_subscription", "update_webhook_subscription"),
+        "uniqueItems, which the service checks itself",
     ),
     *(
         Inexpressible(message, ("open_review_round",), why)
@@ -892,6 +907,54 @@ async def _seed_reports(sessions: Any, proposer: Any) -> _DomainSeeds:
     )
 
 
+HOOK = "http://127.0.0.1:9/hook"  # allow-listed for the fuzzing; never called
+
+
+async def literal_addresses(host: str, port: int) -> list[str]:
+    """The fuzzing's resolver: an IP literal is its own address, and no name resolves (no
+    DNS query leaves the machine for the names the fuzzer makes up)."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        raise LookupError(host) from None
+
+
+async def _seed_webhooks(sessions: Any) -> _DomainSeeds:
+    """Subscriptions (of a service client outside the fuzzing: the administrator sees all)
+    to read, edit, delete and rotate."""
+
+    async def subscription() -> str:
+        made = WebhookSubscription(
+            id=uuid.uuid4(),
+            url=HOOK,
+            event_types=["project.created"],
+            active=True,
+            secret=signing.new_secret(),
+            owner_type="service",
+            owner_id=str(uuid.uuid4()),
+        )
+        async with sessions() as session:
+            session.add(made)
+            await session.commit()
+        return str(made.id)
+
+    return _DomainSeeds(
+        {
+            name: {"subscription_id": await subscription()}
+            for name in (
+                "get_webhook_subscription",
+                "update_webhook_subscription",
+                "delete_webhook_subscription",
+                "rotate_webhook_secret",
+            )
+        },
+        {
+            "create_webhook_subscription": {"url": HOOK},
+            "update_webhook_subscription": {"url": HOOK},
+        },
+    )
+
+
 async def _seed(app: FastAPI) -> Seeded:
     sessions = app.state.sessionmaker
     admin = await create_user(sessions, roles=("admin",))
@@ -1001,6 +1064,7 @@ async def _seed(app: FastAPI) -> Seeded:
         management = await _seed_management(sessions, proposer)
         changes = await _seed_changes(sessions, proposer, manager)
         project_reports = await _seed_reports(sessions, proposer)
+        webhooks = await _seed_webhooks(sessions)
         uploaded = await http.post(
             "/api/v1/attachments",
             files={"file": ("需求说明.pdf", PDF, "application/pdf")},
@@ -1032,6 +1096,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **management.path_parameters,
         **changes.path_parameters,
         **project_reports.path_parameters,
+        **webhooks.path_parameters,
     }
     # Alone, with no attachments: members and attachments name what the fuzzer cannot know.
     alone = {"members": [], "lead_budget_share": "100", "attachment_ids": []}
@@ -1056,6 +1121,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **management.members,
         **changes.members,
         **project_reports.members,
+        **webhooks.members,
     }
     return Seeded(identities, path_parameters, str(org.id), members)
 
@@ -1074,8 +1140,10 @@ def fuzzing(
         login_failure_limit="100000/minute",
         registration_limit="100000/minute",
         objection_limit="100000/minute",
+        webhook_allowed_addresses=["127.0.0.1"],
     )
     app = create_app(settings)
+    app.state.resolver = literal_addresses
     seeded = asyncio.run(_seed(app))
     schema = schemathesis.openapi.from_asgi(
         "/openapi.json", app, config=schemathesis_config(app.openapi())
