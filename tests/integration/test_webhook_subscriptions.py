@@ -368,3 +368,22 @@ async def test_every_change_is_audited_without_the_secret(
     for secret in (created["secret"], rotated["secret"]):
         assert str(secret) not in written
     assert "secret'" not in written.replace("previous_secret_expires_at", "")
+
+
+async def test_a_retried_rotation_replays_its_answer_instead_of_rotating_again(
+    http: httpx.AsyncClient, hooks_app: FastAPI, hooks_sessions: Sessions
+) -> None:
+    client = bearer(hooks_app, await create_service_client(hooks_sessions))
+    created = await subscribe(http, client)
+    path = f"{BASE}/{created['id']}/rotate-secret"
+    key = {**client, "Idempotency-Key": f"rotate-{uuid.uuid4()}"}
+    first = await http.post(path, headers=key)
+    again = await http.post(path, headers=key)
+    assert first.status_code == again.status_code == 200
+    assert again.headers.get("Idempotent-Replayed") == "true"
+    assert again.json()["secret"] == first.json()["secret"]
+    async with hooks_sessions() as session:
+        row = await session.get(WebhookSubscription, uuid.UUID(str(created["id"])))
+        assert row is not None
+        assert row.secret == first.json()["secret"]
+        assert row.previous_secret == created["secret"]

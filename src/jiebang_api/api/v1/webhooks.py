@@ -200,6 +200,9 @@ async def delete_webhook_subscription(
 @router.post(
     "/{subscription_id}/rotate-secret",
     response_model=WebhookSubscriptionCreated,
+    # A retry whose first answer was lost gets that answer again, not a second rotation
+    # (which would retire the secret the caller never saw).
+    dependencies=idempotency.CREATES,
     summary="Rotate a webhook subscription's secret (admin, integration)",
     description=f"{WHO} A new `secret`, shown only in this answer. The previous one stays "
     "valid for 24 hours (`previous_secret_expires_at`): deliveries meanwhile carry a "
