@@ -84,6 +84,9 @@ class Settings(BaseSettings):
     webhook_allowed_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # How long resolving a webhook URL's host may take before the URL is refused.
     webhook_resolve_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # false: a webhook URL's host must be an IP address; no name is looked up (networks
+    # without DNS, and fuzzing runs that must not send made-up names to a resolver).
+    webhook_resolve_names: bool = True
 
     @model_validator(mode="before")
     @classmethod

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import ipaddress
 import tomllib
 import uuid
 from collections.abc import Callable, Sequence
@@ -910,15 +909,6 @@ async def _seed_reports(sessions: Any, proposer: Any) -> _DomainSeeds:
 HOOK = "http://127.0.0.1:9/hook"  # allow-listed for the fuzzing; never called
 
 
-async def literal_addresses(host: str, port: int) -> list[str]:
-    """The fuzzing's resolver: an IP literal is its own address, and no name resolves (no
-    DNS query leaves the machine for the names the fuzzer makes up)."""
-    try:
-        return [str(ipaddress.ip_address(host))]
-    except ValueError:
-        raise LookupError(host) from None
-
-
 async def _seed_webhooks(sessions: Any) -> _DomainSeeds:
     """Subscriptions (of a service client outside the fuzzing: the administrator sees all)
     to read, edit, delete and rotate."""
@@ -1141,9 +1131,9 @@ def fuzzing(
         registration_limit="100000/minute",
         objection_limit="100000/minute",
         webhook_allowed_addresses=["127.0.0.1"],
+        webhook_resolve_names=False,  # no made-up name is sent to a DNS resolver
     )
     app = create_app(settings)
-    app.state.resolver = literal_addresses
     seeded = asyncio.run(_seed(app))
     schema = schemathesis.openapi.from_asgi(
         "/openapi.json", app, config=schemathesis_config(app.openapi())

@@ -387,3 +387,25 @@ async def test_a_retried_rotation_replays_its_answer_instead_of_rotating_again(
         assert row is not None
         assert row.secret == first.json()["secret"]
         assert row.previous_secret == created["secret"]
+
+
+async def test_without_name_resolution_only_ip_addresses_pass(
+    database_url: str,
+    app_factory: AppFactory,
+    client_for: Callable[[FastAPI], httpx.AsyncClient],
+) -> None:
+    literal = app_factory(
+        database_url, webhook_allowed_addresses=["127.0.0.1"], webhook_resolve_names=False
+    )
+    admin = bearer(literal, await create_user(literal.state.sessionmaker, roles=("admin",)))
+    async with client_for(literal) as http:
+        named = await http.post(
+            BASE,
+            json=body(url="http://localhost:9/hook"),
+            headers={**admin, "Accept-Language": "en"},
+        )
+        assert named.status_code == 422
+        assert violation_fields(named) == ["body.url"]
+        assert "does not resolve" in named.json()["violations"][0]["message"]
+        made = await http.post(BASE, json=body(), headers=admin)
+        assert made.status_code == 201, made.text

@@ -12,6 +12,7 @@ The few queries of the aggregate are at the end of this module.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import socket
 import uuid
 from collections.abc import Awaitable, Callable, Mapping, Sequence
@@ -56,6 +57,15 @@ def system_resolver(timeout: float) -> Resolver:
         return sorted({str(info[4][0]) for info in infos})
 
     return resolve
+
+
+async def literal_resolver(host: str, port: int) -> list[str]:
+    """A host that is an IP address resolves to itself; no name resolves (nothing is looked
+    up: `JIEBANG_WEBHOOK_RESOLVE_NAMES=false`)."""
+    try:
+        return [str(ipaddress.ip_address(host))]
+    except ValueError:
+        raise LookupError(host) from None
 
 
 def _refused(reason: Message) -> InputInvalid:

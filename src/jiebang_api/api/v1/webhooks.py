@@ -55,11 +55,14 @@ async def get_guard(settings: SettingsDep) -> addresses.Policy:
 
 
 async def get_resolver(request: Request) -> Resolver:
-    """How URL hosts are resolved: `app.state.resolver` when set (tests), else the system's."""
+    """How URL hosts are resolved: `app.state.resolver` when set (tests' stand-ins), else the
+    system's (or IP addresses only, with `JIEBANG_WEBHOOK_RESOLVE_NAMES=false`)."""
     resolver: Resolver | None = getattr(request.app.state, "resolver", None)
     if resolver is not None:
         return resolver
     settings: Settings = request.app.state.settings
+    if not settings.webhook_resolve_names:
+        return subscriptions_service.literal_resolver
     return subscriptions_service.system_resolver(settings.webhook_resolve_timeout_seconds)
 
 
