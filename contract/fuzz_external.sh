@@ -132,6 +132,8 @@ export JIEBANG_LOGIN_FAILURE_LIMIT=100000/minute
 export JIEBANG_LOGIN_ADDRESS_LIMIT=100000/minute
 export JIEBANG_REGISTRATION_LIMIT=100000/minute
 export JIEBANG_OBJECTION_LIMIT=100000/minute
+# Webhook URLs: IP addresses only, so that no made-up host name is sent to a DNS resolver.
+export JIEBANG_WEBHOOK_RESOLVE_NAMES=false
 unset JIEBANG_RATE_LIMIT_STORAGE_URL JIEBANG_METRICS_TOKEN JIEBANG_DOCS_PUBLIC \
     JIEBANG_TRUSTED_PROXIES JIEBANG_JWT_ALGORITHM
 cd "$WORK" # no .env of the checkout may change any of this

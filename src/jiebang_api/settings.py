@@ -8,7 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_JWT_SECRET = "dev-only-change-me-0123456789abcdef"  # noqa: S105 - refused in prod
@@ -79,28 +79,35 @@ class Settings(BaseSettings):
     metrics_token: SecretStr | None = None
     # A stored file with no attachment row is removed by the worker after this long.
     orphan_file_grace_seconds: int = Field(default=3600, ge=60, le=7 * 86_400)
+    # Addresses (or CIDR networks) a webhook URL may resolve to although the address guard
+    # refuses their kind (loopback, private, link-local …): e.g. `127.0.0.1` in tests.
+    webhook_allowed_addresses: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    # How long resolving a webhook URL's host may take before the URL is refused.
+    webhook_resolve_timeout_seconds: float = Field(default=2.0, gt=0, le=30)
+    # false: a webhook URL's host must be an IP address; no name is looked up (networks
+    # without DNS, and fuzzing runs that must not send made-up names to a resolver).
+    webhook_resolve_names: bool = True
 
     @model_validator(mode="before")
     @classmethod
     def _split_origins(cls, data: object) -> object:
         if isinstance(data, dict):
-            for name in ("cors_origins", "trusted_proxies"):
+            for name in ("cors_origins", "trusted_proxies", "webhook_allowed_addresses"):
                 raw = data.get(name)
                 if isinstance(raw, str):
                     data[name] = [item.strip() for item in raw.split(",") if item.strip()]
         return data
 
-    @field_validator("trusted_proxies")
+    @field_validator("trusted_proxies", "webhook_allowed_addresses")
     @classmethod
-    def _proxies_are_networks(cls, proxies: list[str]) -> list[str]:
-        for entry in proxies:
+    def _entries_are_networks(cls, entries: list[str], info: ValidationInfo) -> list[str]:
+        for entry in entries:
             try:
                 ipaddress.ip_network(entry, strict=False)
             except ValueError:
-                raise ValueError(
-                    f"JIEBANG_TRUSTED_PROXIES: {entry!r} is no IP address or network"
-                ) from None
-        return proxies
+                name = f"JIEBANG_{(info.field_name or '').upper()}"
+                raise ValueError(f"{name}: {entry!r} is no IP address or network") from None
+        return entries
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

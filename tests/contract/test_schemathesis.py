@@ -50,6 +50,7 @@ from factories import (
     create_recommended_application,
     create_user,
 )
+from jiebang_api.integration import signing
 from jiebang_api.main import create_app
 from jiebang_api.models import (
     Acceptance,
@@ -67,6 +68,7 @@ from jiebang_api.models import (
     ReviewAssignment,
     ReviewRound,
     SpecialAudit,
+    WebhookSubscription,
 )
 from jiebang_api.projects import reports as projects_reports
 from jiebang_api.settings import Environment, Settings
@@ -135,8 +137,20 @@ INEXPRESSIBLE = (
             "public_announcements",
             "public_projects",
             "list_change_requests",
+            "list_webhook_subscriptions",
         ),
         "an opaque token the service made",
+    ),
+    Inexpressible(
+        "The URL",  # … host resolves to a refused address, does not resolve, port not valid …
+        ("create_webhook_subscription", "update_webhook_subscription"),
+        "where the host resolves to (the address guard), and a valid port",
+        field="body.url",
+    ),
+    Inexpressible(
+        "Listed twice.",
+        ("create_webhook_subscription", "update_webhook_subscription"),
+        "uniqueItems, which the service checks itself",
     ),
     *(
         Inexpressible(message, ("open_review_round",), why)
@@ -898,6 +912,45 @@ async def _seed_reports(sessions: Any, proposer: Any) -> _DomainSeeds:
     )
 
 
+HOOK = "http://127.0.0.1:9/hook"  # allow-listed for the fuzzing; never called
+
+
+async def _seed_webhooks(sessions: Any) -> _DomainSeeds:
+    """Subscriptions (of a service client outside the fuzzing: the administrator sees all)
+    to read, edit, delete and rotate."""
+
+    async def subscription() -> str:
+        made = WebhookSubscription(
+            id=uuid.uuid4(),
+            url=HOOK,
+            event_types=["project.created"],
+            active=True,
+            secret=signing.new_secret(),
+            owner_type="service",
+            owner_id=str(uuid.uuid4()),
+        )
+        async with sessions() as session:
+            session.add(made)
+            await session.commit()
+        return str(made.id)
+
+    return _DomainSeeds(
+        {
+            name: {"subscription_id": await subscription()}
+            for name in (
+                "get_webhook_subscription",
+                "update_webhook_subscription",
+                "delete_webhook_subscription",
+                "rotate_webhook_secret",
+            )
+        },
+        {
+            "create_webhook_subscription": {"url": HOOK},
+            "update_webhook_subscription": {"url": HOOK},
+        },
+    )
+
+
 async def _seed(app: FastAPI) -> Seeded:
     sessions = app.state.sessionmaker
     admin = await create_user(sessions, roles=("admin",))
@@ -1007,6 +1060,7 @@ async def _seed(app: FastAPI) -> Seeded:
         management = await _seed_management(sessions, proposer)
         changes = await _seed_changes(sessions, proposer, manager)
         project_reports = await _seed_reports(sessions, proposer)
+        webhooks = await _seed_webhooks(sessions)
         uploaded = await http.post(
             "/api/v1/attachments",
             files={"file": ("需求说明.pdf", PDF, "application/pdf")},
@@ -1038,6 +1092,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **management.path_parameters,
         **changes.path_parameters,
         **project_reports.path_parameters,
+        **webhooks.path_parameters,
     }
     # Alone, with no attachments: members and attachments name what the fuzzer cannot know.
     alone = {"members": [], "lead_budget_share": "100", "attachment_ids": []}
@@ -1062,6 +1117,7 @@ async def _seed(app: FastAPI) -> Seeded:
         **management.members,
         **changes.members,
         **project_reports.members,
+        **webhooks.members,
     }
     return Seeded(identities, path_parameters, str(org.id), members)
 
@@ -1080,6 +1136,8 @@ def fuzzing(
         login_failure_limit="100000/minute",
         registration_limit="100000/minute",
         objection_limit="100000/minute",
+        webhook_allowed_addresses=["127.0.0.1"],
+        webhook_resolve_names=False,  # no made-up name is sent to a DNS resolver
     )
     app = create_app(settings)
     seeded = asyncio.run(_seed(app))

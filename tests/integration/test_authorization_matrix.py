@@ -54,6 +54,7 @@ from factories import (
 )
 from jiebang_api.attachments.storage import LocalStorage, new_key
 from jiebang_api.auth.tokens import SubjectKind
+from jiebang_api.integration import signing
 from jiebang_api.main import create_app
 from jiebang_api.models import (
     Acceptance,
@@ -76,6 +77,7 @@ from jiebang_api.models import (
     ReviewRound,
     SpecialAudit,
     User,
+    WebhookSubscription,
 )
 from jiebang_api.sandbox import service as sandbox
 from jiebang_api.settings import Environment, Settings
@@ -107,6 +109,8 @@ NOTICE = "/api/v1/public/notices/{notice_id}"
 PROJECT = "/api/v1/projects/{project_id}"
 CHANGE = "/api/v1/change-requests/{change_request_id}"
 REPORT = "/api/v1/reports/{report_id}"
+SUBSCRIPTIONS = "/api/v1/webhook-subscriptions"
+SUBSCRIPTION = f"{SUBSCRIPTIONS}/{{subscription_id}}"
 # The path parameter naming the target of each scope.
 SCOPES = {
     "organization": "{organization_id}",
@@ -416,6 +420,15 @@ MATRIX: dict[tuple[str, str], Expectation] = {
                                          on_application(401, mine(200), mine(200), 404, 404, 404, 404, 403),
     ("POST", f"{APPLICATION}/members/{{org_id}}/decline"):
                                          on_application(401, mine(200), mine(200), 404, 404, 404, 404, 403),
+    # Webhook subscriptions: the department and service clients; each case's subscription is
+    # the caller's own (a client's of another is 404: tests/integration/test_webhook_subscriptions).
+    ("POST", SUBSCRIPTIONS):             route(401,  403,      403,      403,      403,   403,   201,   201),
+    ("GET", SUBSCRIPTIONS):              route(401,  403,      403,      403,      403,   403,   200,   200),
+    ("GET", SUBSCRIPTION):               route(401,  403,      403,      403,      403,   403,   200,   200),
+    ("PATCH", SUBSCRIPTION):             route(401,  403,      403,      403,      403,   403,   200,   200),
+    ("DELETE", SUBSCRIPTION):            route(401,  403,      403,      403,      403,   403,   204,   204),
+    ("POST", f"{SUBSCRIPTION}/rotate-secret"):
+                                         route(401,  403,      403,      403,      403,   403,   200,   200),
 }
 # fmt: on
 
@@ -1334,7 +1347,46 @@ DECISION = {"reason": "重大项目一事一议", "document_ref": "内科发〔2
 
 WAIVER = {"rule": "R-TIME-TB-36M", "reason": "重大专项", "document_ref": "内科发〔2027〕2号"}
 
+
+async def _callers_subscription(world: World) -> uuid.UUID:
+    """A webhook subscription the caller created (any owner for an anonymous caller)."""
+    owner_type, owner_id = "service", str(uuid.uuid4())
+    token = world.headers.get("Authorization", "").removeprefix("Bearer ")
+    if token:
+        claims = world.app.state.token_codec.read(token)
+        owner_type, owner_id = claims.kind.value, str(claims.subject)
+    subscription = WebhookSubscription(
+        id=uuid.uuid4(),
+        url="http://127.0.0.1:9/hook",
+        event_types=["project.created"],
+        active=True,
+        secret=signing.new_secret(),
+        owner_type=owner_type,
+        owner_id=owner_id,
+    )
+    async with world.sessions() as session:
+        session.add(subscription)
+        await session.commit()
+    return subscription.id
+
+
+def callers_subscription(suffix: str = "", json: Any = None) -> Builder:
+    async def build(world: World) -> Call:
+        subscription_id = await _callers_subscription(world)
+        return Call(SUBSCRIPTION.format(subscription_id=subscription_id) + suffix, json)
+
+    return build
+
+
+SUBSCRIBE = {"url": "http://127.0.0.1:9/hook", "event_types": ["project.created"]}
+
 REQUESTS: dict[tuple[str, str], Builder] = {
+    ("POST", SUBSCRIPTIONS): fixed(SUBSCRIPTIONS, SUBSCRIBE),
+    ("GET", SUBSCRIPTIONS): fixed(SUBSCRIPTIONS),
+    ("GET", SUBSCRIPTION): callers_subscription(),
+    ("PATCH", SUBSCRIPTION): callers_subscription("", {"active": False}),
+    ("DELETE", SUBSCRIPTION): callers_subscription(),
+    ("POST", f"{SUBSCRIPTION}/rotate-secret"): callers_subscription("/rotate-secret"),
     ("GET", "/api/v1/calendar/{year}"): fixed("/api/v1/calendar/2043"),
     ("PUT", "/api/v1/calendar/{year}"): fixed(
         "/api/v1/calendar/2043", {"holidays": ["2043-01-01"], "workdays": [], "document_ref": "x"}
@@ -1582,6 +1634,7 @@ async def matrix_app(
         migrations_dir=MIGRATIONS,
         storage_dir=tmp_path_factory.mktemp("matrix-files"),
         objection_limit="100000/minute",
+        webhook_allowed_addresses=["127.0.0.1"],  # a subscription's receiver (never called)
     )
     application = create_app(settings)
     yield application

@@ -301,6 +301,7 @@ LINKS: dict[str, dict[str, str]] = {
     "create_application": {"application_id": "$response.body#/id"},
     "upload_attachment": {"attachment_id": "$response.body#/id"},
     "submit_report": {"report_id": "$response.body#/id"},
+    "create_webhook_subscription": {"subscription_id": "$response.body#/id"},
 }
 
 

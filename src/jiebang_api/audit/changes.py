@@ -28,7 +28,7 @@ INFO_KEY = "jiebang_api.audit.changes"
 # Bookkeeping columns change with every write and tell a reader nothing; credentials must
 # never reach the trail, whose entries cannot be edited afterwards without breaking the chain.
 BOOKKEEPING = frozenset({"id", "version", "created_at", "updated_at", "search_text"})
-SECRETS = frozenset({"password_hash", "secret_hash"})
+SECRETS = frozenset({"password_hash", "secret_hash", "secret", "previous_secret"})
 IGNORED = BOOKKEEPING | SECRETS
 
 Changes = dict[str, dict[str, Any]]

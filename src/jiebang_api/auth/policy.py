@@ -46,6 +46,7 @@ class Permission(StrEnum):
     MANAGE_FUNDING = "funding.manage"
     MANAGE_PROJECTS = "project.manage"
     READ_EVENTS = "event.read"
+    MANAGE_WEBHOOKS = "webhook_subscription.manage"
 
 
 Rule = Callable[[Principal, uuid.UUID | None], bool]
@@ -63,8 +64,8 @@ def _any_user(p: Principal, _org: uuid.UUID | None) -> bool:
     return p.is_user
 
 
-def _integration_or_admin(p: Principal, _org: uuid.UUID | None) -> bool:
-    return p.has(Role.INTEGRATION) or p.has(Role.ADMIN)
+def _admin_or_integration(p: Principal, _org: uuid.UUID | None) -> bool:
+    return p.has(Role.ADMIN) or p.has(Role.INTEGRATION)
 
 
 def _manager_or_admin(p: Principal, org: uuid.UUID | None) -> bool:
@@ -121,7 +122,10 @@ RULES: dict[Permission, Rule] = {
     # 第十四条, 第十七条).
     Permission.MANAGE_PROJECTS: _admin,
     # The change feed: the plan system's service client and the department.
-    Permission.READ_EVENTS: _integration_or_admin,
+    Permission.READ_EVENTS: _admin_or_integration,
+    # Webhook subscriptions: the department and the plan system's service clients; each
+    # client sees only its own (an object-level check in `integration.subscriptions`).
+    Permission.MANAGE_WEBHOOKS: _admin_or_integration,
 }
 
 

@@ -30,6 +30,7 @@ from jiebang_api.models.project import (
 from jiebang_api.models.report import ProjectMilestone, ProjectReport
 from jiebang_api.models.review import ReviewAssignment, ReviewExclusion, ReviewRound
 from jiebang_api.models.sandbox import SandboxClock
+from jiebang_api.models.webhook import WebhookSubscription
 
 __all__ = [
     "Acceptance",
@@ -71,4 +72,5 @@ __all__ = [
     "ServiceClient",
     "SpecialAudit",
     "User",
+    "WebhookSubscription",
 ]

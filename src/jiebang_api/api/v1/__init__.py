@@ -28,6 +28,7 @@ from jiebang_api.api.v1 import (
     sandbox,
     service_clients,
     users,
+    webhooks,
 )
 
 PREFIX = "/api/v1"
@@ -58,6 +59,7 @@ ROUTERS = tuple(
         meta,
         events,
         sandbox,
+        webhooks,
     )
 )
 for _router in ROUTERS:
