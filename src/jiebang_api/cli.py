@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 
 from jiebang_api import __version__
-from jiebang_api.settings import Settings
+from jiebang_api.settings import Environment, Settings
 
 app = typer.Typer(help="jiebang-api: the 揭榜挂帅 programme's REST API.", no_args_is_help=True)
 audit_app = typer.Typer(help="The tamper-evident audit trail.", no_args_is_help=True)
@@ -114,10 +114,15 @@ def worker(
     once: Annotated[bool, typer.Option("--once", help="One sweep, then exit.")] = False,
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between sweeps.")] = 30.0,
 ) -> None:
-    """Run the deadline sweep (e.g. closing listings whose application window has ended), and
-    remove stored files that no attachment names once `JIEBANG_ORPHAN_FILE_GRACE_SECONDS` old."""
+    """Run the deadline sweep (e.g. closing listings whose application window has ended),
+    deliver webhooks, and remove stored files that no attachment names once
+    `JIEBANG_ORPHAN_FILE_GRACE_SECONDS` old."""
+    import httpx
+
     from jiebang_api import worker as sweeps
     from jiebang_api.attachments.storage import LocalStorage
+    from jiebang_api.integration import addresses, delivery
+    from jiebang_api.integration import subscriptions as subscriptions_service
     from jiebang_api.kit.clock import SystemClock
     from jiebang_api.kit.db import make_engine, make_sessionmaker
     from jiebang_api.kit.logging import configure_logging
@@ -133,10 +138,31 @@ def worker(
             storage=LocalStorage(settings.storage_dir),
             grace=timedelta(seconds=settings.orphan_file_grace_seconds),
         )
+        resolver = (
+            subscriptions_service.system_resolver(settings.webhook_resolve_timeout_seconds)
+            if settings.webhook_resolve_names
+            else subscriptions_service.literal_resolver
+        )
+        guard = addresses.Policy.of(
+            https_only=settings.env is Environment.PROD,
+            allowed=settings.webhook_allowed_addresses,
+        )
+        client = httpx.AsyncClient(
+            timeout=delivery.TIMEOUT_SECONDS, follow_redirects=False, trust_env=False
+        )
+        webhooks = sweeps.Webhooks(
+            sender=delivery.Sender(client=client, guard=guard, resolver=resolver),
+            fanout_batch=settings.webhook_fanout_batch,
+            delivery_batch=settings.webhook_delivery_batch,
+            lease=timedelta(seconds=settings.webhook_lease_seconds),
+        )
         try:
             if once:
                 done = await sweeps.sweep_once(
                     sessions, clock=clock, sandbox_enabled=sandbox_enabled
+                )
+                done |= await sweeps.deliver_webhooks(
+                    sessions, clock=clock, sandbox_enabled=sandbox_enabled, webhooks=webhooks
                 )
                 typer.echo(", ".join(f"{k}: {v}" for k, v in done.items()))
             else:
@@ -146,8 +172,10 @@ def worker(
                     sandbox_enabled=sandbox_enabled,
                     interval_seconds=interval,
                     housekeeping=housekeeping,
+                    webhooks=webhooks,
                 )
         finally:
+            await client.aclose()
             await engine.dispose()
 
     asyncio.run(main())

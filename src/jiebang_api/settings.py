@@ -87,6 +87,13 @@ class Settings(BaseSettings):
     # false: a webhook URL's host must be an IP address; no name is looked up (networks
     # without DNS, and fuzzing runs that must not send made-up names to a resolver).
     webhook_resolve_names: bool = True
+    # Events the worker turns into webhook deliveries per tick (the fan-out's batch).
+    webhook_fanout_batch: int = Field(default=500, ge=1, le=10_000)
+    # Deliveries one worker claims and sends (all at once) per tick.
+    webhook_delivery_batch: int = Field(default=20, ge=1, le=500)
+    # How long a claimed delivery stays the claiming worker's; past it (the worker died)
+    # another worker sends it again. Longer than the 10 s send timeout.
+    webhook_lease_seconds: int = Field(default=60, ge=15, le=3600)
 
     @model_validator(mode="before")
     @classmethod

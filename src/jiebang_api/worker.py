@@ -6,8 +6,9 @@ on PostgreSQL); and, less often, the removal of stored files that no attachment 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 import structlog
@@ -17,6 +18,7 @@ from jiebang_api import wiring
 from jiebang_api.api import idempotency
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.attachments.storage import Storage
+from jiebang_api.integration import delivery, retry
 from jiebang_api.kit import sweep
 from jiebang_api.kit.clock import Clock
 from jiebang_api.sandbox import service as sandbox
@@ -68,6 +70,46 @@ async def forget_expired_keys(sessions: async_sessionmaker[AsyncSession], *, clo
     return forgotten
 
 
+@dataclass(frozen=True)
+class Webhooks:
+    """Webhook delivery's knobs (settings `JIEBANG_WEBHOOK_*`) and its sender."""
+
+    sender: delivery.Sender
+    fanout_batch: int = 500
+    delivery_batch: int = 20
+    lease: timedelta = timedelta(seconds=60)
+    random: retry.RandomSource = field(default=random.SystemRandom().random)
+
+
+async def deliver_webhooks(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    clock: Clock,
+    sandbox_enabled: bool,
+    webhooks: Webhooks,
+) -> dict[str, int]:
+    """Fan new events out to the subscriptions (one transaction), then one delivery pass
+    (scheduled by the service clock, signed at the real time)."""
+    async with sessions() as session:
+        offset = await sandbox.current_offset(session) if sandbox_enabled else timedelta(0)
+        real_now = clock.now()
+        made = await delivery.fan_out(session, now=real_now + offset, limit=webhooks.fanout_batch)
+        await session.commit()
+    recorded = await delivery.deliver_once(
+        sessions,
+        sender=webhooks.sender,
+        now=real_now + offset,
+        sent_at=real_now,
+        limit=webhooks.delivery_batch,
+        lease=webhooks.lease,
+        random=webhooks.random,
+    )
+    done = {"deliveries_made": made, "attempts": len(recorded)}
+    if made or recorded:
+        log.info("webhooks_delivered", **done)
+    return done
+
+
 async def run(
     sessions: async_sessionmaker[AsyncSession],
     *,
@@ -75,15 +117,23 @@ async def run(
     sandbox_enabled: bool,
     interval_seconds: float,
     housekeeping: Housekeeping | None = None,
+    webhooks: Webhooks | None = None,
 ) -> None:
-    """Sweep forever, `interval_seconds` apart, and keep house every so often; a failed pass
-    is logged and retried."""
+    """Sweep forever, `interval_seconds` apart, deliver webhooks each tick, and keep house
+    every so often; a failed pass is logged and retried."""
     kept_house_at = float("-inf")
     while True:
         try:
             await sweep_once(sessions, clock=clock, sandbox_enabled=sandbox_enabled)
         except Exception:
             log.exception("sweep_failed")
+        if webhooks is not None:
+            try:
+                await deliver_webhooks(
+                    sessions, clock=clock, sandbox_enabled=sandbox_enabled, webhooks=webhooks
+                )
+            except Exception:
+                log.exception("webhook_delivery_failed")
         if housekeeping and time.monotonic() - kept_house_at >= housekeeping.every_seconds:
             kept_house_at = time.monotonic()
             try:

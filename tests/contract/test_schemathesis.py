@@ -58,6 +58,7 @@ from jiebang_api.models import (
     Attachment,
     ChangeRequest,
     Entrustment,
+    Event,
     FundingDecision,
     Listing,
     MisconductCase,
@@ -68,6 +69,7 @@ from jiebang_api.models import (
     ReviewAssignment,
     ReviewRound,
     SpecialAudit,
+    WebhookDelivery,
     WebhookSubscription,
 )
 from jiebang_api.projects import reports as projects_reports
@@ -138,6 +140,7 @@ INEXPRESSIBLE = (
             "public_projects",
             "list_change_requests",
             "list_webhook_subscriptions",
+            "list_webhook_deliveries",
         ),
         "an opaque token the service made",
     ),
@@ -934,15 +937,45 @@ async def _seed_webhooks(sessions: Any) -> _DomainSeeds:
             await session.commit()
         return str(made.id)
 
+    async def delivery() -> str:
+        """A delivered delivery (of an event made here) to send again."""
+        subscription_id = uuid.UUID(await subscription())
+        event = Event(
+            id=uuid.uuid4(),
+            type="project.created",
+            resource_type="project",
+            resource_id=str(uuid.uuid4()),
+            payload={},
+            occurred_at=datetime.now(UTC),
+        )
+        made = WebhookDelivery(
+            id=uuid.uuid4(),
+            event_id=event.id,
+            event_type=event.type,
+            subscription_id=subscription_id,
+            status="delivered",
+            attempt_count=1,
+        )
+        async with sessions() as session:
+            session.add(event)
+            await session.flush()
+            session.add(made)
+            await session.commit()
+        return str(made.id)
+
     return _DomainSeeds(
         {
-            name: {"subscription_id": await subscription()}
-            for name in (
-                "get_webhook_subscription",
-                "update_webhook_subscription",
-                "delete_webhook_subscription",
-                "rotate_webhook_secret",
-            )
+            **{
+                name: {"subscription_id": await subscription()}
+                for name in (
+                    "get_webhook_subscription",
+                    "update_webhook_subscription",
+                    "delete_webhook_subscription",
+                    "rotate_webhook_secret",
+                    "list_webhook_deliveries",
+                )
+            },
+            "redeliver_webhook": {"delivery_id": await delivery()},
         },
         {
             "create_webhook_subscription": {"url": HOOK},

@@ -63,6 +63,7 @@ from jiebang_api.models import (
     Attachment,
     ChangeRequest,
     Entrustment,
+    Event,
     FundingDecision,
     Listing,
     ListingAssessment,
@@ -77,6 +78,7 @@ from jiebang_api.models import (
     ReviewRound,
     SpecialAudit,
     User,
+    WebhookDelivery,
     WebhookSubscription,
 )
 from jiebang_api.sandbox import service as sandbox
@@ -111,6 +113,7 @@ CHANGE = "/api/v1/change-requests/{change_request_id}"
 REPORT = "/api/v1/reports/{report_id}"
 SUBSCRIPTIONS = "/api/v1/webhook-subscriptions"
 SUBSCRIPTION = f"{SUBSCRIPTIONS}/{{subscription_id}}"
+REDELIVER = "/api/v1/webhook-deliveries/{delivery_id}/redeliver"
 # The path parameter naming the target of each scope.
 SCOPES = {
     "organization": "{organization_id}",
@@ -429,6 +432,11 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("DELETE", SUBSCRIPTION):            route(401,  403,      403,      403,      403,   403,   204,   204),
     ("POST", f"{SUBSCRIPTION}/rotate-secret"):
                                          route(401,  403,      403,      403,      403,   403,   200,   200),
+    # Deliveries: those of the caller's own subscription (another client's are 404:
+    # tests/integration/test_webhook_delivery).
+    ("GET", f"{SUBSCRIPTION}/deliveries"):
+                                         route(401,  403,      403,      403,      403,   403,   200,   200),
+    ("POST", REDELIVER):                 route(401,  403,      403,      403,      403,   403,   200,   200),
 }
 # fmt: on
 
@@ -1378,6 +1386,37 @@ def callers_subscription(suffix: str = "", json: Any = None) -> Builder:
     return build
 
 
+async def _callers_delivery(world: World) -> uuid.UUID:
+    """A delivered delivery of a subscription the caller created (the event is made here)."""
+    subscription_id = await _callers_subscription(world)
+    event = Event(
+        id=uuid.uuid4(),
+        type="project.created",
+        resource_type="project",
+        resource_id=str(uuid.uuid4()),
+        payload={},
+        occurred_at=datetime.now(UTC),
+    )
+    row = WebhookDelivery(
+        id=uuid.uuid4(),
+        event_id=event.id,
+        event_type=event.type,
+        subscription_id=subscription_id,
+        status="delivered",
+        attempt_count=1,
+    )
+    async with world.sessions() as session:
+        session.add(event)
+        await session.flush()
+        session.add(row)
+        await session.commit()
+    return row.id
+
+
+async def _redeliver(world: World) -> Call:
+    return Call(REDELIVER.format(delivery_id=await _callers_delivery(world)))
+
+
 SUBSCRIBE = {"url": "http://127.0.0.1:9/hook", "event_types": ["project.created"]}
 
 REQUESTS: dict[tuple[str, str], Builder] = {
@@ -1387,6 +1426,8 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("PATCH", SUBSCRIPTION): callers_subscription("", {"active": False}),
     ("DELETE", SUBSCRIPTION): callers_subscription(),
     ("POST", f"{SUBSCRIPTION}/rotate-secret"): callers_subscription("/rotate-secret"),
+    ("GET", f"{SUBSCRIPTION}/deliveries"): callers_subscription("/deliveries"),
+    ("POST", REDELIVER): _redeliver,
     ("GET", "/api/v1/calendar/{year}"): fixed("/api/v1/calendar/2043"),
     ("PUT", "/api/v1/calendar/{year}"): fixed(
         "/api/v1/calendar/2043", {"holidays": ["2043-01-01"], "workdays": [], "document_ref": "x"}

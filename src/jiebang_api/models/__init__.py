@@ -30,7 +30,12 @@ from jiebang_api.models.project import (
 from jiebang_api.models.report import ProjectMilestone, ProjectReport
 from jiebang_api.models.review import ReviewAssignment, ReviewExclusion, ReviewRound
 from jiebang_api.models.sandbox import SandboxClock
-from jiebang_api.models.webhook import WebhookSubscription
+from jiebang_api.models.webhook import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookFanout,
+    WebhookSubscription,
+)
 
 __all__ = [
     "Acceptance",
@@ -72,5 +77,8 @@ __all__ = [
     "ServiceClient",
     "SpecialAudit",
     "User",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookFanout",
     "WebhookSubscription",
 ]

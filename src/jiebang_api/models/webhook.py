@@ -2,9 +2,21 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, Index, String, Text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from jiebang_api.models.base import Base, Entity
@@ -33,3 +45,55 @@ class WebhookSubscription(Entity, Base):
     owner_type: Mapped[str] = mapped_column(String(16))
     owner_id: Mapped[str] = mapped_column(String(64))
     deleted_at: Mapped[datetime | None]
+
+
+class WebhookDelivery(Entity, Base):
+    """One event on its way to one subscription (`integration/delivery.py`): `pending` until
+    due, `in_flight` while a worker holds its lease, then `delivered` or `failed`. A worker
+    that dies while holding it leaves the lease to expire; another takes it up again."""
+
+    __tablename__ = "webhook_delivery"
+    __table_args__ = (
+        UniqueConstraint("event_id", "subscription_id"),
+        CheckConstraint("status IN ('pending', 'in_flight', 'delivered', 'failed')", name="status"),
+        Index("ix_webhook_delivery_due", "status", "next_attempt_at"),
+        Index("ix_webhook_delivery_subscription", "subscription_id", "created_at"),
+    )
+
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("event.id"))
+    event_type: Mapped[str] = mapped_column(String(64))
+    subscription_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_subscription.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    # Attempts since the delivery was created or last redelivered (the retry schedule's n).
+    attempt_count: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None]
+    # While `in_flight`: when the lease ends, and the claim it belongs to.
+    lease_expires_at: Mapped[datetime | None]
+    lease_token: Mapped[uuid.UUID | None]
+
+
+class WebhookAttempt(Base):
+    """One POST of a delivery: when, the answer's status code or the error's class, how long
+    it took, and when the next attempt is due (None: none is)."""
+
+    __tablename__ = "webhook_attempt"
+    __table_args__ = (Index("ix_webhook_attempt_delivery", "delivery_id", "attempted_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+    delivery_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("webhook_delivery.id"))
+    attempted_at: Mapped[datetime]
+    status_code: Mapped[int | None] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(String(128))
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    next_attempt_at: Mapped[datetime | None]
+
+
+class WebhookFanout(Base):
+    """The one row holding how far the worker's fan-out has read the change feed (a feed
+    position: writer's transaction id and sequence), advanced with the deliveries it made."""
+
+    __tablename__ = "webhook_fanout"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    txid: Mapped[int] = mapped_column(BigInteger)
+    sequence: Mapped[int] = mapped_column(BigInteger)

@@ -35,32 +35,35 @@ PREFIX = "/api/v1"
 
 # Each included on its own under PREFIX (routing walks one level of routers, not two), in the
 # order routing tries them: the hottest paths first.
-ROUTERS = tuple(
-    module.router
-    for module in (
-        public,
-        users,
-        listings,
-        applications,
-        reviews,
-        agreements,
-        objections,
-        projects,
-        funding,
-        management,
-        changes,
-        reports,
-        organizations,
-        attachments,
-        auth,
-        service_clients,
-        policies,
-        calendar,
-        meta,
-        events,
-        sandbox,
-        webhooks,
-    )
+ROUTERS = (
+    *(
+        module.router
+        for module in (
+            public,
+            users,
+            listings,
+            applications,
+            reviews,
+            agreements,
+            objections,
+            projects,
+            funding,
+            management,
+            changes,
+            reports,
+            organizations,
+            attachments,
+            auth,
+            service_clients,
+            policies,
+            calendar,
+            meta,
+            events,
+            sandbox,
+            webhooks,
+        )
+    ),
+    webhooks.deliveries_router,
 )
 for _router in ROUTERS:
     if not isinstance(_router, StrictRouter) or not issubclass(_router.route_class, StrictRoute):

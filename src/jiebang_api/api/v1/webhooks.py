@@ -1,4 +1,5 @@
-"""Webhook subscriptions: where the service sends signed copies of its domain events."""
+"""Webhook subscriptions (where the service sends signed copies of its domain events) and
+their deliveries."""
 
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from jiebang_api.api.problems import problems
 from jiebang_api.api.routing import StrictRouter
 from jiebang_api.api.v1.params import Cursor, Limit
 from jiebang_api.api.v1.schemas.webhooks import (
+    WebhookAttemptOut,
+    WebhookDeliveryOut,
+    WebhookDeliveryPage,
     WebhookSubscriptionCreated,
     WebhookSubscriptionIn,
     WebhookSubscriptionOut,
@@ -29,7 +33,9 @@ from jiebang_api.api.v1.schemas.webhooks import (
     WebhookSubscriptionPatch,
 )
 from jiebang_api.integration import addresses
+from jiebang_api.integration import delivery as delivery_service
 from jiebang_api.integration import subscriptions as subscriptions_service
+from jiebang_api.integration.delivery import DeliveryStatus
 from jiebang_api.integration.subscriptions import Resolver
 from jiebang_api.kit.pagination import DEFAULT_LIMIT
 from jiebang_api.models import WebhookSubscription
@@ -223,3 +229,70 @@ async def rotate_webhook_secret(
         session, principal=principal, subscription_id=subscription_id, now=now
     )
     return _created(subscription, secret, response)
+
+
+DELIVERY_WHO = (
+    "The subscription's owner (the service client that created it) and the department "
+    "(admin); anyone else's answers 404."
+)
+
+
+def _delivery_out(view: delivery_service.DeliveryView) -> WebhookDeliveryOut:
+    row = view.delivery
+    return WebhookDeliveryOut(
+        id=row.id,
+        event_id=row.event_id,
+        event_type=row.event_type,
+        subscription_id=row.subscription_id,
+        status=DeliveryStatus(row.status),
+        next_attempt_at=row.next_attempt_at,
+        attempts=[WebhookAttemptOut.model_validate(a) for a in view.attempts],
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+    )
+
+
+@router.get(
+    "/{subscription_id}/deliveries",
+    response_model=WebhookDeliveryPage,
+    summary="List a subscription's deliveries (admin, integration)",
+    description=f"{DELIVERY_WHO} One delivery per event sent to the subscription, oldest "
+    "first, each with its attempts (status code or error, latency, the next attempt's "
+    "time); `limit` per page (1–100), continue with `next_cursor`.",
+    responses=problems(401, 403, 404, 422),
+)
+async def list_webhook_deliveries(
+    subscription_id: SubscriptionId,
+    session: SessionDep,
+    principal: PrincipalDep,
+    cursor: Cursor = None,
+    limit: Limit = DEFAULT_LIMIT,
+) -> WebhookDeliveryPage:
+    page = await delivery_service.list_for_subscription(
+        session, principal=principal, subscription_id=subscription_id, cursor=cursor, limit=limit
+    )
+    return WebhookDeliveryPage(
+        items=[_delivery_out(view) for view in page.items], next_cursor=page.next_cursor
+    )
+
+
+deliveries_router = StrictRouter(prefix="/webhook-deliveries", tags=["integration"])
+DeliveryId = Annotated[uuid.UUID, Path(description="The webhook delivery's id.")]
+
+
+@deliveries_router.post(
+    "/{delivery_id}/redeliver",
+    response_model=WebhookDeliveryOut,
+    summary="Send a delivery again (admin, integration)",
+    description=f"{DELIVERY_WHO} The delivery becomes `pending`, due now, with a fresh retry "
+    "schedule; a worker sends it on its next tick with the same `webhook-id`. 409 while an "
+    "attempt is in flight, or when the subscription is switched off.",
+    responses=problems(401, 403, 404, 409, 422),
+)
+async def redeliver_webhook(
+    delivery_id: DeliveryId, session: SessionDep, principal: PrincipalDep, now: NowDep
+) -> WebhookDeliveryOut:
+    view = await delivery_service.redeliver(
+        session, principal=principal, delivery_id=delivery_id, now=now
+    )
+    return _delivery_out(view)

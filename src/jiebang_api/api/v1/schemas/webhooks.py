@@ -17,6 +17,7 @@ from jiebang_api.api.v1.schemas.base import (
     example_cursor,
     optional,
 )
+from jiebang_api.integration.delivery import DeliveryStatus
 
 # What the contract offers: every event type the service publishes, with what it means.
 EVENT_TYPES = {event_class.type: event_class.summary for event_class in wiring.event_types()}
@@ -149,4 +150,78 @@ class WebhookSubscriptionPage(ResponseBody):
     )
 
     items: list[WebhookSubscriptionOut]
+    next_cursor: str | None = Field(description=NEXT_CURSOR)
+
+
+EXAMPLE_ATTEMPT: JsonDict = {
+    "attempted_at": "2026-12-07T08:00:01Z",
+    "status_code": 500,
+    "error": None,
+    "latency_ms": 182,
+    "next_attempt_at": "2026-12-07T08:00:06Z",
+}
+EXAMPLE_DELIVERY: JsonDict = {
+    "id": "7c8d9e0f-1a2b-4c3d-8e4f-5a6b7c8d9e0f",
+    "event_id": "0f1e2d3c-4b5a-4978-8a6b-5c4d3e2f1a0b",
+    "event_type": "project.created",
+    "subscription_id": EXAMPLE_SUBSCRIPTION["id"],
+    "status": "pending",
+    "next_attempt_at": "2026-12-07T08:00:06Z",
+    "attempts": [EXAMPLE_ATTEMPT],
+    "created_at": "2026-12-07T08:00:00Z",
+    "updated_at": "2026-12-07T08:00:01Z",
+}
+
+
+class WebhookAttemptOut(ResponseBody):
+    """One POST of a delivery and how it went."""
+
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [EXAMPLE_ATTEMPT]}
+    )
+
+    attempted_at: datetime = Field(description="When it was sent (the service clock).")
+    status_code: int | None = Field(
+        description="The receiver's HTTP status; null when no answer came (see `error`)."
+    )
+    error: str | None = Field(
+        description="Why no answer came: `timeout`, `connect_error`, `address_refused` (the "
+        "host now resolves to an address the service never calls), `does_not_resolve`, or "
+        "another error class."
+    )
+    latency_ms: int = Field(description="How long the attempt took, in milliseconds.")
+    next_attempt_at: datetime | None = Field(
+        description="When the next attempt was scheduled by this one; null: none was."
+    )
+
+
+class WebhookDeliveryOut(ResponseBody):
+    """One event on its way to one subscription, with every attempt so far (oldest first)."""
+
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_DELIVERY]})
+
+    id: uuid.UUID
+    event_id: uuid.UUID = Field(
+        description="The event's id: also the `webhook-id` header of every attempt, so a "
+        "receiver drops duplicates by it."
+    )
+    event_type: EventType
+    subscription_id: uuid.UUID
+    status: DeliveryStatus = Field(
+        description="`pending` until its next attempt, `in_flight` while a worker sends it, "
+        "`delivered` after a 2xx, `failed` after the last attempt, a 410 Gone, or when the "
+        "subscription was switched off."
+    )
+    next_attempt_at: datetime | None = Field(description="When it is next tried; null: never.")
+    attempts: list[WebhookAttemptOut]
+    created_at: datetime
+    updated_at: datetime
+
+
+class WebhookDeliveryPage(ResponseBody):
+    model_config = _examples(
+        {"items": [EXAMPLE_DELIVERY], "next_cursor": example_cursor(EXAMPLE_DELIVERY)}
+    )
+
+    items: list[WebhookDeliveryOut]
     next_cursor: str | None = Field(description=NEXT_CURSOR)

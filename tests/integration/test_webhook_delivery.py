@@ -1,0 +1,621 @@
+"""Webhook delivery by the worker (`integration.delivery`), against a real receiver on
+127.0.0.1 run in the test process: every signature verifies (a tampered body does not), the
+retry schedule under an explicit service clock (no sleeping), 410 disables, `Retry-After`,
+a lost lease (a worker killed mid-batch) redelivered with the same `webhook-id`, two workers
+side by side sending each event once, and the deliveries API (list, redeliver).
+
+Tests share the database: the worker passes here also see other tests' deliveries, so every
+assertion is filtered by this test's own subscription, and every loop is bounded."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from conftest import AppFactory
+from factories import bearer, create_service_client, create_user
+from jiebang_api.integration import addresses, delivery, signing
+from jiebang_api.integration import subscriptions as subscriptions_service
+from jiebang_api.models import AuditEntry, WebhookAttempt, WebhookDelivery, WebhookSubscription
+from jiebang_api.outbox import service as outbox
+
+Sessions = async_sessionmaker[AsyncSession]
+SUBSCRIPTIONS = "/api/v1/webhook-subscriptions"
+EVENT_TYPE = "listing.published"
+# How long fan-out may wait for older transactions elsewhere on the PostgreSQL cluster (the
+# feed holds events back behind them) before the test gives up.
+SETTLE_SECONDS = 30.0
+LEASE = timedelta(seconds=60)
+GUARD = addresses.Policy.of(https_only=False, allowed=["127.0.0.1"])
+
+
+# The receiver ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Received:
+    path: str
+    headers: dict[str, str]
+    body: bytes
+
+
+@dataclass
+class Receiver:
+    """A minimal HTTP/1.1 server on 127.0.0.1: records each request and answers from the
+    script of its path (`(status, headers)` in order; 200 once the script is used up)."""
+
+    port: int = 0
+    requests: list[Received] = field(default_factory=list)
+    scripts: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.port}{path}"
+
+    def at(self, path: str) -> list[Received]:
+        return [r for r in self.requests if r.path == path]
+
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+            lines = head.decode("latin-1").split("\r\n")
+            path = lines[0].split(" ")[1]
+            headers = {}
+            for line in lines[1:]:
+                if ":" in line:
+                    name, value = line.split(":", 1)
+                    headers[name.strip().lower()] = value.strip()
+            body = await asyncio.wait_for(
+                reader.readexactly(int(headers.get("content-length", "0"))), 5
+            )
+            self.requests.append(Received(path, headers, body))
+            script = self.scripts.get(path, [])
+            status, extra = script.pop(0) if script else (200, {})
+            extra_lines = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
+            writer.write(
+                f"HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n"
+                f"{extra_lines}\r\n".encode()
+            )
+            await writer.drain()
+        finally:
+            writer.close()
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    receiver = Receiver()
+    server = await asyncio.start_server(receiver.handle, "127.0.0.1", 0)
+    receiver.port = server.sockets[0].getsockname()[1]
+    async with server:
+        yield receiver
+        server.close()
+
+
+# The app, subscriptions and events -----------------------------------------------------------
+
+
+@pytest.fixture
+async def hooks_app(database_url: str, app_factory: AppFactory) -> FastAPI:
+    return app_factory(database_url, webhook_allowed_addresses=["127.0.0.1"])
+
+
+@pytest.fixture
+def hooks_sessions(hooks_app: FastAPI) -> Sessions:
+    maker: Sessions = hooks_app.state.sessionmaker
+    return maker
+
+
+@pytest.fixture
+async def http(
+    hooks_app: FastAPI, client_for: Callable[[FastAPI], httpx.AsyncClient]
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with client_for(hooks_app) as client:
+        yield client
+
+
+@pytest.fixture(autouse=True)
+async def _switch_off_afterwards(
+    receiver: Receiver, hooks_sessions: Sessions
+) -> AsyncIterator[None]:
+    """The test's subscriptions are switched off after it, so that later tests' events
+    are not fanned out to receivers that are gone."""
+    yield
+    async with hooks_sessions() as session:
+        await session.execute(
+            update(WebhookSubscription)
+            .where(WebhookSubscription.url.startswith(receiver.url("/hook/")))
+            .values(active=False)
+        )
+        await session.commit()
+
+
+@pytest.fixture
+async def sender() -> AsyncIterator[delivery.Sender]:
+    async with httpx.AsyncClient(trust_env=False) as client:
+        yield delivery.Sender(
+            client=client, guard=GUARD, resolver=subscriptions_service.literal_resolver
+        )
+
+
+@dataclass
+class Hook:
+    id: uuid.UUID
+    secret: str
+    path: str
+    headers: dict[str, str]
+
+
+async def subscribe(
+    http: httpx.AsyncClient, hooks_app: FastAPI, hooks_sessions: Sessions, receiver: Receiver
+) -> Hook:
+    owner = await create_service_client(hooks_sessions)
+    headers = bearer(hooks_app, owner)
+    path = f"/hook/{uuid.uuid4().hex}"
+    response = await http.post(
+        SUBSCRIPTIONS,
+        json={"url": receiver.url(path), "event_types": [EVENT_TYPE]},
+        headers=headers,
+    )
+    assert response.status_code == 201, response.text
+    created = response.json()
+    return Hook(uuid.UUID(created["id"]), created["secret"], path, headers)
+
+
+async def write_events(sessions: Sessions, count: int = 1) -> list[uuid.UUID]:
+    async with sessions() as session:
+        events = [
+            await outbox.add(
+                session,
+                event_type=EVENT_TYPE,
+                resource_type="listing",
+                resource_id=str(uuid.uuid4()),
+                now=datetime.now(UTC),
+                payload={"n": n, "名称": "稀土"},
+            )
+            for n in range(count)
+        ]
+        await session.commit()
+    return [event.id for event in events]
+
+
+async def deliveries_of(sessions: Sessions, hook: Hook) -> list[WebhookDelivery]:
+    async with sessions() as session:
+        statement = select(WebhookDelivery).where(WebhookDelivery.subscription_id == hook.id)
+        return list((await session.scalars(statement)).all())
+
+
+async def attempts_of(sessions: Sessions, delivery_id: uuid.UUID) -> list[WebhookAttempt]:
+    async with sessions() as session:
+        statement = (
+            select(WebhookAttempt)
+            .where(WebhookAttempt.delivery_id == delivery_id)
+            .order_by(WebhookAttempt.attempted_at)
+        )
+        return list((await session.scalars(statement)).all())
+
+
+async def fan_out_until(
+    sessions: Sessions, hook: Hook, count: int, *, now: datetime | None = None
+) -> list[WebhookDelivery]:
+    """Fan-out passes until the hook has `count` deliveries (bounded in time)."""
+    deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
+    while True:
+        async with sessions() as session:
+            await delivery.fan_out(session, now=now or datetime.now(UTC), limit=500)
+            await session.commit()
+        found = await deliveries_of(sessions, hook)
+        if len(found) >= count:
+            return found
+        assert asyncio.get_running_loop().time() < deadline, "events were not fanned out"
+        await asyncio.sleep(0.05)
+
+
+async def deliver(
+    sessions: Sessions, sender: delivery.Sender, now: datetime
+) -> list[WebhookDelivery]:
+    return await delivery.deliver_once(
+        sessions,
+        sender=sender,
+        now=now,
+        sent_at=datetime.now(UTC),
+        limit=500,
+        lease=LEASE,
+        random=lambda: 0.0,
+    )
+
+
+# Acceptance 1: signatures ---------------------------------------------------------------------
+
+
+async def test_the_receiver_verifies_every_signature_and_a_tampered_body_fails(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    event_ids = await write_events(hooks_sessions, 3)
+    made = await fan_out_until(hooks_sessions, hook, 3)
+    assert {d.event_id for d in made} == set(event_ids)
+    assert all(d.status == "pending" for d in made)
+
+    await deliver(hooks_sessions, sender, datetime.now(UTC))
+
+    got = receiver.at(hook.path)
+    assert sorted(r.headers["webhook-id"] for r in got) == sorted(map(str, event_ids))
+    for request in got:
+        assert request.headers["content-type"] == "application/json"
+        signing.verify(
+            hook.secret, body=request.body, headers=request.headers, now=datetime.now(UTC)
+        )
+        document = json.loads(request.body)
+        assert document["id"] == request.headers["webhook-id"]
+        assert document["type"] == EVENT_TYPE
+        assert set(document) == {
+            "id",
+            "type",
+            "resource_type",
+            "resource_id",
+            "occurred_at",
+            "data",
+        }
+        assert document["data"]["名称"] == "稀土"
+        tampered = request.body.replace(b'"n":', b'"m":')
+        with pytest.raises(signing.SignatureInvalid):
+            signing.verify(
+                hook.secret, body=tampered, headers=request.headers, now=datetime.now(UTC)
+            )
+    assert all(d.status == "delivered" for d in await deliveries_of(hooks_sessions, hook))
+
+
+async def test_during_a_rotation_both_secrets_verify(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    rotated = await http.post(f"{SUBSCRIPTIONS}/{hook.id}/rotate-secret", headers=hook.headers)
+    assert rotated.status_code == 200, rotated.text
+    await write_events(hooks_sessions)
+    await fan_out_until(hooks_sessions, hook, 1)
+    await deliver(hooks_sessions, sender, datetime.now(UTC))
+    (request,) = receiver.at(hook.path)
+    for secret in (hook.secret, rotated.json()["secret"]):
+        signing.verify(secret, body=request.body, headers=request.headers, now=datetime.now(UTC))
+
+
+async def test_fan_out_again_makes_no_second_delivery(
+    http: httpx.AsyncClient, hooks_app: FastAPI, hooks_sessions: Sessions, receiver: Receiver
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    await write_events(hooks_sessions, 2)
+    await fan_out_until(hooks_sessions, hook, 2)
+    async with hooks_sessions() as session:
+        await delivery.fan_out(session, now=datetime.now(UTC), limit=500)
+        await session.commit()
+    assert len(await deliveries_of(hooks_sessions, hook)) == 2
+
+
+# Acceptance 4: the schedule, 410, Retry-After --------------------------------------------------
+
+
+async def test_500_twice_then_200_makes_three_attempts_with_growing_delays(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    receiver.scripts[hook.path] = [(500, {}), (500, {})]
+    await write_events(hooks_sessions)
+    start = datetime.now(UTC)
+    (made,) = await fan_out_until(hooks_sessions, hook, 1, now=start)
+
+    await deliver(hooks_sessions, sender, start)
+    (first,) = await deliveries_of(hooks_sessions, hook)
+    assert (first.status, first.next_attempt_at) == ("pending", start + timedelta(seconds=5))
+    await deliver(hooks_sessions, sender, start + timedelta(seconds=4))  # not yet due
+    assert len(receiver.at(hook.path)) == 1
+
+    second_at = start + timedelta(seconds=5)
+    await deliver(hooks_sessions, sender, second_at)
+    (second,) = await deliveries_of(hooks_sessions, hook)
+    assert second.next_attempt_at == second_at + timedelta(minutes=5)
+
+    await deliver(hooks_sessions, sender, second.next_attempt_at)
+    (done,) = await deliveries_of(hooks_sessions, hook)
+    assert done.status == "delivered"
+    attempts = await attempts_of(hooks_sessions, made.id)
+    assert [a.status_code for a in attempts] == [500, 500, 200]
+    gaps = [b.attempted_at - a.attempted_at for a, b in itertools.pairwise(attempts)]
+    assert gaps == [timedelta(seconds=5), timedelta(minutes=5)]
+    assert all(a.latency_ms >= 0 for a in attempts)
+    assert len({r.headers["webhook-id"] for r in receiver.at(hook.path)}) == 1
+
+
+async def test_a_delivery_fails_after_the_last_attempt(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    receiver.scripts[hook.path] = [(503, {})] * 10
+    await write_events(hooks_sessions)
+    now = datetime.now(UTC)
+    await fan_out_until(hooks_sessions, hook, 1, now=now)
+    for _ in range(8):
+        await deliver(hooks_sessions, sender, now)
+        (row,) = await deliveries_of(hooks_sessions, hook)
+        if row.next_attempt_at is None:
+            break
+        now = row.next_attempt_at
+    assert row.status == "failed"
+    assert len(receiver.at(hook.path)) == 8
+
+
+async def test_410_disables_the_subscription_and_fails_the_delivery(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    receiver.scripts[hook.path] = [(410, {})]
+    await write_events(hooks_sessions)
+    await fan_out_until(hooks_sessions, hook, 1)
+    await deliver(hooks_sessions, sender, datetime.now(UTC))
+    (row,) = await deliveries_of(hooks_sessions, hook)
+    assert (row.status, row.next_attempt_at) == ("failed", None)
+    # Later events are not fanned out to it any more.
+    await write_events(hooks_sessions)
+    for _ in range(3):
+        async with hooks_sessions() as session:
+            await delivery.fan_out(session, now=datetime.now(UTC), limit=500)
+            await session.commit()
+    assert len(await deliveries_of(hooks_sessions, hook)) == 1
+    async with hooks_sessions() as session:
+        subscription = await session.get(WebhookSubscription, hook.id)
+        assert subscription is not None
+        assert subscription.active is False
+        entries = (
+            await session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.resource_id == str(hook.id),
+                    AuditEntry.action == "webhook_subscription.disable",
+                )
+            )
+        ).all()
+    assert len(entries) == 1
+
+
+async def test_retry_after_is_honoured_when_longer_than_the_schedule(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    receiver.scripts[hook.path] = [(503, {"Retry-After": "120"})]
+    await write_events(hooks_sessions)
+    now = datetime.now(UTC)
+    await fan_out_until(hooks_sessions, hook, 1, now=now)
+    await deliver(hooks_sessions, sender, now)
+    (row,) = await deliveries_of(hooks_sessions, hook)
+    assert row.next_attempt_at == now + timedelta(seconds=120)
+
+
+async def test_a_redirect_is_not_followed(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    receiver.scripts[hook.path] = [(307, {"Location": receiver.url("/elsewhere")})]
+    await write_events(hooks_sessions)
+    now = datetime.now(UTC)
+    (made,) = await fan_out_until(hooks_sessions, hook, 1, now=now)
+    await deliver(hooks_sessions, sender, now)
+    assert receiver.at("/elsewhere") == []
+    assert [a.status_code for a in await attempts_of(hooks_sessions, made.id)] == [307]
+
+
+# Acceptance 2 and 3: a lost lease, two workers ---------------------------------------------------
+
+
+async def test_a_worker_killed_after_sending_leaves_a_lease_that_another_worker_takes_up(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    event_ids = await write_events(hooks_sessions, 3)
+    now = datetime.now(UTC)
+    await fan_out_until(hooks_sessions, hook, 3, now=now)
+    # The "killed" worker: claims the batch, sends one, dies before recording anything.
+    async with hooks_sessions() as session:
+        claimed = await delivery.claim(session, now=now, limit=500, lease=LEASE)
+        await session.commit()
+    mine = [c for c in claimed if c.url == receiver.url(hook.path)]
+    assert len(mine) == 3
+    await delivery.send(
+        mine[0],
+        client=sender.client,
+        guard=sender.guard,
+        resolver=sender.resolver,
+        sent_at=datetime.now(UTC),
+    )
+    # While the lease lasts no other worker touches them.
+    await deliver(hooks_sessions, sender, now + LEASE - timedelta(seconds=1))
+    assert len(receiver.at(hook.path)) == 1
+    assert {d.status for d in await deliveries_of(hooks_sessions, hook)} == {"in_flight"}
+    # Past it, another worker sends every one; the duplicate carries the same webhook-id.
+    await deliver(hooks_sessions, sender, now + LEASE)
+    got = receiver.at(hook.path)
+    assert len(got) == 4
+    assert {r.headers["webhook-id"] for r in got} == {str(e) for e in event_ids}
+    assert got[0].headers["webhook-id"] == mine[0].message_id
+    assert [r.headers["webhook-id"] for r in got].count(mine[0].message_id) == 2
+    assert {d.status for d in await deliveries_of(hooks_sessions, hook)} == {"delivered"}
+    # The dead worker's late record (had it woken up) would not override the new state.
+    async with hooks_sessions() as session:
+        await delivery.record(
+            session,
+            mine[1],
+            delivery.Outcome(latency_ms=1, status_code=500),
+            now=now + LEASE,
+            random=lambda: 0.0,
+        )
+        await session.commit()
+    assert {d.status for d in await deliveries_of(hooks_sessions, hook)} == {"delivered"}
+
+
+async def test_two_workers_side_by_side_send_each_event_once(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    event_ids = await write_events(hooks_sessions, 12)
+    now = datetime.now(UTC)
+
+    async def fan_out() -> None:
+        async with hooks_sessions() as session:
+            await delivery.fan_out(session, now=now, limit=5)
+            await session.commit()
+
+    for _ in range(10):  # two fan-outs at a time, small batches, until all are made
+        await asyncio.gather(fan_out(), fan_out())
+        if len(await deliveries_of(hooks_sessions, hook)) >= 12:
+            break
+    await fan_out_until(hooks_sessions, hook, 12, now=now)
+
+    async def worker() -> None:
+        await delivery.deliver_once(
+            hooks_sessions,
+            sender=sender,
+            now=now,
+            sent_at=datetime.now(UTC),
+            limit=4,
+            lease=LEASE,
+            random=lambda: 0.0,
+        )
+
+    # Other tests' due deliveries may be claimed too (each at most once: a failure is
+    # scheduled past `now`), so the rounds are bounded generously.
+    for _ in range(50):
+        await asyncio.gather(worker(), worker())
+        if len(receiver.at(hook.path)) >= 12:
+            break
+    ids = [r.headers["webhook-id"] for r in receiver.at(hook.path)]
+    assert sorted(ids) == sorted(str(e) for e in event_ids)  # each once
+    assert len(await deliveries_of(hooks_sessions, hook)) == 12
+
+
+# The deliveries API ----------------------------------------------------------------------------
+
+
+async def test_deliveries_are_listed_for_their_owner_and_the_department_only(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    receiver.scripts[hook.path] = [(500, {})]
+    await write_events(hooks_sessions, 3)
+    await fan_out_until(hooks_sessions, hook, 3)
+    await deliver(hooks_sessions, sender, datetime.now(UTC))
+    url = f"{SUBSCRIPTIONS}/{hook.id}/deliveries"
+
+    first = await http.get(url, params={"limit": 2}, headers=hook.headers)
+    assert first.status_code == 200, first.text
+    rest = await http.get(
+        url, params={"limit": 2, "cursor": first.json()["next_cursor"]}, headers=hook.headers
+    )
+    items = first.json()["items"] + rest.json()["items"]
+    assert rest.json()["next_cursor"] is None
+    assert len(items) == 3
+    assert sorted(i["status"] for i in items) == ["delivered", "delivered", "pending"]
+    for item in items:
+        assert item["event_type"] == EVENT_TYPE
+        (attempt,) = item["attempts"]
+        assert attempt["status_code"] in (200, 500)
+        assert attempt["latency_ms"] >= 0
+
+    admin = await create_user(hooks_sessions, roles=("admin",))
+    assert (await http.get(url, headers=bearer(hooks_app, admin))).status_code == 200
+    stranger = await create_service_client(hooks_sessions)
+    hidden = await http.get(url, headers=bearer(hooks_app, stranger))
+    assert hidden.status_code == 404
+    assert hidden.json()["code"] == "NOT_FOUND"
+
+
+async def test_redeliver_sends_again_and_refuses_while_in_flight(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    (event_id,) = await write_events(hooks_sessions)
+    now = datetime.now(UTC)
+    (made,) = await fan_out_until(hooks_sessions, hook, 1, now=now)
+    await deliver(hooks_sessions, sender, now)
+    url = f"/api/v1/webhook-deliveries/{made.id}/redeliver"
+
+    stranger = await create_service_client(hooks_sessions)
+    assert (await http.post(url, headers=bearer(hooks_app, stranger))).status_code == 404
+
+    again = await http.post(url, headers=hook.headers)
+    assert again.status_code == 200, again.text
+    assert again.json()["status"] == "pending"
+    assert len(again.json()["attempts"]) == 1
+    # A worker has it in flight: 409.
+    async with hooks_sessions() as session:
+        await delivery.claim(
+            session, now=datetime.now(UTC) + timedelta(seconds=1), limit=500, lease=LEASE
+        )
+        await session.commit()
+    busy = await http.post(url, headers=hook.headers)
+    assert busy.status_code == 409, busy.text
+    assert busy.json()["code"] == "CONFLICT"
+    await deliver(hooks_sessions, sender, datetime.now(UTC) + LEASE * 2)
+    got = receiver.at(hook.path)
+    assert [r.headers["webhook-id"] for r in got] == [str(event_id)] * 2
+    assert (await deliveries_of(hooks_sessions, hook))[0].status == "delivered"
+
+
+async def test_redeliver_of_an_unknown_delivery_is_404(
+    http: httpx.AsyncClient, hooks_app: FastAPI, hooks_sessions: Sessions
+) -> None:
+    client = await create_service_client(hooks_sessions)
+    response = await http.post(
+        f"/api/v1/webhook-deliveries/{uuid.uuid4()}/redeliver", headers=bearer(hooks_app, client)
+    )
+    assert response.status_code == 404
