@@ -12,10 +12,13 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import httpx
 import pytest
@@ -25,10 +28,13 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from conftest import AppFactory
 from factories import bearer, create_service_client, create_user
+from jiebang_api import worker
 from jiebang_api.integration import addresses, delivery, signing
 from jiebang_api.integration import subscriptions as subscriptions_service
+from jiebang_api.kit.clock import SystemClock
 from jiebang_api.models import AuditEntry, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from jiebang_api.outbox import service as outbox
+from jiebang_api.sandbox import service as sandbox
 
 Sessions = async_sessionmaker[AsyncSession]
 SUBSCRIPTIONS = "/api/v1/webhook-subscriptions"
@@ -37,6 +43,7 @@ EVENT_TYPE = "listing.published"
 # feed holds events back behind them) before the test gives up.
 SETTLE_SECONDS = 30.0
 LEASE = timedelta(seconds=60)
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 GUARD = addresses.Policy.of(https_only=False, allowed=["127.0.0.1"])
 
 
@@ -58,6 +65,10 @@ class Receiver:
     port: int = 0
     requests: list[Received] = field(default_factory=list)
     scripts: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
+    # Paths whose next request is held unanswered until `release` is set (a slow receiver,
+    # while its sender is killed).
+    hold: set[str] = field(default_factory=set)
+    release: asyncio.Event = field(default_factory=asyncio.Event)
 
     def url(self, path: str) -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -79,6 +90,9 @@ class Receiver:
                 reader.readexactly(int(headers.get("content-length", "0"))), 5
             )
             self.requests.append(Received(path, headers, body))
+            if path in self.hold:
+                self.hold.discard(path)
+                await asyncio.wait_for(self.release.wait(), 30)
             script = self.scripts.get(path, [])
             status, extra = script.pop(0) if script else (200, {})
             extra_lines = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
@@ -98,6 +112,7 @@ async def receiver() -> AsyncIterator[Receiver]:
     receiver.port = server.sockets[0].getsockname()[1]
     async with server:
         yield receiver
+        receiver.release.set()
         server.close()
 
 
@@ -619,3 +634,108 @@ async def test_redeliver_of_an_unknown_delivery_is_404(
         f"/api/v1/webhook-deliveries/{uuid.uuid4()}/redeliver", headers=bearer(hooks_app, client)
     )
     assert response.status_code == 404
+
+
+# The worker ----------------------------------------------------------------------------------
+
+
+async def test_the_worker_tick_fans_out_and_delivers(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    (event_id,) = await write_events(hooks_sessions)
+    webhooks = worker.Webhooks(sender=sender, delivery_batch=500, random=lambda: 0.0)
+    deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
+    while not receiver.at(hook.path):  # the feed may hold the event back a moment
+        await worker.deliver_webhooks(
+            hooks_sessions, clock=SystemClock(), sandbox_enabled=True, webhooks=webhooks
+        )
+        assert asyncio.get_running_loop().time() < deadline, "nothing was delivered"
+        await asyncio.sleep(0.05)
+    assert [r.headers["webhook-id"] for r in receiver.at(hook.path)] == [str(event_id)]
+
+
+@pytest.fixture
+def own_database(database_factory: Callable[[], str]) -> str:
+    """A migrated database of the test's own (made outside the event loop)."""
+    return database_factory()
+
+
+async def test_a_worker_process_killed_mid_batch_loses_nothing(
+    own_database: str,
+    app_factory: AppFactory,
+    client_for: Callable[[FastAPI], httpx.AsyncClient],
+    receiver: Receiver,
+    sender: delivery.Sender,
+    tmp_path: Path,
+) -> None:
+    """`jiebang-api worker` (a real process, on a database of this test's own) sends the
+    first event to a receiver that holds the request; the process is killed with SIGKILL
+    mid-batch. Once its claim lapses, a worker pass delivers every event, the one sent twice
+    with the same `webhook-id`."""
+    url = own_database
+    app = app_factory(url, webhook_allowed_addresses=["127.0.0.1"])
+    sessions: Sessions = app.state.sessionmaker
+    async with client_for(app) as client:
+        hook = await subscribe(client, app, sessions, receiver)
+    event_ids = await write_events(sessions, 3)
+    receiver.hold.add(hook.path)
+    environment = {
+        **os.environ,
+        "JIEBANG_ENV": "test",
+        "JIEBANG_DATABASE_URL": url,
+        "JIEBANG_MIGRATIONS_DIR": str(MIGRATIONS),
+        "JIEBANG_STORAGE_DIR": str(tmp_path / "files"),
+        "JIEBANG_WEBHOOK_ALLOWED_ADDRESSES": "127.0.0.1",
+        "JIEBANG_WEBHOOK_RESOLVE_NAMES": "false",
+        "JIEBANG_WEBHOOK_DELIVERY_BATCH": "1",
+        "JIEBANG_LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "jiebang_api",
+        "worker",
+        "--interval",
+        "1",
+        env=environment,
+        stdout=asyncio.subprocess.DEVNULL,
+        stderr=asyncio.subprocess.DEVNULL,
+    )
+    try:
+        deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
+        while not receiver.at(hook.path):
+            assert process.returncode is None, "the worker exited"
+            assert asyncio.get_running_loop().time() < deadline, "the worker sent nothing"
+            await asyncio.sleep(0.1)
+    finally:
+        process.kill()  # SIGKILL: no cleanup of any kind
+        await asyncio.wait_for(process.wait(), 10)
+    receiver.release.set()
+    (first,) = receiver.at(hook.path)
+    states = {d.status for d in await deliveries_of(sessions, hook)}
+    assert "in_flight" in states
+
+    async with sessions() as session:
+        offset = await sandbox.current_offset(session)
+    later = datetime.now(UTC) + offset + LEASE
+    for _ in range(5):
+        await delivery.deliver_once(
+            sessions,
+            sender=sender,
+            now=later,
+            sent_at=datetime.now(UTC),
+            limit=500,
+            lease=LEASE,
+            random=lambda: 0.0,
+        )
+        if {d.status for d in await deliveries_of(sessions, hook)} == {"delivered"}:
+            break
+    assert {d.status for d in await deliveries_of(sessions, hook)} == {"delivered"}
+    ids = [r.headers["webhook-id"] for r in receiver.at(hook.path)]
+    assert set(ids) == {str(e) for e in event_ids}
+    assert ids.count(first.headers["webhook-id"]) == 2
