@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from unittest.mock import ANY
 
 import yaml
 from hypothesis import given, settings
@@ -17,12 +18,15 @@ from jiebang_api.events.base import DomainEvent
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.yaml"
 DOCUMENT: dict[str, Any] = yaml.safe_load(COMMITTED.read_text(encoding="utf-8"))
 EVENTS = wiring.event_types()
+SIGNATURE_HEADERS = {"webhook-id", "webhook-timestamp", "webhook-signature"}
 
 
 def payload_schema(event_type: str) -> dict[str, Any]:
-    """The request body schema of the event's webhook, resolvable inside the document."""
+    """The payload schema of the event's webhook (the body's `data`), resolvable inside the
+    document."""
     operation = DOCUMENT["webhooks"][event_type]["post"]
-    reference = operation["requestBody"]["content"]["application/json"]["schema"]
+    body = operation["requestBody"]["content"]["application/json"]["schema"]
+    reference = body["properties"]["data"]
     return {**reference, "components": DOCUMENT["components"]}
 
 
@@ -64,7 +68,10 @@ def test_webhook_entries_are_complete_for_client_generators() -> None:
         assert operation["description"]
         assert operation["tags"]
         ids.append(operation["operationId"])
-        name = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+        body = operation["requestBody"]["content"]["application/json"]["schema"]
+        assert body["properties"]["type"] == {"const": event_class.type, "description": ANY}
+        assert {p["name"] for p in operation["parameters"]} == SIGNATURE_HEADERS
+        name = body["properties"]["data"]["$ref"]
         assert name.rsplit("/", 1)[-1] in DOCUMENT["components"]["schemas"]
     assert len(ids) == len(set(ids))
 

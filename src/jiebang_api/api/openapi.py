@@ -218,24 +218,66 @@ def _event_schema(event_class: type[DomainEvent]) -> dict[str, Any]:
     return schema
 
 
+_WEBHOOK_HEADERS = (
+    ("webhook-id", "The event's id: the same on every retry and redelivery (deduplicate by it)."),
+    ("webhook-timestamp", "When this attempt was signed, in Unix seconds."),
+    (
+        "webhook-signature",
+        "`v1,` + base64 HMAC-SHA256 over `{webhook-id}.{webhook-timestamp}.{body}` under the "
+        "subscription's secret (Standard Webhooks); during a rotation's 24 hours, two such "
+        "signatures separated by a space.",
+    ),
+)
+
+
 def _webhook(event_class: type[DomainEvent]) -> dict[str, Any]:
     zh, en = event_class.summary
     name = event_schema_name(event_class)
+    envelope = {
+        "type": "object",
+        "required": ["id", "type", "resource_type", "resource_id", "occurred_at", "data"],
+        "properties": {
+            "id": {"type": "string", "format": "uuid", "description": "The event's id."},
+            "type": {"const": event_class.type, "description": "The event type."},
+            "resource_type": {
+                "const": event_class.resource_type,
+                "description": "What kind of resource the event is about.",
+            },
+            "resource_id": {"type": "string", "description": "That resource's id."},
+            "occurred_at": {
+                "type": "string",
+                "format": "date-time",
+                "description": "When it happened (UTC).",
+            },
+            "data": {"$ref": f"#/components/schemas/{name}"},
+        },
+    }
     return {
         "post": {
             "tags": ["events"],
             "operationId": "event_" + event_class.type.replace(".", "_"),
             "summary": f"{event_class.type}: {en}",
-            "description": f"{zh}\n\n{en} The payload of every `{event_class.type}` event, "
-            f"as written to the outbox with the change (resource `{event_class.resource_type}`).",
+            "description": f"{zh}\n\n{en} Delivered by the worker to each subscription that "
+            f"wants `{event_class.type}`: the event (resource `{event_class.resource_type}`) "
+            "with its payload in `data`, signed (Standard Webhooks headers). Answer 2xx "
+            "within 10 s; anything else is retried (5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h), "
+            "and 410 switches the subscription off.",
+            "parameters": [
+                {
+                    "name": header,
+                    "in": "header",
+                    "required": True,
+                    "description": description,
+                    "schema": {"type": "string"},
+                }
+                for header, description in _WEBHOOK_HEADERS
+            ],
             "requestBody": {
                 "required": True,
-                "content": {
-                    "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
-                },
+                "content": {"application/json": {"schema": envelope}},
             },
-            "responses": {"200": {"description": "收到 / Received."}},
-            # Deliveries are not signed yet: the change feed and signed webhooks come later.
+            "responses": {"200": {"description": "收到 / Received (any 2xx)."}},
+            # Signed with the subscription's secret (the headers above), not a bearer token.
             "security": [],
         }
     }
