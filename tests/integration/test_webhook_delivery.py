@@ -454,6 +454,31 @@ async def test_a_redirect_is_not_followed(
     assert [a.status_code for a in await attempts_of(hooks_sessions, made.id)] == [307]
 
 
+async def test_the_address_is_checked_again_right_before_sending(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    """Allowed when subscribed; by sending time loopback is no longer allowed: nothing is
+    sent, the attempt says why, and the delivery is retried later."""
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    await write_events(hooks_sessions)
+    now = datetime.now(UTC)
+    (made,) = await fan_out_until(hooks_sessions, hook, 1, now=now)
+    strict = delivery.Sender(
+        client=sender.client,
+        guard=addresses.Policy.of(https_only=False, allowed=[]),
+        resolver=sender.resolver,
+    )
+    await deliver(hooks_sessions, strict, now)
+    assert receiver.at(hook.path) == []
+    (attempt,) = await attempts_of(hooks_sessions, made.id)
+    assert (attempt.status_code, attempt.error) == (None, "address_refused")
+    assert attempt.next_attempt_at == now + timedelta(seconds=5)
+
+
 # Acceptance 2 and 3: a lost lease, two workers ---------------------------------------------------
 
 

@@ -40,6 +40,8 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jiebang_api.audit import service as audit
+from jiebang_api.auth import policy
+from jiebang_api.auth.policy import Permission
 from jiebang_api.auth.principal import Principal
 from jiebang_api.integration import addresses, feed_repository, retry, signing
 from jiebang_api.integration import subscriptions as subscriptions_service
@@ -278,6 +280,9 @@ async def send(
         ),
         "content-type": "application/json",
         "host": url.netloc.decode("ascii"),
+        # The connection goes to an address, not a name: never reuse it for another
+        # subscription's host that happens to resolve to the same address (another TLS name).
+        "connection": "close",
     }
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS):
@@ -432,6 +437,7 @@ async def list_for_subscription(
 ) -> Page[DeliveryView]:
     """A subscription's deliveries, oldest first, each with its attempts (the subscription's
     owner and the department; anyone else's is NotFound)."""
+    policy.require(principal, Permission.MANAGE_WEBHOOKS)
     await subscriptions_service.get(session, principal=principal, subscription_id=subscription_id)
     after = Cursor.decode(cursor) if cursor else None
     rows = await _page(session, subscription_id, after, limit)
@@ -445,6 +451,7 @@ async def redeliver(
 ) -> DeliveryView:
     """Send a delivery again, now, with a fresh retry schedule (409 while an attempt is in
     flight, or when the subscription is switched off)."""
+    policy.require(principal, Permission.MANAGE_WEBHOOKS)
     delivery = await session.scalar(
         select(WebhookDelivery).where(WebhookDelivery.id == delivery_id).with_for_update()
     )
