@@ -764,3 +764,29 @@ async def test_a_worker_process_killed_mid_batch_loses_nothing(
     ids = [r.headers["webhook-id"] for r in receiver.at(hook.path)]
     assert set(ids) == {str(e) for e in event_ids}
     assert ids.count(first.headers["webhook-id"]) == 2
+
+
+async def test_a_switched_off_subscription_gets_nothing_more_and_no_redelivery(
+    http: httpx.AsyncClient,
+    hooks_app: FastAPI,
+    hooks_sessions: Sessions,
+    receiver: Receiver,
+    sender: delivery.Sender,
+) -> None:
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    await write_events(hooks_sessions)
+    now = datetime.now(UTC)
+    (made,) = await fan_out_until(hooks_sessions, hook, 1, now=now)
+    off = await http.patch(
+        f"{SUBSCRIPTIONS}/{hook.id}", json={"active": False}, headers=hook.headers
+    )
+    assert off.status_code == 200, off.text
+    await deliver(hooks_sessions, sender, now)
+    assert receiver.at(hook.path) == []
+    (row,) = await deliveries_of(hooks_sessions, hook)
+    assert (row.status, row.next_attempt_at) == ("failed", None)
+    refused = await http.post(
+        f"/api/v1/webhook-deliveries/{made.id}/redeliver", headers=hook.headers
+    )
+    assert refused.status_code == 409, refused.text
+    assert refused.json()["code"] == "CONFLICT"
