@@ -30,7 +30,6 @@ from conftest import AppFactory
 from factories import bearer, create_service_client, create_user
 from jiebang_api import worker
 from jiebang_api.integration import addresses, delivery, signing
-from jiebang_api.integration import subscriptions as subscriptions_service
 from jiebang_api.kit.clock import SystemClock
 from jiebang_api.models import AuditEntry, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from jiebang_api.outbox import service as outbox
@@ -154,12 +153,18 @@ async def _switch_off_afterwards(
         await session.commit()
 
 
+async def loopback_only(host: str, port: int) -> list[str]:
+    """The tests' resolver: 127.0.0.1 is itself; nothing else resolves, so a pass that picks
+    up another test's delivery never dials (nor looks up) anything but loopback."""
+    if host != "127.0.0.1":
+        raise LookupError(host)
+    return [host]
+
+
 @pytest.fixture
 async def sender() -> AsyncIterator[delivery.Sender]:
     async with httpx.AsyncClient(trust_env=False) as client:
-        yield delivery.Sender(
-            client=client, guard=GUARD, resolver=subscriptions_service.literal_resolver
-        )
+        yield delivery.Sender(client=client, guard=GUARD, resolver=loopback_only)
 
 
 @dataclass
