@@ -151,6 +151,13 @@ INEXPRESSIBLE = (
         field="body.url",
     ),
     Inexpressible(
+        "Only https URLs are allowed in production.",
+        ("create_webhook_subscription", "update_webhook_subscription"),
+        "the deployment's environment (the external run serves as `prod`), which one document "
+        "for every environment does not carry",
+        field="body.url",
+    ),
+    Inexpressible(
         "Listed twice.",
         ("create_webhook_subscription", "update_webhook_subscription"),
         "uniqueItems, which the service checks itself",
