@@ -115,13 +115,14 @@ def worker(
     interval: Annotated[float, typer.Option(min=1.0, help="Seconds between sweeps.")] = 30.0,
 ) -> None:
     """Run the deadline sweep (e.g. closing listings whose application window has ended),
-    deliver webhooks, and remove stored files that no attachment names once
+    deliver webhooks, push projects to the plan system (`JIEBANG_PLAN_BASE_URL`), and remove
+    stored files that no attachment names once
     `JIEBANG_ORPHAN_FILE_GRACE_SECONDS` old."""
     import httpx
 
     from jiebang_api import worker as sweeps
     from jiebang_api.attachments.storage import LocalStorage
-    from jiebang_api.integration import addresses, delivery
+    from jiebang_api.integration import addresses, delivery, plan_system
     from jiebang_api.integration import subscriptions as subscriptions_service
     from jiebang_api.kit.clock import SystemClock
     from jiebang_api.kit.db import make_engine, make_sessionmaker
@@ -156,6 +157,20 @@ def worker(
             delivery_batch=settings.webhook_delivery_batch,
             lease=timedelta(seconds=settings.webhook_lease_seconds),
         )
+        plan = sweeps.PlanSync(
+            client=plan_system.Client(
+                base_url=settings.plan_base_url,
+                token=settings.plan_token.get_secret_value() if settings.plan_token else None,
+                http=client,
+                guard=guard,
+                resolver=resolver,
+                connect_timeout=settings.plan_connect_timeout_seconds,
+                read_timeout=settings.plan_read_timeout_seconds,
+            ),
+            fanout_batch=settings.webhook_fanout_batch,
+            batch=settings.plan_sync_batch,
+            lease=timedelta(seconds=settings.webhook_lease_seconds),
+        )
         try:
             if once:
                 done = await sweeps.sweep_once(
@@ -163,6 +178,9 @@ def worker(
                 )
                 done |= await sweeps.deliver_webhooks(
                     sessions, clock=clock, sandbox_enabled=sandbox_enabled, webhooks=webhooks
+                )
+                done |= await sweeps.sync_plan_system(
+                    sessions, clock=clock, sandbox_enabled=sandbox_enabled, plan=plan
                 )
                 typer.echo(", ".join(f"{k}: {v}" for k, v in done.items()))
             else:
@@ -173,6 +191,7 @@ def worker(
                     interval_seconds=interval,
                     housekeeping=housekeeping,
                     webhooks=webhooks,
+                    plan=plan,
                 )
         finally:
             await client.aclose()

@@ -94,6 +94,16 @@ class Settings(BaseSettings):
     # How long a claimed delivery stays the claiming worker's; past it (the worker died)
     # another worker sends it again. Longer than the 10 s send timeout.
     webhook_lease_seconds: int = Field(default=60, ge=15, le=3600)
+    # The plan management system's base URL (`PUT {base}/projects/{code}` per project change,
+    # docs/plan-system.md); empty switches the sync off. Its host passes the address guard
+    # with JIEBANG_WEBHOOK_ALLOWED_ADDRESSES.
+    plan_base_url: str = ""
+    # The bearer token the plan system gave this service.
+    plan_token: SecretStr | None = None
+    plan_connect_timeout_seconds: float = Field(default=5.0, gt=0, le=60)
+    plan_read_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    # Projects one worker claims and pushes (all at once) per tick.
+    plan_sync_batch: int = Field(default=20, ge=1, le=500)
 
     @model_validator(mode="before")
     @classmethod

@@ -1,7 +1,8 @@
 """Background work run by `jiebang-api worker`: the one deadline sweep (`kit.sweep`), in its
 own transaction, safe to run in several processes at once (rows are claimed with SKIP LOCKED
-on PostgreSQL); and, less often, the removal of stored files that no attachment names and of
-`Idempotency-Key` records past their time."""
+on PostgreSQL); webhook delivery and the plan system sync each tick; and, less often, the
+removal of stored files that no attachment names and of `Idempotency-Key` records past their
+time."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from jiebang_api import wiring
 from jiebang_api.api import idempotency
 from jiebang_api.attachments import service as attachments_service
 from jiebang_api.attachments.storage import Storage
-from jiebang_api.integration import delivery, retry
+from jiebang_api.integration import delivery, plan_system, retry
 from jiebang_api.kit import sweep
 from jiebang_api.kit.clock import Clock
 from jiebang_api.sandbox import service as sandbox
@@ -110,6 +111,47 @@ async def deliver_webhooks(
     return done
 
 
+@dataclass(frozen=True)
+class PlanSync:
+    """The plan system sync's knobs (settings `JIEBANG_PLAN_*`) and its client."""
+
+    client: plan_system.Client
+    fanout_batch: int = 500
+    batch: int = 20
+    lease: timedelta = timedelta(seconds=60)
+    random: retry.RandomSource = field(default=random.SystemRandom().random)
+
+
+async def sync_plan_system(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    clock: Clock,
+    sandbox_enabled: bool,
+    plan: PlanSync,
+) -> dict[str, int]:
+    """Mark the projects changed since the last pass as due (one transaction), then one push
+    pass (scheduled by the service clock). Nothing at all while the sync is off."""
+    if not plan.client.enabled:
+        return {}
+    async with sessions() as session:
+        offset = await sandbox.current_offset(session) if sandbox_enabled else timedelta(0)
+        now = clock.now() + offset
+        seen = await plan_system.fan_out(session, now=now, limit=plan.fanout_batch)
+        await session.commit()
+    recorded = await plan_system.push_once(
+        sessions,
+        client=plan.client,
+        now=now,
+        limit=plan.batch,
+        lease=plan.lease,
+        random=plan.random,
+    )
+    done = {"plan_changes_seen": seen, "plan_pushes": len(recorded)}
+    if seen or recorded:
+        log.info("plan_system_synced", **done, **plan_system.statuses(recorded))
+    return done
+
+
 async def run(
     sessions: async_sessionmaker[AsyncSession],
     *,
@@ -118,6 +160,7 @@ async def run(
     interval_seconds: float,
     housekeeping: Housekeeping | None = None,
     webhooks: Webhooks | None = None,
+    plan: PlanSync | None = None,
 ) -> None:
     """Sweep forever, `interval_seconds` apart, deliver webhooks each tick, and keep house
     every so often; a failed pass is logged and retried."""
@@ -134,6 +177,13 @@ async def run(
                 )
             except Exception:
                 log.exception("webhook_delivery_failed")
+        if plan is not None:
+            try:
+                await sync_plan_system(
+                    sessions, clock=clock, sandbox_enabled=sandbox_enabled, plan=plan
+                )
+            except Exception:
+                log.exception("plan_system_sync_failed")
         if housekeeping and time.monotonic() - kept_house_at >= housekeeping.every_seconds:
             kept_house_at = time.monotonic()
             try:

@@ -19,6 +19,7 @@ from jiebang_api.models.identity import ServiceClient, User
 from jiebang_api.models.listing import CodeCounter, Listing, ListingAssessment
 from jiebang_api.models.management import Acceptance, Entrustment, MisconductCase
 from jiebang_api.models.organization import CreditRecord, Membership, Organization
+from jiebang_api.models.plan_sync import PlanSync
 from jiebang_api.models.policy_version import PolicyVersion
 from jiebang_api.models.project import (
     Announcement,
@@ -65,6 +66,7 @@ __all__ = [
     "Objection",
     "Organization",
     "Payment",
+    "PlanSync",
     "PolicyVersion",
     "Project",
     "ProjectMilestone",

@@ -97,6 +97,9 @@ class Project(Entity, Base):
     # When the sweep recorded that the project ran to its end without asking for acceptance;
     # cleared when an extension moves the end.
     acceptance_overdue_at: Mapped[datetime | None]
+    # The plan management system's id for the project, recorded from its answer to our push
+    # (integration/plan_system.py); None until it has accepted one.
+    plan_system_id: Mapped[str | None] = mapped_column(String(64))
 
 
 class Announcement(Entity, Base):
