@@ -378,9 +378,16 @@ async def test_with_no_base_url_the_sync_does_nothing(
 
 
 async def test_the_worker_pass_pushes_when_the_sync_is_on(
-    sessions: Sessions, fake: FakePlanSystem, http: httpx.AsyncClient
+    sessions: Sessions,
+    fake: FakePlanSystem,
+    http: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    admin_headers: dict[str, str],
 ) -> None:
     project = await new_project(sessions)
+    shown = await client.get(f"/api/v1/projects/{project.id}", headers=admin_headers)
+    assert shown.status_code == 200, shown.text
+    assert shown.json()["plan_system_id"] is None
     plan = worker.PlanSync(client=client_of(http, fake.base_url), random=lambda: 0.0)
     deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
     while not fake.puts_of(project.code):
@@ -391,6 +398,8 @@ async def test_the_worker_pass_pushes_when_the_sync_is_on(
         await asyncio.sleep(0.05)
     assert len(fake.puts_of(project.code)) == 1
     assert (await project_of(sessions, project.id)).plan_system_id == fake.ids[project.code]
+    shown = await client.get(f"/api/v1/projects/{project.id}", headers=admin_headers)
+    assert shown.json()["plan_system_id"] == fake.ids[project.code]
 
 
 async def test_a_refused_address_is_not_dialled(

@@ -121,6 +121,7 @@ EXAMPLE_PROJECT: JsonDict = {
     "end_on": "2029-03-31",
     "status": "in_progress",
     "signed_at": "2027-03-21T02:00:00Z",
+    "plan_system_id": "NMG-KJ-2027-000123",
     "created_at": "2027-03-21T02:00:00Z",
 }
 
@@ -150,6 +151,14 @@ class ProjectOut(ResponseBody):
     end_on: date = Field(description="The last day: the start plus the agreed months.")
     status: ProjectStatus
     signed_at: datetime
+    plan_system_id: str | None = Field(
+        description=(
+            "The project's id in the region's plan management system, recorded from its "
+            "answer once it has accepted the project (Art. 9 (8)); null until then or while "
+            "the sync is off."
+        ),
+        examples=["NMG-KJ-2027-000123"],
+    )
     created_at: datetime
 
 
