@@ -307,24 +307,28 @@ async def test_a_change_seen_while_a_push_is_in_flight_is_pushed_after_it(
 
 
 async def test_a_400_fails_without_a_retry(
-    sessions: Sessions, fake: FakePlanSystem, http: httpx.AsyncClient
+    sessions: Sessions, fake: FakePlanSystem, http: httpx.AsyncClient, client: httpx.AsyncClient
 ) -> None:
-    client = client_of(http, fake.base_url)
+    plan = client_of(http, fake.base_url)
     project = await new_project(sessions)
     fake.scripts[project.code] = [400]
     now = datetime.now(UTC)
     await fan_out_until(sessions, project.id, 1, now=now)
-    await push(sessions, client, now)
+    await push(sessions, plan, now)
     row = await row_of(sessions, project.id)
     assert row is not None
     assert (row.status, row.next_attempt_at, row.last_status_code) == ("failed", None, 400)
     for later in (timedelta(seconds=5), timedelta(hours=1), timedelta(days=3)):
-        await push(sessions, client, now + later)
+        await push(sessions, plan, now + later)
     assert len(fake.puts_of(project.code)) == 1
     assert project.code not in fake.stored
     assert (await project_of(sessions, project.id)).plan_system_id is None
     async with sessions() as session:
-        assert await plan_system.failure_count(session) >= 1
+        counts = await plan_system.counts_by_status(session)
+    assert set(counts) == {"pending", "in_flight", "synced", "failed"}
+    assert counts["failed"] >= 1
+    scraped = (await client.get("/metrics")).text
+    assert 'jiebang_plan_sync_projects{status="failed"}' in scraped
 
 
 @pytest.mark.parametrize("status", [429, 408, 500])

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, Response
+from sqlalchemy.exc import SQLAlchemyError
 
 from jiebang_api.api.operations_schemas import HealthOut, ReadinessOut
 from jiebang_api.api.problems import problem_response, problems
+from jiebang_api.integration import plan_system
 from jiebang_api.kit import readiness
 from jiebang_api.kit.errors import ErrorCode, Message, Unauthenticated
 
 router = APIRouter(tags=["operations"])
+PLAN_SYNC_COUNT_SECONDS = 2.0
 
 
 @router.get(
@@ -64,7 +68,9 @@ NOT_READY = Message(
 @router.get(
     "/metrics",
     summary="Prometheus metrics",
-    description="Request counts and latencies by route template, in the Prometheus text format. "
+    description="Request counts and latencies by route template, and the projects by the "
+    "state of their push to the plan management system (`jiebang_plan_sync_projects`), in "
+    "the Prometheus text format. "
     "When `JIEBANG_METRICS_TOKEN` is set, only a request with `Authorization: Bearer <that "
     "token>` is answered; any other is 401 (`UNAUTHENTICATED`).",
     response_class=Response,
@@ -81,7 +87,21 @@ async def metrics(request: Request) -> Response:
     if expected is not None and not _bears(request, expected.get_secret_value()):
         raise Unauthenticated(METRICS_TOKEN_REQUIRED)
     registry = request.app.state.metrics
+    await _count_plan_sync(request)
     return Response(registry.render(), media_type=registry.content_type)
+
+
+async def _count_plan_sync(request: Request) -> None:
+    """The plan system sync's projects by state, from the database (the worker records the
+    pushes; a scrape of any API process shows them). A database that does not answer in
+    time leaves the last counts: the metrics still come."""
+    try:
+        async with asyncio.timeout(PLAN_SYNC_COUNT_SECONDS):
+            async with request.app.state.sessionmaker() as session:
+                counts = await plan_system.counts_by_status(session)
+    except (SQLAlchemyError, OSError, TimeoutError):
+        return
+    request.app.state.metrics.set_plan_sync(counts)
 
 
 def _bears(request: Request, token: str) -> bool:

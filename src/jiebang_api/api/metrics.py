@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
 # Label values come from closed sets: a caller who invents methods or paths adds no series.
@@ -32,6 +32,14 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        # The plan system sync's projects by state, read from the database at each scrape
+        # (the worker pushes; this process shows how it went): `failed` ones need a look.
+        self.plan_sync = Gauge(
+            "jiebang_plan_sync_projects",
+            "Projects by the state of their push to the plan management system.",
+            ["status"],
+            registry=self.registry,
+        )
         # The labelled children, looked up once: `labels()` checks and joins its arguments
         # under a lock on every call. Bounded as the label values are.
         self._series: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
@@ -48,6 +56,11 @@ class Metrics:
             self._series[key] = series
         series[0].inc()
         series[1].observe(seconds)
+
+    def set_plan_sync(self, counts: dict[str, int]) -> None:
+        """The plan system sync's projects per state (a closed set of states)."""
+        for status, count in counts.items():
+            self.plan_sync.labels(status).set(count)
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

@@ -27,7 +27,8 @@ idempotent replace keyed by the project's code, so a repeat is harmless.
 (`plan_system_id`, the project row locked). 408, 429, 5xx, a timeout, a connection error or
 a refused address: retried by `integration.retry`'s schedule (or a longer `Retry-After`),
 then `failed`. Any other answer (4xx: the plan system refuses the document, a redirect):
-`failed` at once, logged; `failure_count` counts the projects whose copy failed. A later
+`failed` at once, logged; `/metrics` shows how many projects stand in each state
+(`jiebang_plan_sync_projects`). A later
 change of a failed project tries again.
 """
 
@@ -57,6 +58,7 @@ log = structlog.get_logger("jiebang_api.plan_system")
 PLAN_SYNC_POSITION = 2
 EVENT_TYPES = frozenset({"project.created", "project.status_changed"})
 PENDING, IN_FLIGHT, SYNCED, FAILED = "pending", "in_flight", "synced", "failed"
+STATUSES = (PENDING, IN_FLIGHT, SYNCED, FAILED)
 # Answers that are tried again besides 5xx: Request Timeout, Too Many Requests.
 RETRIED_4XX = frozenset({408, 429})
 MAX_ID_LENGTH = 64
@@ -413,13 +415,15 @@ async def push_once(
     return recorded
 
 
-async def failure_count(session: AsyncSession) -> int:
-    """How many projects' copies in the plan system failed for good (until their next
-    change)."""
-    count = await session.scalar(
-        select(func.count()).select_from(PlanSync).where(PlanSync.status == FAILED)
-    )
-    return int(count or 0)
+async def counts_by_status(session: AsyncSession) -> dict[str, int]:
+    """How many projects' pushes stand in each state (every state named, 0 when none): the
+    `failed` ones are the projects the plan system refused or never got (until their next
+    change). Shown on `/metrics`."""
+    counted = dict.fromkeys(STATUSES, 0)
+    statement = select(PlanSync.status, func.count()).group_by(PlanSync.status)
+    for status, count in (await session.execute(statement)).all():
+        counted[status] = int(count)
+    return counted
 
 
 def statuses(rows: Sequence[PlanSync]) -> dict[str, int]:
