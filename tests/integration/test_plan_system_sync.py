@@ -26,7 +26,7 @@ from factories import create_organization, create_project
 from jiebang_api import worker
 from jiebang_api.integration import addresses, plan_system
 from jiebang_api.kit.clock import FixedClock
-from jiebang_api.models import PlanSync, Project
+from jiebang_api.models import AuditEntry, PlanSync, Project
 from jiebang_api.outbox import service as outbox
 
 Sessions = async_sessionmaker[AsyncSession]
@@ -242,6 +242,16 @@ async def test_a_project_pushed_through_503s_arrives_once_and_its_id_is_recorded
     assert (row.status, row.next_attempt_at, row.last_status_code) == ("synced", None, 200)
     recorded = await project_of(sessions, project.id)
     assert recorded.plan_system_id == fake.ids[project.code]
+    async with sessions() as session:
+        (entry,) = (
+            await session.scalars(
+                select(AuditEntry).where(
+                    AuditEntry.resource_id == str(project.id),
+                    AuditEntry.action == "project.plan_system_id",
+                )
+            )
+        ).all()
+    assert entry.changes == {"plan_system_id": {"old": None, "new": fake.ids[project.code]}}
 
     # Nothing more is sent later: it arrived once.
     await push(sessions, client, t0 + timedelta(days=2))

@@ -24,12 +24,11 @@ worker killed mid-push leaves the lease to expire and another PUTs again: the ca
 idempotent replace keyed by the project's code, so a repeat is harmless.
 
 **Outcomes.** 2xx: `synced`, and the answer's `id` is recorded on the project
-(`plan_system_id`, the project row locked). 408, 429, 5xx, a timeout, a connection error or
-a refused address: retried by `integration.retry`'s schedule (or a longer `Retry-After`),
-then `failed`. Any other answer (4xx: the plan system refuses the document, a redirect):
-`failed` at once, logged; `/metrics` shows how many projects stand in each state
-(`jiebang_plan_sync_projects`). A later
-change of a failed project tries again.
+(`plan_system_id`, the project row locked, the change audited). 408, 429, 5xx, a timeout, a
+connection error or a refused address: retried by `integration.retry`'s schedule (or a
+longer `Retry-After`), then `failed`. Any other answer (4xx: the plan system refuses the
+document; a redirect): `failed` at once, and logged. `/metrics` shows how many projects stand
+in each state (`jiebang_plan_sync_projects`). A later change of a failed project tries again.
 """
 
 from __future__ import annotations
@@ -48,8 +47,10 @@ import structlog
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from jiebang_api.audit import service as audit
 from jiebang_api.integration import addresses, feed_repository, retry
 from jiebang_api.integration.subscriptions import Resolver
+from jiebang_api.kit.actor import Actor
 from jiebang_api.models import Organization, PlanSync, Project, WebhookFanout
 
 log = structlog.get_logger("jiebang_api.plan_system")
@@ -363,6 +364,16 @@ async def record(
             )
             if project is not None and project.plan_system_id != outcome.plan_system_id:
                 project.plan_system_id = outcome.plan_system_id
+                await session.flush()  # the audit entry takes the change from the flush
+                await audit.record(
+                    session,
+                    actor=Actor.system(),
+                    action="project.plan_system_id",
+                    resource_type="project",
+                    resource_id=project.id,
+                    now=now,
+                    reason="the plan management system accepted the project",
+                )
         else:
             log.warning("plan_system_answer_without_id", code=claimed.code, status=code)
         if changed_meanwhile:
