@@ -146,7 +146,24 @@ class Settings(BaseSettings):
                 )
         if self.env is Environment.PROD and self.debug:
             raise ValueError("JIEBANG_ENV=prod refuses to start with JIEBANG_DEBUG=true")
+        self._check_plan_system()
         return self
+
+    def _check_plan_system(self) -> None:
+        """The plan system's URL is http(s) (https in prod), and a push ends (by its
+        timeouts) before its lease does, so no second worker pushes while it still runs."""
+        url = self.plan_base_url
+        if url and not url.startswith(("https://", "http://")):
+            raise ValueError("JIEBANG_PLAN_BASE_URL must be an http(s) URL (or empty: no sync)")
+        if url and self.env is Environment.PROD and not url.startswith("https://"):
+            raise ValueError("JIEBANG_ENV=prod needs an https JIEBANG_PLAN_BASE_URL")
+        if self.plan_connect_timeout_seconds + self.plan_read_timeout_seconds >= (
+            self.webhook_lease_seconds
+        ):
+            raise ValueError(
+                "JIEBANG_PLAN_CONNECT_TIMEOUT_SECONDS + JIEBANG_PLAN_READ_TIMEOUT_SECONDS must "
+                "stay below JIEBANG_WEBHOOK_LEASE_SECONDS (a push must end before its lease)"
+            )
 
     @property
     def sandbox_enabled(self) -> bool:

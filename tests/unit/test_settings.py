@@ -82,6 +82,43 @@ def test_safe_configurations_load(monkeypatch: pytest.MonkeyPatch, env: dict[str
     assert settings.debug is (env.get("debug") == "true")
 
 
+@pytest.mark.parametrize(
+    ("env", "match"),
+    [
+        ({"plan_base_url": "ftp://plan.example/api"}, "must be an http"),
+        ({"plan_base_url": "plan.example"}, "must be an http"),
+        (
+            {"env": "prod", "jwt_secret": STRONG_SECRET, "plan_base_url": "http://plan.example"},
+            "https JIEBANG_PLAN_BASE_URL",
+        ),
+        ({"plan_read_timeout_seconds": "60"}, "JIEBANG_WEBHOOK_LEASE_SECONDS"),
+        ({"webhook_lease_seconds": "15"}, "JIEBANG_WEBHOOK_LEASE_SECONDS"),
+    ],
+)
+def test_the_plan_system_settings_are_checked(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], match: str
+) -> None:
+    with pytest.raises(ValidationError, match=match):
+        load(monkeypatch, **env)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {},
+        {"env": "test", "plan_base_url": "http://127.0.0.1:8081/plan"},
+        {"env": "prod", "jwt_secret": STRONG_SECRET, "plan_base_url": "https://plan.example/api"},
+        {"plan_read_timeout_seconds": "60", "webhook_lease_seconds": "120"},
+    ],
+)
+def test_plan_system_settings_that_load(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str]
+) -> None:
+    settings = load(monkeypatch, **env)
+    assert settings.plan_base_url == env.get("plan_base_url", "")
+    assert settings.plan_token is None
+
+
 def test_prod_via_constructor_is_refused_too() -> None:
     with pytest.raises(ValidationError, match="default JIEBANG_JWT_SECRET"):
         Settings(_env_file=None, env=Environment.PROD)  # type: ignore[call-arg]
