@@ -470,3 +470,31 @@ async def test_two_workers_side_by_side_send_one_put_per_change(
     for project in projects:
         assert len(fake.puts_of(project.code)) == 1, project.code
         assert (await project_of(sessions, project.id)).plan_system_id == fake.ids[project.code]
+
+
+async def test_a_push_whose_worker_died_is_made_again_after_the_lease(
+    sessions: Sessions, fake: FakePlanSystem, http: httpx.AsyncClient
+) -> None:
+    client = client_of(http, fake.base_url)
+    project = await new_project(sessions)
+    now = datetime.now(UTC)
+    await fan_out_until(sessions, project.id, 1, now=now)
+    async with sessions() as session:  # a worker claims, then is killed before it records
+        claimed = await plan_system.claim(session, now=now, limit=500, lease=LEASE)
+        await session.commit()
+    (dead,) = [one for one in claimed if one.project_id == project.id]
+    await push(sessions, client, now + LEASE / 2)  # still the dead worker's
+    assert fake.puts_of(project.code) == []
+    await push(sessions, client, now + LEASE)  # the lease is over: another worker pushes
+    assert len(fake.puts_of(project.code)) == 1
+    # A late answer of the dead worker's claim changes nothing.
+    async with sessions() as session:
+        late = await plan_system.record(
+            session, dead, plan_system.Outcome(status_code=400), now=now, random=lambda: 0.0
+        )
+        await session.commit()
+    assert late is None
+    row = await row_of(sessions, project.id)
+    assert row is not None
+    assert row.status == "synced"
+    assert list(fake.stored).count(project.code) == 1
