@@ -316,18 +316,23 @@ async def test_a_change_seen_while_a_push_is_in_flight_is_pushed_after_it(
 # Refusals and the switch ----------------------------------------------------------------------
 
 
-async def test_a_400_fails_without_a_retry(
-    sessions: Sessions, fake: FakePlanSystem, http: httpx.AsyncClient, client: httpx.AsyncClient
+@pytest.mark.parametrize("status", [400, 404, 302])  # a redirect is not followed either
+async def test_a_refusal_fails_without_a_retry(
+    sessions: Sessions,
+    fake: FakePlanSystem,
+    http: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    status: int,
 ) -> None:
     plan = client_of(http, fake.base_url)
     project = await new_project(sessions)
-    fake.scripts[project.code] = [400]
+    fake.scripts[project.code] = [status]
     now = datetime.now(UTC)
     await fan_out_until(sessions, project.id, 1, now=now)
     await push(sessions, plan, now)
     row = await row_of(sessions, project.id)
     assert row is not None
-    assert (row.status, row.next_attempt_at, row.last_status_code) == ("failed", None, 400)
+    assert (row.status, row.next_attempt_at, row.last_status_code) == ("failed", None, status)
     for later in (timedelta(seconds=5), timedelta(hours=1), timedelta(days=3)):
         await push(sessions, plan, now + later)
     assert len(fake.puts_of(project.code)) == 1
