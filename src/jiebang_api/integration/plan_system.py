@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
+from urllib.parse import quote
 
 import httpx
 import structlog
@@ -83,7 +84,7 @@ class Client:
         return bool(self.base_url)
 
     def url_of(self, code: str) -> str:
-        return f"{self.base_url.rstrip('/')}/projects/{code}"
+        return f"{self.base_url.rstrip('/')}/projects/{quote(code, safe='')}"
 
 
 @dataclass(frozen=True)
