@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,6 +39,7 @@ TOKEN = "plan-token-for-tests"
 # How long fan-out may wait for older transactions elsewhere on the PostgreSQL cluster (the
 # feed holds events back behind them) before the test gives up.
 SETTLE_SECONDS = 30.0
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 
 
 # The fake plan system --------------------------------------------------------------------------
@@ -503,3 +507,44 @@ async def test_a_push_whose_worker_died_is_made_again_after_the_lease(
     assert row is not None
     assert row.status == "synced"
     assert list(fake.stored).count(project.code) == 1
+
+
+async def test_worker_once_from_the_command_line_pushes_with_the_settings(
+    sessions: Sessions, fake: FakePlanSystem, database_url: str
+) -> None:
+    project = await new_project(sessions)
+    await fan_out_until(sessions, project.id, 1, now=datetime.now(UTC))
+    environment = {
+        **os.environ,
+        "JIEBANG_ENV": "test",
+        "JIEBANG_DATABASE_URL": database_url,
+        "JIEBANG_MIGRATIONS_DIR": str(MIGRATIONS),
+        "JIEBANG_PLAN_BASE_URL": fake.base_url,
+        "JIEBANG_PLAN_TOKEN": TOKEN,
+        "JIEBANG_PLAN_SYNC_BATCH": "500",
+        "JIEBANG_WEBHOOK_ALLOWED_ADDRESSES": "127.0.0.1",
+        # No name is looked up: nothing but loopback is ever dialled.
+        "JIEBANG_WEBHOOK_RESOLVE_NAMES": "false",
+        "JIEBANG_LOG_LEVEL": "WARNING",
+    }
+    process = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "jiebang_api",
+        "worker",
+        "--once",
+        env=environment,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    try:
+        out, err = await asyncio.wait_for(process.communicate(), 120)
+    finally:
+        if process.returncode is None:
+            process.kill()
+            await process.wait()
+    assert process.returncode == 0, err.decode()
+    assert "plan_pushes:" in out.decode()
+    (put,) = fake.puts_of(project.code)
+    assert put.headers["authorization"] == f"Bearer {TOKEN}"
+    assert (await project_of(sessions, project.id)).plan_system_id == fake.ids[project.code]
