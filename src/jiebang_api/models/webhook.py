@@ -89,8 +89,10 @@ class WebhookAttempt(Base):
 
 
 class WebhookFanout(Base):
-    """The one row holding how far the worker's fan-out has read the change feed (a feed
-    position: writer's transaction id and sequence), advanced with the deliveries it made."""
+    """How far a consumer of the change feed in the worker has read it (a feed position:
+    writer's transaction id and sequence), advanced with what it made of the events: row 1
+    the webhook fan-out (`integration.delivery`), row 2 the plan-system sync
+    (`integration.plan_system`)."""
 
     __tablename__ = "webhook_fanout"
 
