@@ -329,6 +329,30 @@ async def test_fan_out_again_makes_no_second_delivery(
     assert len(await deliveries_of(hooks_sessions, hook)) == 2
 
 
+async def test_a_pair_delivered_already_is_skipped_not_doubled(
+    http: httpx.AsyncClient, hooks_app: FastAPI, hooks_sessions: Sessions, receiver: Receiver
+) -> None:
+    """A delivery that exists before the fan-out reaches its event (a position restored
+    behind, a row made by hand) is left alone: no second one, no failure on the pair."""
+    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+    first, second = await write_events(hooks_sessions, 2)
+    async with hooks_sessions() as session:
+        session.add(
+            WebhookDelivery(
+                id=uuid.uuid4(),
+                event_id=second,
+                event_type=EVENT_TYPE,
+                subscription_id=hook.id,
+                status="pending",
+                attempt_count=0,
+                next_attempt_at=datetime.now(UTC),
+            )
+        )
+        await session.commit()
+    made = await fan_out_until(hooks_sessions, hook, 2)
+    assert sorted(str(d.event_id) for d in made) == sorted([str(first), str(second)])
+
+
 # Acceptance 4: the schedule, 410, Retry-After --------------------------------------------------
 
 

@@ -153,9 +153,14 @@ async def fan_out(session: AsyncSession, *, now: datetime, limit: int) -> int:
     if not events:
         return 0
     subscriptions = await _active_subscriptions(session)
+    # Pairs that exist already (a position restored behind, rows made by hand) are skipped:
+    # a fan-out never doubles a delivery, nor fails on the unique pair.
+    existing = await _existing_pairs(session, [e.id for e in events])
     made = 0
     for event in events:
         for subscription in subscriptions:
+            if (event.id, subscription.id) in existing:
+                continue
             if event.type in subscription.event_types:
                 session.add(
                     WebhookDelivery(
@@ -485,6 +490,15 @@ async def redeliver(
 
 
 # Queries ------------------------------------------------------------------------------------
+
+
+async def _existing_pairs(
+    session: AsyncSession, event_ids: Sequence[uuid.UUID]
+) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    statement = select(WebhookDelivery.event_id, WebhookDelivery.subscription_id).where(
+        WebhookDelivery.event_id.in_(list(event_ids))
+    )
+    return {(row.event_id, row.subscription_id) for row in await session.execute(statement)}
 
 
 async def _active_subscriptions(session: AsyncSession) -> list[WebhookSubscription]:
