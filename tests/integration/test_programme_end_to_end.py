@@ -2,9 +2,9 @@
 application, the expert review and the joint recommendation, the agreement and its notice,
 the five signatures, the funding decision, the demand side's first payment, the first
 tranche, the reports, the acceptance and the final tranche — until the project is
-`completed` and what
-was disbursed is exactly the subsidy. The sandbox clock passes the application window and
-the notice period; organisations and accounts are the only rows made directly."""
+`completed` and what was disbursed is exactly the subsidy. The sandbox clock passes the
+application window and the notice period; organisations and accounts are the only rows made
+directly."""
 
 from __future__ import annotations
 
