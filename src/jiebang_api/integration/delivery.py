@@ -36,14 +36,14 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 import httpx
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jiebang_api.audit import service as audit
 from jiebang_api.auth import policy
 from jiebang_api.auth.policy import Permission
 from jiebang_api.auth.principal import Principal
-from jiebang_api.integration import addresses, feed_repository, retry, signing
+from jiebang_api.integration import addresses, outbound, retry, signing
 from jiebang_api.integration import subscriptions as subscriptions_service
 from jiebang_api.integration.subscriptions import Resolver
 from jiebang_api.kit.actor import Actor
@@ -55,7 +55,6 @@ from jiebang_api.models import (
     Event,
     WebhookAttempt,
     WebhookDelivery,
-    WebhookFanout,
     WebhookSubscription,
 )
 
@@ -139,17 +138,10 @@ def body_of(event: Event) -> bytes:
 async def fan_out(session: AsyncSession, *, now: datetime, limit: int) -> int:
     """Deliveries for up to `limit` events past the stored position; returns how many were
     made. Does nothing while another worker holds the position. The caller commits."""
-    statement = (
-        select(WebhookFanout)
-        .where(WebhookFanout.id == FANOUT_ROW)
-        .with_for_update(skip_locked=True)
-    )
-    position = await session.scalar(statement)
+    position = await outbound.hold_position(session, FANOUT_ROW)
     if position is None:
         return 0
-    events = await feed_repository.after(
-        session, feed_repository.Position(position.txid, position.sequence), (), limit
-    )
+    events = await outbound.events_past(session, position, (), limit)
     if not events:
         return 0
     subscriptions = await _active_subscriptions(session)
@@ -174,8 +166,7 @@ async def fan_out(session: AsyncSession, *, now: datetime, limit: int) -> int:
                     )
                 )
                 made += 1
-    position.txid = events[-1].txid or 0
-    position.sequence = events[-1].sequence
+    outbound.advance(position, events)
     await session.flush()
     return made
 
@@ -189,18 +180,7 @@ async def claim(
     """Take up to `limit` due deliveries (`pending` and due, or `in_flight` past their lease)
     for this worker; those of a subscription switched off or deleted meanwhile are `failed`
     instead. The caller commits before sending."""
-    statement = (
-        select(WebhookDelivery)
-        .where(
-            or_(
-                and_(WebhookDelivery.status == PENDING, WebhookDelivery.next_attempt_at <= now),
-                and_(WebhookDelivery.status == IN_FLIGHT, WebhookDelivery.lease_expires_at <= now),
-            )
-        )
-        .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    statement = outbound.due(WebhookDelivery, tiebreak=WebhookDelivery.id, now=now, limit=limit)
     deliveries = list((await session.scalars(statement)).all())
     if not deliveries:
         return []
@@ -243,14 +223,6 @@ async def claim(
     return claimed
 
 
-def _error_class(error: Exception) -> str:
-    if isinstance(error, httpx.TimeoutException):
-        return "timeout"
-    if isinstance(error, httpx.ConnectError):
-        return "connect_error"
-    return type(error).__name__[:128]
-
-
 async def send(
     claimed: Claimed,
     *,
@@ -270,21 +242,15 @@ async def send(
         return int((time.monotonic() - started) * 1000)
 
     try:
-        target = addresses.target_of(claimed.url, guard)
-        try:
-            resolved = await resolver(target.host, target.port)
-        except LookupError:
-            return Outcome(elapsed(), error="does_not_resolve")
-        addresses.check(claimed.url, resolved, guard)
-    except addresses.Refused:
-        return Outcome(elapsed(), error="address_refused")
-    url = httpx.URL(claimed.url)
+        pinned = await outbound.pin(claimed.url, guard=guard, resolver=resolver)
+    except outbound.Unreachable as unreachable:
+        return Outcome(elapsed(), error=unreachable.error)
     headers = {
         **signing.headers(
             claimed.secrets, message_id=claimed.message_id, timestamp=sent_at, body=claimed.body
         ),
         "content-type": "application/json",
-        "host": url.netloc.decode("ascii"),
+        "host": pinned.host_header,
         # The connection goes to an address, not a name: never reuse it for another
         # subscription's host that happens to resolve to the same address (another TLS name).
         "connection": "close",
@@ -292,17 +258,17 @@ async def send(
     try:
         async with asyncio.timeout(TIMEOUT_SECONDS):
             response = await client.post(
-                url.copy_with(host=resolved[0].split("%", 1)[0]),
+                pinned.url,
                 content=claimed.body,
                 headers=headers,
-                extensions={"sni_hostname": target.host},
+                extensions={"sni_hostname": pinned.sni_hostname},
                 follow_redirects=False,
                 timeout=TIMEOUT_SECONDS,
             )
     except TimeoutError:
         return Outcome(elapsed(), error="timeout")
     except httpx.HTTPError as error:
-        return Outcome(elapsed(), error=_error_class(error))
+        return Outcome(elapsed(), error=outbound.error_class(error))
     return Outcome(
         elapsed(),
         status_code=response.status_code,
@@ -400,33 +366,17 @@ async def deliver_once(
     lease: timedelta,
     random: retry.RandomSource,
 ) -> list[WebhookDelivery]:
-    """One delivery pass: claim and commit, send them all at once (no transaction open),
-    then record each outcome in its own transaction. Returns the deliveries recorded."""
-    async with sessions() as session:
-        claimed = await claim(session, now=now, limit=limit, lease=lease)
-        await session.commit()
-    if not claimed:
-        return []
-    outcomes = await asyncio.gather(
-        *(
-            send(
-                c,
-                client=sender.client,
-                guard=sender.guard,
-                resolver=sender.resolver,
-                sent_at=sent_at,
-            )
-            for c in claimed
-        )
+    """One delivery pass (`outbound.run_pass`): claim and commit, send them all at once (no
+    transaction open), then record each outcome in its own transaction. Returns the
+    deliveries recorded."""
+    return await outbound.run_pass(
+        sessions,
+        claim=lambda session: claim(session, now=now, limit=limit, lease=lease),
+        send=lambda one: send(
+            one, client=sender.client, guard=sender.guard, resolver=sender.resolver, sent_at=sent_at
+        ),
+        record=lambda session, one, outcome: record(session, one, outcome, now=now, random=random),
     )
-    recorded: list[WebhookDelivery] = []
-    for one, outcome in zip(claimed, outcomes, strict=True):
-        async with sessions() as session:
-            delivery = await record(session, one, outcome, now=now, random=random)
-            await session.commit()
-        if delivery is not None:
-            recorded.append(delivery)
-    return recorded
 
 
 # The deliveries of a subscription -----------------------------------------------------------

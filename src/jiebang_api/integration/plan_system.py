@@ -45,14 +45,14 @@ from urllib.parse import quote
 
 import httpx
 import structlog
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from jiebang_api.audit import service as audit
-from jiebang_api.integration import addresses, feed_repository, retry
+from jiebang_api.integration import addresses, outbound, retry
 from jiebang_api.integration.subscriptions import Resolver
 from jiebang_api.kit.actor import Actor
-from jiebang_api.models import Organization, PlanSync, Project, WebhookFanout
+from jiebang_api.models import Organization, PlanSync, Project
 
 log = structlog.get_logger("jiebang_api.plan_system")
 
@@ -152,19 +152,10 @@ async def fan_out(session: AsyncSession, *, now: datetime, limit: int) -> int:
     """Mark the projects of up to `limit` events past the sync's position as due; returns how
     many changes it saw. Does nothing while another worker holds the position. The caller
     commits."""
-    position = await session.scalar(
-        select(WebhookFanout)
-        .where(WebhookFanout.id == PLAN_SYNC_POSITION)
-        .with_for_update(skip_locked=True)
-    )
+    position = await outbound.hold_position(session, PLAN_SYNC_POSITION)
     if position is None:
         return 0
-    events = await feed_repository.after(
-        session,
-        feed_repository.Position(position.txid, position.sequence),
-        tuple(sorted(EVENT_TYPES)),
-        limit,
-    )
+    events = await outbound.events_past(session, position, sorted(EVENT_TYPES), limit)
     if not events:
         return 0
     changed: dict[uuid.UUID, int] = {}
@@ -193,8 +184,7 @@ async def fan_out(session: AsyncSession, *, now: datetime, limit: int) -> int:
         row.changes += count
         if row.status != IN_FLIGHT:  # in flight: `record` leaves it pending again
             row.status, row.next_attempt_at, row.attempt_count = PENDING, now, 0
-    position.txid = events[-1].txid or 0
-    position.sequence = events[-1].sequence
+    outbound.advance(position, events)
     await session.flush()
     return seen
 
@@ -207,18 +197,7 @@ async def claim(
 ) -> list[Claimed]:
     """Take up to `limit` due projects (`pending` and due, or `in_flight` past their lease)
     with their current state. The caller commits before sending."""
-    statement = (
-        select(PlanSync)
-        .where(
-            or_(
-                and_(PlanSync.status == PENDING, PlanSync.next_attempt_at <= now),
-                and_(PlanSync.status == IN_FLIGHT, PlanSync.lease_expires_at <= now),
-            )
-        )
-        .order_by(PlanSync.next_attempt_at, PlanSync.project_id)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
+    statement = outbound.due(PlanSync, tiebreak=PlanSync.project_id, now=now, limit=limit)
     rows = list((await session.scalars(statement)).all())
     if not rows:
         return []
@@ -260,14 +239,6 @@ async def claim(
     return claimed
 
 
-def _error_class(error: Exception) -> str:
-    if isinstance(error, httpx.TimeoutException):
-        return "timeout"
-    if isinstance(error, httpx.ConnectError):
-        return "connect_error"
-    return type(error).__name__[:128]
-
-
 def _plan_system_id(response: httpx.Response) -> str | None:
     try:
         document = response.json()
@@ -285,22 +256,17 @@ async def send(claimed: Claimed, *, client: Client) -> Outcome:
     """PUT one project. The host is resolved and every address checked by the guard right
     before, and the connection goes to the address checked (the host still named in `Host`
     and in TLS). Redirects are not followed; the timeouts bound it all."""
-    url_text = client.url_of(claimed.code)
     try:
-        target = addresses.target_of(url_text, client.guard)
-        try:
-            resolved = await client.resolver(target.host, target.port)
-        except LookupError:
-            return Outcome(error="does_not_resolve")
-        addresses.check(url_text, resolved, client.guard)
-    except addresses.Refused:
-        return Outcome(error="address_refused")
-    url = httpx.URL(url_text)
+        pinned = await outbound.pin(
+            client.url_of(claimed.code), guard=client.guard, resolver=client.resolver
+        )
+    except outbound.Unreachable as unreachable:
+        return Outcome(error=unreachable.error)
     headers = {
         "content-type": "application/json",
         "accept": "application/json",
         "idempotency-key": claimed.idempotency_key,
-        "host": url.netloc.decode("ascii"),
+        "host": pinned.host_header,
         "connection": "close",
     }
     if client.token:
@@ -309,17 +275,17 @@ async def send(claimed: Claimed, *, client: Client) -> Outcome:
     try:
         async with asyncio.timeout(client.connect_timeout + client.read_timeout):
             response = await client.http.put(
-                url.copy_with(host=resolved[0].split("%", 1)[0]),
+                pinned.url,
                 content=claimed.body,
                 headers=headers,
-                extensions={"sni_hostname": target.host},
+                extensions={"sni_hostname": pinned.sni_hostname},
                 follow_redirects=False,
                 timeout=timeout,
             )
     except TimeoutError:
         return Outcome(error="timeout")
     except httpx.HTTPError as error:
-        return Outcome(error=_error_class(error))
+        return Outcome(error=outbound.error_class(error))
     succeeded = 200 <= response.status_code < 300
     return Outcome(
         status_code=response.status_code,
@@ -409,22 +375,15 @@ async def push_once(
     lease: timedelta,
     random: retry.RandomSource,
 ) -> list[PlanSync]:
-    """One pass: claim and commit, PUT them all at once (no transaction open), then record
-    each outcome in its own transaction. Returns the rows settled by this pass."""
-    async with sessions() as session:
-        claimed = await claim(session, now=now, limit=limit, lease=lease)
-        await session.commit()
-    if not claimed:
-        return []
-    outcomes = await asyncio.gather(*(send(one, client=client) for one in claimed))
-    recorded: list[PlanSync] = []
-    for one, outcome in zip(claimed, outcomes, strict=True):
-        async with sessions() as session:
-            row = await record(session, one, outcome, now=now, random=random)
-            await session.commit()
-        if row is not None:
-            recorded.append(row)
-    return recorded
+    """One pass (`outbound.run_pass`): claim and commit, PUT them all at once (no
+    transaction open), then record each outcome in its own transaction. Returns the rows
+    settled by this pass."""
+    return await outbound.run_pass(
+        sessions,
+        claim=lambda session: claim(session, now=now, limit=limit, lease=lease),
+        send=lambda one: send(one, client=client),
+        record=lambda session, one, outcome: record(session, one, outcome, now=now, random=random),
+    )
 
 
 async def counts_by_status(session: AsyncSession) -> dict[str, int]:
