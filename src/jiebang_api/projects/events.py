@@ -13,15 +13,22 @@ from jiebang_api.projects.workflow import ProjectStatus
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectCreated(DomainEvent):
-    type: ClassVar[str] = "project.created"
+class ProjectEvent(DomainEvent):
+    """A fact about a project itself (the resource is the project)."""
+
     resource_type: ClassVar[str] = "project"
+
+    project_id: uuid.UUID
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProjectCreated(ProjectEvent):
+    type: ClassVar[str] = "project.created"
     summary = (
         "全部签字已齐，项目立项（第九条（八））。",
         "Every signature is in: the project exists (Art. 9 (8)).",
     )
 
-    project_id: uuid.UUID
     code: str
     kind: ListingKind
     agreement_id: uuid.UUID
@@ -42,15 +49,13 @@ class AnnouncementPublished(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class FundingDecided(DomainEvent):
+class FundingDecided(ProjectEvent):
     type: ClassVar[str] = "project.funding_decided"
-    resource_type: ClassVar[str] = "project"
     summary = (
         "科技厅核定了项目的财政补助额（第十二条）。",
         "The department set the project's subsidy (Art. 12).",
     )
 
-    project_id: uuid.UUID
     subsidy: str
     case_by_case: bool
 
@@ -84,15 +89,13 @@ class PaymentVerified(PaymentEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class TrancheDisbursed(DomainEvent):
+class TrancheDisbursed(ProjectEvent):
     type: ClassVar[str] = "project.tranche_disbursed"
-    resource_type: ClassVar[str] = "project"
     summary = (
         "一笔财政补助（首笔或尾款）已拨付给受资助方。",
         "A tranche of the subsidy (first or final) was paid to the recipient.",
     )
 
-    project_id: uuid.UUID
     disbursement_id: uuid.UUID
     tranche: str
     amount: str
@@ -100,66 +103,56 @@ class TrancheDisbursed(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectStatusChanged(DomainEvent):
+class ProjectStatusChanged(ProjectEvent):
     type: ClassVar[str] = "project.status_changed"
-    resource_type: ClassVar[str] = "project"
     summary = (
         "项目状态变更（申请验收、验收结论、暂停、恢复、终止、完成等）。",
         "The project moved to another state (acceptance, suspension, termination, …).",
     )
 
-    project_id: uuid.UUID
     from_status: ProjectStatus
     to_status: ProjectStatus
     action: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class ProjectEntrusted(DomainEvent):
+class ProjectEntrusted(ProjectEvent):
     type: ClassVar[str] = "project.entrusted"
-    resource_type: ClassVar[str] = "project"
     summary = (
         "科技厅将项目委托给第三方机构（第十四条）。",
         "The department entrusted the project to a third-party agency (Art. 14).",
     )
 
-    project_id: uuid.UUID
     entrustment_id: uuid.UUID
     agency_org_id: uuid.UUID
     scope: list[str]
 
 
 @dataclass(frozen=True, kw_only=True)
-class EntrustmentRevoked(DomainEvent):
+class EntrustmentRevoked(ProjectEvent):
     type: ClassVar[str] = "project.entrustment_revoked"
-    resource_type: ClassVar[str] = "project"
     summary = ("科技厅撤销了对第三方机构的委托。", "The department revoked an entrustment.")
 
-    project_id: uuid.UUID
     entrustment_id: uuid.UUID
     agency_org_id: uuid.UUID
 
 
 @dataclass(frozen=True, kw_only=True)
-class AcceptanceRequested(DomainEvent):
+class AcceptanceRequested(ProjectEvent):
     type: ClassVar[str] = "project.acceptance_requested"
-    resource_type: ClassVar[str] = "project"
     summary = ("需求方申请项目验收。", "The demand side requested the project's acceptance.")
 
-    project_id: uuid.UUID
     acceptance_id: uuid.UUID
 
 
 @dataclass(frozen=True, kw_only=True)
-class AcceptanceDecided(DomainEvent):
+class AcceptanceDecided(ProjectEvent):
     type: ClassVar[str] = "project.acceptance_decided"
-    resource_type: ClassVar[str] = "project"
     summary = (
         "验收或综合绩效评价的结论已记录（第十二条、第十四条）。",
         "The result of the acceptance or performance evaluation was recorded (Art. 12, 14).",
     )
 
-    project_id: uuid.UUID
     acceptance_id: uuid.UUID
     method: str
     outcome: str
@@ -236,29 +229,25 @@ class ChangeRequestRejected(ChangeRequestEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class SpecialAuditRecorded(DomainEvent):
+class SpecialAuditRecorded(ProjectEvent):
     type: ClassVar[str] = "project.special_audit_recorded"
-    resource_type: ClassVar[str] = "project"
     summary = (
         "终止项目的专项审计已登记，核定应收回的补助（第十六条）。",
         "The special audit of a terminating project set the subsidy to recover (Art. 16).",
     )
 
-    project_id: uuid.UUID
     special_audit_id: uuid.UUID
     recovery_due: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class SubsidyRecovered(DomainEvent):
+class SubsidyRecovered(ProjectEvent):
     type: ClassVar[str] = "project.subsidy_recovered"
-    resource_type: ClassVar[str] = "project"
     summary = (
         "受资助方退回了一笔补助（第十六条）。",
         "The recipient paid back part of the subsidy (Art. 16).",
     )
 
-    project_id: uuid.UUID
     recovery_id: uuid.UUID
     amount: str
     recovered: str
@@ -266,44 +255,38 @@ class SubsidyRecovered(DomainEvent):
 
 
 @dataclass(frozen=True, kw_only=True)
-class RecoveryWrittenOff(DomainEvent):
+class RecoveryWrittenOff(ProjectEvent):
     type: ClassVar[str] = "project.write_off_recorded"
-    resource_type: ClassVar[str] = "project"
     summary = (
         "科技厅以核销决定结清无法收回的补助（第十六条的解读）。",
         "The department wrote off what cannot be recovered (a reading of Art. 16).",
     )
 
-    project_id: uuid.UUID
     written_off: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class MilestoneOverdue(DomainEvent):
+class MilestoneOverdue(ProjectEvent):
     type: ClassVar[str] = "project.milestone_overdue"
-    resource_type: ClassVar[str] = "project"
     summary = (
         "项目的一个里程碑已过计划日期仍未完成（每个里程碑记录一次）。",
         "A milestone of the project passed its due day unmet (recorded once per milestone).",
     )
 
-    project_id: uuid.UUID
     milestone_id: uuid.UUID
     seq: int
     due_on: str
 
 
 @dataclass(frozen=True, kw_only=True)
-class AcceptanceOverdue(DomainEvent):
+class AcceptanceOverdue(ProjectEvent):
     type: ClassVar[str] = "project.acceptance_overdue"
-    resource_type: ClassVar[str] = "project"
     summary = (
         "项目实施期已满仍未申请验收（第十四条：及时组织验收；记录一次）。",
         "The project ran to its end without asking for acceptance (Art. 14: acceptance is "
         "organised in time; recorded once).",
     )
 
-    project_id: uuid.UUID
     end_on: str
 
 
