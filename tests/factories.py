@@ -20,17 +20,22 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from stdnum.cn import uscc as stdnum_uscc
 
 from jiebang_api.auth.tokens import SubjectKind
+from jiebang_api.integration import signing
 from jiebang_api.listings.search import search_text
 from jiebang_api.models import (
     Agreement,
     Application,
     CreditRecord,
+    Entrustment,
+    Event,
     Listing,
     Membership,
     Organization,
     Project,
     ServiceClient,
     User,
+    WebhookDelivery,
+    WebhookSubscription,
 )
 
 PASSWORD = "factory-password-42"
@@ -350,3 +355,62 @@ async def create_project(
         **overrides,
     )
     return await _save(sessions, project)
+
+
+async def create_entrustment(
+    sessions: Sessions, project: Project, agency: Organization, scope: list[str]
+) -> Entrustment:
+    """`project` entrusted to `agency` for `scope` (reports, acceptance, audit)."""
+    entrustment = Entrustment(
+        id=uuid.uuid4(), project_id=project.id, agency_org_id=agency.id, scope=scope
+    )
+    return await _save(sessions, entrustment)
+
+
+HOOK_URL = "http://127.0.0.1:9/hook"  # allow-listed in tests; nothing listens there
+
+
+async def create_subscription(
+    sessions: Sessions, *, owner_type: str = "service", owner_id: str | None = None
+) -> WebhookSubscription:
+    """An active subscription to `project.created` at `HOOK_URL`, owned by `owner_id` (a
+    service client of its own when None)."""
+    subscription = WebhookSubscription(
+        id=uuid.uuid4(),
+        url=HOOK_URL,
+        event_types=["project.created"],
+        active=True,
+        secret=signing.new_secret(),
+        owner_type=owner_type,
+        owner_id=owner_id or str(uuid.uuid4()),
+    )
+    return await _save(sessions, subscription)
+
+
+async def create_delivery(
+    sessions: Sessions, subscription: WebhookSubscription, *, status: str = "delivered"
+) -> WebhookDelivery:
+    """A delivery to `subscription` of a `project.created` event made for it (one attempt
+    made)."""
+    event = Event(
+        id=uuid.uuid4(),
+        type="project.created",
+        resource_type="project",
+        resource_id=str(uuid.uuid4()),
+        payload={},
+        occurred_at=datetime.now(UTC),
+    )
+    delivery = WebhookDelivery(
+        id=uuid.uuid4(),
+        event_id=event.id,
+        event_type=event.type,
+        subscription_id=subscription.id,
+        status=status,
+        attempt_count=1,
+    )
+    async with sessions() as session:
+        session.add(event)
+        await session.flush()
+        session.add(delivery)
+        await session.commit()
+    return delivery

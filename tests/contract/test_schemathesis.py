@@ -39,26 +39,27 @@ from stdnum.cn import uscc as stdnum_uscc
 
 from contract_guard import documented_codes
 from factories import (
+    HOOK_URL,
     add_member,
     application_body,
     bearer,
     create_agreement,
+    create_delivery,
+    create_entrustment,
     create_listing,
     create_organization,
     create_project,
     create_published_listing,
     create_recommended_application,
+    create_subscription,
     create_user,
 )
-from jiebang_api.integration import signing
 from jiebang_api.main import create_app
 from jiebang_api.models import (
     Acceptance,
     Application,
     Attachment,
     ChangeRequest,
-    Entrustment,
-    Event,
     FundingDecision,
     Listing,
     MisconductCase,
@@ -69,8 +70,6 @@ from jiebang_api.models import (
     ReviewAssignment,
     ReviewRound,
     SpecialAudit,
-    WebhookDelivery,
-    WebhookSubscription,
 )
 from jiebang_api.projects import reports as projects_reports
 from jiebang_api.settings import Environment, Settings
@@ -744,44 +743,40 @@ async def _seed_management(sessions: Any, proposer: Any) -> _DomainSeeds:
     supply = await create_organization(sessions)
     agency = await create_organization(sessions, type="agency")
 
-    async def project(**overrides: Any) -> str:
+    async def project(**overrides: Any) -> Project:
         made: Project = await create_project(sessions, proposer, supply, **overrides)
-        return str(made.id)
+        return made
 
     entrusted, awaiting = await project(), await project(status="acceptance_requested")
     suspended = await project(status="suspended", suspended_from="in_progress")
-    entrustment = Entrustment(
-        id=uuid.uuid4(), project_id=uuid.UUID(entrusted), agency_org_id=agency.id, scope=["audit"]
-    )
+    entrustment = await create_entrustment(sessions, entrusted, agency, ["audit"])
     case = MisconductCase(
         id=uuid.uuid4(),
-        project_id=uuid.UUID(suspended),
+        project_id=suspended.id,
         allegation="举报",
         source="来信",
         status="open",
     )
     async with sessions() as session:
-        session.add_all([entrustment, case])
+        session.add(case)
         session.add(
-            Acceptance(
-                project_id=uuid.UUID(awaiting), summary="申请验收", requested_at=datetime.now(UTC)
-            )
+            Acceptance(project_id=awaiting.id, summary="申请验收", requested_at=datetime.now(UTC))
         )
         await session.commit()
     shown = await project()
     return _DomainSeeds(
         {
-            "entrust_project": {"project_id": shown},
-            "list_entrustments": {"project_id": entrusted},
+            "entrust_project": {"project_id": str(shown.id)},
+            "list_entrustments": {"project_id": str(entrusted.id)},
             "revoke_entrustment": {
-                "project_id": entrusted,
+                "project_id": str(entrusted.id),
                 "entrustment_id": str(entrustment.id),
             },
-            "request_acceptance": {"project_id": await project()},
-            "project_acceptance": {"project_id": awaiting},
-            "record_acceptance_result": {"project_id": awaiting},
-            "open_misconduct_case": {"project_id": shown},
-            "list_misconduct_cases": {"project_id": suspended},
+            "request_acceptance": {"project_id": str((await project()).id)},
+            "project_acceptance": {"project_id": str(awaiting.id)},
+            "record_acceptance_result": {"project_id": str(awaiting.id)},
+            "open_misconduct_case": {"project_id": str(shown.id)},
+            "list_misconduct_cases": {"project_id": str(suspended.id)},
             "close_misconduct_case": {"case_id": str(case.id)},
         },
         {
@@ -922,7 +917,7 @@ async def _seed_reports(sessions: Any, proposer: Any) -> _DomainSeeds:
     )
 
 
-HOOK = "http://127.0.0.1:9/hook"  # allow-listed for the fuzzing; never called
+HOOK = HOOK_URL  # allow-listed for the fuzzing; never called
 
 
 async def _seed_webhooks(sessions: Any) -> _DomainSeeds:
@@ -930,45 +925,11 @@ async def _seed_webhooks(sessions: Any) -> _DomainSeeds:
     to read, edit, delete and rotate."""
 
     async def subscription() -> str:
-        made = WebhookSubscription(
-            id=uuid.uuid4(),
-            url=HOOK,
-            event_types=["project.created"],
-            active=True,
-            secret=signing.new_secret(),
-            owner_type="service",
-            owner_id=str(uuid.uuid4()),
-        )
-        async with sessions() as session:
-            session.add(made)
-            await session.commit()
-        return str(made.id)
+        return str((await create_subscription(sessions)).id)
 
     async def delivery() -> str:
         """A delivered delivery (of an event made here) to send again."""
-        subscription_id = uuid.UUID(await subscription())
-        event = Event(
-            id=uuid.uuid4(),
-            type="project.created",
-            resource_type="project",
-            resource_id=str(uuid.uuid4()),
-            payload={},
-            occurred_at=datetime.now(UTC),
-        )
-        made = WebhookDelivery(
-            id=uuid.uuid4(),
-            event_id=event.id,
-            event_type=event.type,
-            subscription_id=subscription_id,
-            status="delivered",
-            attempt_count=1,
-        )
-        async with sessions() as session:
-            session.add(event)
-            await session.flush()
-            session.add(made)
-            await session.commit()
-        return str(made.id)
+        return str((await create_delivery(sessions, await create_subscription(sessions))).id)
 
     return _DomainSeeds(
         {

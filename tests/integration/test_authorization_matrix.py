@@ -45,16 +45,18 @@ from factories import (
     agreement_body,
     bearer,
     create_agreement,
+    create_delivery,
+    create_entrustment,
     create_listing,
     create_organization,
     create_service_client,
+    create_subscription,
     create_user,
     unique,
     valid_uscc,
 )
 from jiebang_api.attachments.storage import LocalStorage, new_key
 from jiebang_api.auth.tokens import SubjectKind
-from jiebang_api.integration import signing
 from jiebang_api.main import create_app
 from jiebang_api.models import (
     Acceptance,
@@ -62,8 +64,6 @@ from jiebang_api.models import (
     Application,
     Attachment,
     ChangeRequest,
-    Entrustment,
-    Event,
     FundingDecision,
     Listing,
     ListingAssessment,
@@ -78,7 +78,6 @@ from jiebang_api.models import (
     ReviewRound,
     SpecialAudit,
     User,
-    WebhookDelivery,
     WebhookSubscription,
 )
 from jiebang_api.sandbox import service as sandbox
@@ -1169,10 +1168,7 @@ async def _payment_by_others(world: World) -> Call:
 async def _entrustment_of_others(world: World) -> Call:
     project = await _other_project(world)
     agency = await create_organization(world.sessions, type="agency")
-    entrustment = Entrustment(project_id=project.id, agency_org_id=agency.id, scope=["reports"])
-    async with world.sessions() as session:
-        session.add(entrustment)
-        await session.commit()
+    entrustment = await create_entrustment(world.sessions, project, agency, ["reports"])
     return Call(PROJECT.format(project_id=project.id) + f"/entrustments/{entrustment.id}")
 
 
@@ -1356,61 +1352,28 @@ DECISION = {"reason": "重大项目一事一议", "document_ref": "内科发〔2
 WAIVER = {"rule": "R-TIME-TB-36M", "reason": "重大专项", "document_ref": "内科发〔2027〕2号"}
 
 
-async def _callers_subscription(world: World) -> uuid.UUID:
+async def _callers_subscription(world: World) -> WebhookSubscription:
     """A webhook subscription the caller created (any owner for an anonymous caller)."""
     owner_type, owner_id = "service", str(uuid.uuid4())
     token = world.headers.get("Authorization", "").removeprefix("Bearer ")
     if token:
         claims = world.app.state.token_codec.read(token)
         owner_type, owner_id = claims.kind.value, str(claims.subject)
-    subscription = WebhookSubscription(
-        id=uuid.uuid4(),
-        url="http://127.0.0.1:9/hook",
-        event_types=["project.created"],
-        active=True,
-        secret=signing.new_secret(),
-        owner_type=owner_type,
-        owner_id=owner_id,
-    )
-    async with world.sessions() as session:
-        session.add(subscription)
-        await session.commit()
-    return subscription.id
+    return await create_subscription(world.sessions, owner_type=owner_type, owner_id=owner_id)
 
 
 def callers_subscription(suffix: str = "", json: Any = None) -> Builder:
     async def build(world: World) -> Call:
-        subscription_id = await _callers_subscription(world)
-        return Call(SUBSCRIPTION.format(subscription_id=subscription_id) + suffix, json)
+        subscription = await _callers_subscription(world)
+        return Call(SUBSCRIPTION.format(subscription_id=subscription.id) + suffix, json)
 
     return build
 
 
 async def _callers_delivery(world: World) -> uuid.UUID:
     """A delivered delivery of a subscription the caller created (the event is made here)."""
-    subscription_id = await _callers_subscription(world)
-    event = Event(
-        id=uuid.uuid4(),
-        type="project.created",
-        resource_type="project",
-        resource_id=str(uuid.uuid4()),
-        payload={},
-        occurred_at=datetime.now(UTC),
-    )
-    row = WebhookDelivery(
-        id=uuid.uuid4(),
-        event_id=event.id,
-        event_type=event.type,
-        subscription_id=subscription_id,
-        status="delivered",
-        attempt_count=1,
-    )
-    async with world.sessions() as session:
-        session.add(event)
-        await session.flush()
-        session.add(row)
-        await session.commit()
-    return row.id
+    subscription = await _callers_subscription(world)
+    return (await create_delivery(world.sessions, subscription)).id
 
 
 async def _redeliver(world: World) -> Call:

@@ -182,6 +182,14 @@ class Hook:
     headers: dict[str, str]
 
 
+@pytest.fixture
+async def hook(
+    http: httpx.AsyncClient, hooks_app: FastAPI, hooks_sessions: Sessions, receiver: Receiver
+) -> Hook:
+    """A subscription of a service client's own to `EVENT_TYPE` at a path of the receiver's."""
+    return await subscribe(http, hooks_app, hooks_sessions, receiver)
+
+
 async def subscribe(
     http: httpx.AsyncClient, hooks_app: FastAPI, hooks_sessions: Sessions, receiver: Receiver
 ) -> Hook:
@@ -265,13 +273,8 @@ async def deliver(
 
 
 async def test_the_receiver_verifies_every_signature_and_a_tampered_body_fails(
-    http: httpx.AsyncClient,
-    hooks_app: FastAPI,
-    hooks_sessions: Sessions,
-    receiver: Receiver,
-    sender: delivery.Sender,
+    hooks_sessions: Sessions, receiver: Receiver, sender: delivery.Sender, hook: Hook
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     event_ids = await write_events(hooks_sessions, 3)
     made = await fan_out_until(hooks_sessions, hook, 3)
     assert {d.event_id for d in made} == set(event_ids)
@@ -308,12 +311,11 @@ async def test_the_receiver_verifies_every_signature_and_a_tampered_body_fails(
 
 async def test_during_a_rotation_both_secrets_verify(
     http: httpx.AsyncClient,
-    hooks_app: FastAPI,
     hooks_sessions: Sessions,
     receiver: Receiver,
     sender: delivery.Sender,
+    hook: Hook,
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     rotated = await http.post(f"{SUBSCRIPTIONS}/{hook.id}/rotate-secret", headers=hook.headers)
     assert rotated.status_code == 200, rotated.text
     await write_events(hooks_sessions)
@@ -324,10 +326,7 @@ async def test_during_a_rotation_both_secrets_verify(
         signing.verify(secret, body=request.body, headers=request.headers, now=datetime.now(UTC))
 
 
-async def test_fan_out_again_makes_no_second_delivery(
-    http: httpx.AsyncClient, hooks_app: FastAPI, hooks_sessions: Sessions, receiver: Receiver
-) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
+async def test_fan_out_again_makes_no_second_delivery(hooks_sessions: Sessions, hook: Hook) -> None:
     await write_events(hooks_sessions, 2)
     await fan_out_until(hooks_sessions, hook, 2)
     async with hooks_sessions() as session:
@@ -337,11 +336,10 @@ async def test_fan_out_again_makes_no_second_delivery(
 
 
 async def test_a_pair_delivered_already_is_skipped_not_doubled(
-    http: httpx.AsyncClient, hooks_app: FastAPI, hooks_sessions: Sessions, receiver: Receiver
+    hooks_sessions: Sessions, hook: Hook
 ) -> None:
     """A delivery that exists before the fan-out reaches its event (a position restored
     behind, a row made by hand) is left alone: no second one, no failure on the pair."""
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     first, second = await write_events(hooks_sessions, 2)
     async with hooks_sessions() as session:
         session.add(
@@ -364,13 +362,8 @@ async def test_a_pair_delivered_already_is_skipped_not_doubled(
 
 
 async def test_500_twice_then_200_makes_three_attempts_with_growing_delays(
-    http: httpx.AsyncClient,
-    hooks_app: FastAPI,
-    hooks_sessions: Sessions,
-    receiver: Receiver,
-    sender: delivery.Sender,
+    hooks_sessions: Sessions, receiver: Receiver, sender: delivery.Sender, hook: Hook
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     receiver.scripts[hook.path] = [(500, {}), (500, {})]
     await write_events(hooks_sessions)
     start = datetime.now(UTC)
@@ -399,13 +392,8 @@ async def test_500_twice_then_200_makes_three_attempts_with_growing_delays(
 
 
 async def test_a_delivery_fails_after_the_last_attempt(
-    http: httpx.AsyncClient,
-    hooks_app: FastAPI,
-    hooks_sessions: Sessions,
-    receiver: Receiver,
-    sender: delivery.Sender,
+    hooks_sessions: Sessions, receiver: Receiver, sender: delivery.Sender, hook: Hook
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     receiver.scripts[hook.path] = [(503, {})] * 10
     await write_events(hooks_sessions)
     now = datetime.now(UTC)
@@ -421,13 +409,8 @@ async def test_a_delivery_fails_after_the_last_attempt(
 
 
 async def test_410_disables_the_subscription_and_fails_the_delivery(
-    http: httpx.AsyncClient,
-    hooks_app: FastAPI,
-    hooks_sessions: Sessions,
-    receiver: Receiver,
-    sender: delivery.Sender,
+    hooks_sessions: Sessions, receiver: Receiver, sender: delivery.Sender, hook: Hook
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     receiver.scripts[hook.path] = [(410, {})]
     await write_events(hooks_sessions)
     await fan_out_until(hooks_sessions, hook, 1)
@@ -457,13 +440,8 @@ async def test_410_disables_the_subscription_and_fails_the_delivery(
 
 
 async def test_retry_after_is_honoured_when_longer_than_the_schedule(
-    http: httpx.AsyncClient,
-    hooks_app: FastAPI,
-    hooks_sessions: Sessions,
-    receiver: Receiver,
-    sender: delivery.Sender,
+    hooks_sessions: Sessions, receiver: Receiver, sender: delivery.Sender, hook: Hook
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     receiver.scripts[hook.path] = [(503, {"Retry-After": "120"})]
     await write_events(hooks_sessions)
     now = datetime.now(UTC)
@@ -474,13 +452,8 @@ async def test_retry_after_is_honoured_when_longer_than_the_schedule(
 
 
 async def test_a_redirect_is_not_followed(
-    http: httpx.AsyncClient,
-    hooks_app: FastAPI,
-    hooks_sessions: Sessions,
-    receiver: Receiver,
-    sender: delivery.Sender,
+    hooks_sessions: Sessions, receiver: Receiver, sender: delivery.Sender, hook: Hook
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     receiver.scripts[hook.path] = [(307, {"Location": receiver.url("/elsewhere")})]
     await write_events(hooks_sessions)
     now = datetime.now(UTC)
@@ -491,15 +464,10 @@ async def test_a_redirect_is_not_followed(
 
 
 async def test_the_address_is_checked_again_right_before_sending(
-    http: httpx.AsyncClient,
-    hooks_app: FastAPI,
-    hooks_sessions: Sessions,
-    receiver: Receiver,
-    sender: delivery.Sender,
+    hooks_sessions: Sessions, receiver: Receiver, sender: delivery.Sender, hook: Hook
 ) -> None:
     """Allowed when subscribed; by sending time loopback is no longer allowed: nothing is
     sent, the attempt says why, and the delivery is retried later."""
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     await write_events(hooks_sessions)
     now = datetime.now(UTC)
     (made,) = await fan_out_until(hooks_sessions, hook, 1, now=now)
@@ -519,13 +487,8 @@ async def test_the_address_is_checked_again_right_before_sending(
 
 
 async def test_a_worker_killed_after_sending_leaves_a_lease_that_another_worker_takes_up(
-    http: httpx.AsyncClient,
-    hooks_app: FastAPI,
-    hooks_sessions: Sessions,
-    receiver: Receiver,
-    sender: delivery.Sender,
+    hooks_sessions: Sessions, receiver: Receiver, sender: delivery.Sender, hook: Hook
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     event_ids = await write_events(hooks_sessions, 3)
     now = datetime.now(UTC)
     await fan_out_until(hooks_sessions, hook, 3, now=now)
@@ -568,13 +531,8 @@ async def test_a_worker_killed_after_sending_leaves_a_lease_that_another_worker_
 
 
 async def test_two_workers_side_by_side_send_each_event_once(
-    http: httpx.AsyncClient,
-    hooks_app: FastAPI,
-    hooks_sessions: Sessions,
-    receiver: Receiver,
-    sender: delivery.Sender,
+    hooks_sessions: Sessions, receiver: Receiver, sender: delivery.Sender, hook: Hook
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     event_ids = await write_events(hooks_sessions, 12)
     now = datetime.now(UTC)
 
@@ -620,8 +578,8 @@ async def test_deliveries_are_listed_for_their_owner_and_the_department_only(
     hooks_sessions: Sessions,
     receiver: Receiver,
     sender: delivery.Sender,
+    hook: Hook,
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     receiver.scripts[hook.path] = [(500, {})]
     await write_events(hooks_sessions, 3)
     await fan_out_until(hooks_sessions, hook, 3)
@@ -657,8 +615,8 @@ async def test_redeliver_sends_again_and_refuses_while_in_flight(
     hooks_sessions: Sessions,
     receiver: Receiver,
     sender: delivery.Sender,
+    hook: Hook,
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     (event_id,) = await write_events(hooks_sessions)
     now = datetime.now(UTC)
     (made,) = await fan_out_until(hooks_sessions, hook, 1, now=now)
@@ -701,13 +659,8 @@ async def test_redeliver_of_an_unknown_delivery_is_404(
 
 
 async def test_the_worker_tick_fans_out_and_delivers(
-    http: httpx.AsyncClient,
-    hooks_app: FastAPI,
-    hooks_sessions: Sessions,
-    receiver: Receiver,
-    sender: delivery.Sender,
+    hooks_sessions: Sessions, receiver: Receiver, sender: delivery.Sender, hook: Hook
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     (event_id,) = await write_events(hooks_sessions)
     webhooks = worker.Webhooks(sender=sender, delivery_batch=500, random=lambda: 0.0)
     deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
@@ -804,12 +757,11 @@ async def test_a_worker_process_killed_mid_batch_loses_nothing(
 
 async def test_a_switched_off_subscription_gets_nothing_more_and_no_redelivery(
     http: httpx.AsyncClient,
-    hooks_app: FastAPI,
     hooks_sessions: Sessions,
     receiver: Receiver,
     sender: delivery.Sender,
+    hook: Hook,
 ) -> None:
-    hook = await subscribe(http, hooks_app, hooks_sessions, receiver)
     await write_events(hooks_sessions)
     now = datetime.now(UTC)
     (made,) = await fan_out_until(hooks_sessions, hook, 1, now=now)
