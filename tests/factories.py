@@ -179,6 +179,28 @@ LISTING_TEXT: dict[str, Any] = {
 }
 
 
+def listing_body(proposer: Organization | str, **overrides: Any) -> dict[str, Any]:
+    """The JSON body of a technology-breakthrough listing proposed by `proposer` (or the
+    organisation of that id) that passes the submission rules (for a verified proposer:
+    `VERIFIED`)."""
+    return {
+        "kind": "tech_breakthrough",
+        "proposer_org_id": proposer if isinstance(proposer, str) else str(proposer.id),
+        **LISTING_TEXT,
+        "total_rd_investment": str(LISTING_TEXT["total_rd_investment"]),
+        **overrides,
+    }
+
+
+# What the department verified of an organisation the rules accept as a proposer or a lead.
+VERIFIED_FLAGS = ["independent_legal_person", "high_tech", "pays_tax_in_region"]
+VERIFIED: dict[str, Any] = {
+    "verified": True,
+    "verified_flags": VERIFIED_FLAGS,
+    **dict.fromkeys(VERIFIED_FLAGS, True),
+}
+
+
 async def create_listing(
     sessions: Sessions, proposer: Organization | None, **overrides: Any
 ) -> Listing:

@@ -41,17 +41,21 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from factories import (
     PASSWORD,
+    VERIFIED,
     add_member,
     agreement_body,
+    application_body,
     bearer,
     create_agreement,
     create_delivery,
     create_entrustment,
     create_listing,
     create_organization,
+    create_published_listing,
     create_service_client,
     create_subscription,
     create_user,
+    listing_body,
     unique,
     valid_uscc,
 )
@@ -113,6 +117,9 @@ REPORT = "/api/v1/reports/{report_id}"
 SUBSCRIPTIONS = "/api/v1/webhook-subscriptions"
 SUBSCRIPTION = f"{SUBSCRIPTIONS}/{{subscription_id}}"
 REDELIVER = "/api/v1/webhook-deliveries/{delivery_id}/redeliver"
+IMPORT_ORGANIZATION = "/api/v1/integration/organizations/{uscc}"
+IMPORT_LISTING = "/api/v1/integration/listings/{external_ref}"
+IMPORT_APPLICATION = "/api/v1/integration/applications/{external_ref}"
 # The path parameter naming the target of each scope.
 SCOPES = {
     "organization": "{organization_id}",
@@ -436,6 +443,10 @@ MATRIX: dict[tuple[str, str], Expectation] = {
     ("GET", f"{SUBSCRIPTION}/deliveries"):
                                          route(401,  403,      403,      403,      403,   403,   200,   200),
     ("POST", REDELIVER):                 route(401,  403,      403,      403,      403,   403,   200,   200),
+    # Imports: the plan system's service clients only, each import a new record (201).
+    ("PUT", IMPORT_ORGANIZATION):        route(401,  403,      403,      403,      403,   403,   201,   403),
+    ("PUT", IMPORT_LISTING):             route(401,  403,      403,      403,      403,   403,   201,   403),
+    ("PUT", IMPORT_APPLICATION):         route(401,  403,      403,      403,      403,   403,   201,   403),
 }
 # fmt: on
 
@@ -1382,6 +1393,26 @@ async def _redeliver(world: World) -> Call:
 
 SUBSCRIBE = {"url": "http://127.0.0.1:9/hook", "event_types": ["project.created"]}
 
+
+async def _import_organization(world: World) -> Call:
+    body = {"name": unique("导入单位"), "type": "enterprise"}
+    return Call(IMPORT_ORGANIZATION.format(uscc=valid_uscc()), body)
+
+
+async def _import_listing(world: World) -> Call:
+    proposer = await create_organization(world.sessions, **VERIFIED)
+    ref = unique("PLAN-")
+    return Call(IMPORT_LISTING.format(external_ref=ref), listing_body(proposer))
+
+
+async def _import_application(world: World) -> Call:
+    proposer = await create_organization(world.sessions, **VERIFIED)
+    listing = await create_published_listing(world.sessions, proposer)
+    lead = await create_organization(world.sessions, type="university", **VERIFIED)
+    body = {**application_body(lead), "listing_id": str(listing.id)}
+    return Call(IMPORT_APPLICATION.format(external_ref=unique("PLAN-")), body)
+
+
 REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", SUBSCRIPTIONS): fixed(SUBSCRIPTIONS, SUBSCRIBE),
     ("GET", SUBSCRIPTIONS): fixed(SUBSCRIPTIONS),
@@ -1391,6 +1422,9 @@ REQUESTS: dict[tuple[str, str], Builder] = {
     ("POST", f"{SUBSCRIPTION}/rotate-secret"): callers_subscription("/rotate-secret"),
     ("GET", f"{SUBSCRIPTION}/deliveries"): callers_subscription("/deliveries"),
     ("POST", REDELIVER): _redeliver,
+    ("PUT", IMPORT_ORGANIZATION): _import_organization,
+    ("PUT", IMPORT_LISTING): _import_listing,
+    ("PUT", IMPORT_APPLICATION): _import_application,
     ("GET", "/api/v1/calendar/{year}"): fixed("/api/v1/calendar/2043"),
     ("PUT", "/api/v1/calendar/{year}"): fixed(
         "/api/v1/calendar/2043", {"holidays": ["2043-01-01"], "workdays": [], "document_ref": "x"}

@@ -127,6 +127,7 @@ ALLOWED: dict[Permission, set[str]] = {
     Permission.MANAGE_FUNDING: {"admin"},
     Permission.MANAGE_PROJECTS: {"admin"},
     Permission.MANAGE_WEBHOOKS: {"admin", "integration"},
+    Permission.IMPORT_RECORDS: {"integration"},
     Permission.READ_EVENTS: {"admin", "integration"},
     Permission.UPLOAD_ATTACHMENT: PEOPLE,
     Permission.ACT_FOR_APPLICANT: {"manager", "member"},

@@ -41,6 +41,7 @@ from jiebang_api.kit.errors import (
     Violation,
     require_version,
 )
+from jiebang_api.kit.origin import Origin
 from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.listings import access as listings_access
 from jiebang_api.listings import repository as listings_repository
@@ -298,8 +299,10 @@ async def create(
     listing_id: uuid.UUID,
     data: Mapping[str, Any],
     now: datetime,
+    origin: Origin | None = None,
 ) -> tuple[Application, Listing]:
-    """A draft application; the caller acts for the lead organisation."""
+    """A draft application; the caller acts for the lead organisation. `origin`: an import's
+    reference and digest, kept on the application."""
     listing = await _open_listing(session, principal, listing_id)
     lead_org_id: uuid.UUID = data["lead_org_id"]
     await _org(session, lead_org_id, "body.lead_org_id")
@@ -318,6 +321,7 @@ async def create(
         status=ApplicationStatus.DRAFT.value,
         created_by=principal.user_id,
         **{**data, "members": members},
+        **(origin.columns() if origin else {}),
     )
     session.add(app)
     try:

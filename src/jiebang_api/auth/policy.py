@@ -47,6 +47,7 @@ class Permission(StrEnum):
     MANAGE_PROJECTS = "project.manage"
     READ_EVENTS = "event.read"
     MANAGE_WEBHOOKS = "webhook_subscription.manage"
+    IMPORT_RECORDS = "integration.import"
 
 
 Rule = Callable[[Principal, uuid.UUID | None], bool]
@@ -66,6 +67,10 @@ def _any_user(p: Principal, _org: uuid.UUID | None) -> bool:
 
 def _admin_or_integration(p: Principal, _org: uuid.UUID | None) -> bool:
     return p.has(Role.ADMIN) or p.has(Role.INTEGRATION)
+
+
+def _integration(p: Principal, _org: uuid.UUID | None) -> bool:
+    return p.has(Role.INTEGRATION)
 
 
 def _manager_or_admin(p: Principal, org: uuid.UUID | None) -> bool:
@@ -126,6 +131,9 @@ RULES: dict[Permission, Rule] = {
     # Webhook subscriptions: the department and the plan system's service clients; each
     # client sees only its own (an object-level check in `integration.subscriptions`).
     Permission.MANAGE_WEBHOOKS: _admin_or_integration,
+    # Imports from the plan management system (Art. 9 (1), (4)): its service clients only,
+    # each import then acting on behalf of the organisation it names.
+    Permission.IMPORT_RECORDS: _integration,
 }
 
 

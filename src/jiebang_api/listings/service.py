@@ -31,6 +31,7 @@ from jiebang_api.kit.errors import (
     Violation,
     require_version,
 )
+from jiebang_api.kit.origin import Origin
 from jiebang_api.kit.pagination import Cursor, Page, by_creation, page_of
 from jiebang_api.listings import access as listings_access
 from jiebang_api.listings import deadlines as listings_deadlines
@@ -151,9 +152,15 @@ def _event(
 
 
 async def create(
-    session: AsyncSession, *, principal: Principal, data: Mapping[str, Any], now: datetime
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    data: Mapping[str, Any],
+    now: datetime,
+    origin: Origin | None = None,
 ) -> Listing:
-    """A draft listing; emergency listings are the department's, without proposer."""
+    """A draft listing; emergency listings are the department's, without proposer. `origin`:
+    an import's reference and digest, kept on the listing."""
     kind = ListingKind(data["kind"])
     proposer = data.get("proposer_org_id")
     if kind is ListingKind.EMERGENCY:
@@ -181,6 +188,7 @@ async def create(
         code=f"JB-{year}-{CODE_LETTERS[kind]}-{number:04d}",
         status=ListingStatus.DRAFT.value,
         **{k: v for k, v in data.items() if k in EDITABLE_FIELDS | {"kind", "proposer_org_id"}},
+        **(origin.columns() if origin else {}),
     )
     _index(listing)
     session.add(listing)

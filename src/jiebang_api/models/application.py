@@ -64,3 +64,7 @@ class Application(Entity, Base):
     submitted_at: Mapped[datetime | None]
     recommendation_rank: Mapped[int | None]
     created_by: Mapped[uuid.UUID | None]
+    # An import of the plan management system's (PUT /api/v1/integration/…/{external_ref}):
+    # its reference, and the digest of the body it last sent (a repeat changes nothing).
+    external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    import_digest: Mapped[str | None] = mapped_column(String(64))

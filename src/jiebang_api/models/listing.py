@@ -62,6 +62,10 @@ class Listing(Entity, Base):
 
     code: Mapped[str] = mapped_column(String(32), unique=True)
     kind: Mapped[str] = mapped_column(String(32))
+    # An import of the plan management system's (PUT /api/v1/integration/…/{external_ref}):
+    # its reference, and the digest of the body it last sent (a repeat changes nothing).
+    external_ref: Mapped[str | None] = mapped_column(String(64), unique=True)
+    import_digest: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[str] = mapped_column(String(32), default="draft")
     proposer_org_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("organization.id", ondelete="RESTRICT")

@@ -201,6 +201,35 @@ async def create(
     policy.require(principal, Permission.CREATE_ORGANIZATION)
     if principal.user_id is None:  # the permission is for users only
         raise PermissionDenied()
+    org = await _register(session, principal, data, now)
+    session.add(
+        Membership(
+            user_id=principal.user_id,
+            organization_id=org.id,
+            role=MembershipRole.MANAGER,
+            status=MembershipStatus.ACCEPTED,  # the registrant's own, by registering
+        )
+    )
+    await session.flush()
+    await _registered(session, principal, org, now, {})
+    return org
+
+
+async def create_imported(
+    session: AsyncSession, *, principal: Principal, data: Mapping[str, Any], now: datetime
+) -> Organization:
+    """Register an organisation the plan management system names, by its service client:
+    no member yet (the department adds its people); otherwise as `create`."""
+    policy.require(principal, Permission.IMPORT_RECORDS)
+    org = await _register(session, principal, data, now)
+    await _registered(session, principal, org, now, {"imported": True})
+    return org
+
+
+async def _register(
+    session: AsyncSession, principal: Principal, data: Mapping[str, Any], now: datetime
+) -> Organization:
+    """The new organisation, once its USCC is valid and free (R-ORG-USCC)."""
     code = uscc.parse(data["uscc"])
     if await organizations_repository.by_uscc(session, code.code) is not None:
         raise Conflict(DUPLICATE_USCC)
@@ -215,18 +244,18 @@ async def create(
     )
     session.add(org)
     await session.flush()
-    session.add(
-        Membership(
-            user_id=principal.user_id,
-            organization_id=org.id,
-            role=MembershipRole.MANAGER,
-            status=MembershipStatus.ACCEPTED,  # the registrant's own, by registering
-        )
-    )
-    await session.flush()
-    await _record(session, principal, "create", org.id, now, {})  # values: from the ORM
-    await _tell_the_parents(session, principal, org.id, now, (None, None), _tree(org))
     return org
+
+
+async def _registered(
+    session: AsyncSession,
+    principal: Principal,
+    org: Organization,
+    now: datetime,
+    data: dict[str, Any],
+) -> None:
+    await _record(session, principal, "create", org.id, now, data)  # values: from the ORM
+    await _tell_the_parents(session, principal, org.id, now, (None, None), _tree(org))
 
 
 async def get(session: AsyncSession, *, principal: Principal, org_id: uuid.UUID) -> Organization:

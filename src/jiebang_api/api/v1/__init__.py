@@ -15,6 +15,7 @@ from jiebang_api.api.v1 import (
     changes,
     events,
     funding,
+    imports,
     listings,
     management,
     meta,
@@ -61,6 +62,7 @@ ROUTERS = (
             events,
             sandbox,
             webhooks,
+            imports,
         )
     ),
     webhooks.deliveries_router,

@@ -11,6 +11,7 @@ from pydantic.config import JsonDict
 
 from jiebang_api.api.findings import EligibilityReportOut
 from jiebang_api.api.v1.schemas.base import (
+    EXTERNAL_REF,
     NEXT_CURSOR,
     Money,
     RequestBody,
@@ -222,6 +223,7 @@ EXAMPLE_APPLICATION_OUT: JsonDict = {
     "eligibility_report": EXAMPLE_ELIGIBLE_REPORT,
     "submitted_at": "2027-01-08T02:30:00Z",
     "recommendation_rank": None,
+    "external_ref": None,
     "version": 3,
     "created_at": "2027-01-06T08:00:00Z",
     "updated_at": "2027-01-08T02:30:00Z",
@@ -248,6 +250,10 @@ class ApplicationOut(ResponseBody):
         ge=1,
         description="The place the jointly confirmed recommendation gives a `recommended` "
         "application (1 first, 第九条（五）); null otherwise.",
+    )
+    external_ref: str | None = Field(
+        description=EXTERNAL_REF,
+        json_schema_extra={"examples": ["PLAN-2027-SB-004567"]},
     )
     version: int
     created_at: datetime

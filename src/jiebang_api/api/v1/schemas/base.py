@@ -212,6 +212,10 @@ def optional(**kwargs: Any) -> Any:
 
 
 NEXT_CURSOR = "Pass as `cursor` for the next page; null at the end."
+EXTERNAL_REF = (
+    "The plan management system's reference, when the record was imported from it "
+    "(`PUT /api/v1/integration/…/{external_ref}`); null otherwise."
+)
 
 
 def example_cursor(last: JsonDict, key: str = "created_at") -> str:

@@ -12,6 +12,7 @@ from pydantic.config import JsonDict
 from jiebang_api.api.findings import Finding
 from jiebang_api.api.schema_extras import values, when
 from jiebang_api.api.v1.schemas.base import (
+    EXTERNAL_REF,
     NEXT_CURSOR,
     WHOLE,
     IsoDatetime,
@@ -195,6 +196,7 @@ EXAMPLE_LISTING_OUT: JsonDict = {
     "application_closes_at": "2027-02-05T09:00:00Z",
     "published_at": "2027-01-04T02:00:00Z",
     "eligibility_warnings": [],
+    "external_ref": None,
     "version": 7,
     "created_at": "2026-11-28T08:00:00Z",
     "updated_at": "2027-01-04T02:00:00Z",
@@ -268,6 +270,10 @@ class ListingOut(ResponseBody):
     eligibility_warnings: list[Finding] = Field(
         description="What the submission check found for the reviewers' attention (it never "
         "blocks); empty before submission."
+    )
+    external_ref: str | None = Field(
+        description=EXTERNAL_REF,
+        json_schema_extra={"examples": ["PLAN-2027-XQ-000123"]},
     )
     version: int
     created_at: datetime

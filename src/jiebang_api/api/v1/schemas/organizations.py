@@ -120,11 +120,14 @@ EXAMPLE_CREATED_CHANGES: JsonDict = {
 }
 
 
-class OrganizationIn(RequestBody):
-    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ORG]})
+class OrganizationFacts(RequestBody):
+    """An organisation's registered facts, but its USCC (which an import names in its path)."""
+
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{k: v for k, v in EXAMPLE_ORG.items() if k != "uscc"}]}
+    )
 
     name: str = Field(min_length=1, max_length=200)
-    uscc: str = Field(min_length=1, max_length=32, description="统一社会信用代码 (R-ORG-USCC).")
     type: OrganizationType
     independent_legal_person: StrictBool = False
     central_enterprise_branch: StrictBool = False
@@ -149,6 +152,12 @@ class OrganizationIn(RequestBody):
         description="The owning organisation, if any. Unless the caller manages it (or is the "
         "department), it is claimed: `pending_parent_org_id` until its managers accept.",
     )
+
+
+class OrganizationIn(OrganizationFacts):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_ORG]})
+
+    uscc: str = Field(min_length=1, max_length=32, description="统一社会信用代码 (R-ORG-USCC).")
 
 
 class OrganizationPatch(RequestBody):
