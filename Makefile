@@ -41,8 +41,11 @@ layers: $(VENV)/.installed-dev
 contract: $(VENV)/.installed-dev
 	$(BIN)/jiebang-api export-openapi --check
 
+# One worker per core, a test module to one worker (its module-scoped fixtures, and the
+# fuzzer's final reach check over the whole module, stay in one process).
+PYTEST_WORKERS ?= auto
 pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 test: lint typecheck layers contract contract-lint pytest contract-fuzz  ## everything CI runs
 

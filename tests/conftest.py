@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -89,6 +90,19 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
             f"({_postgres_problem}); set JIEBANG_REQUIRE_POSTGRES=1 to fail instead !!!"
         )
     return lines
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """Under pytest-xdist, a worker tells the controller which backends it exercised."""
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["exercised"] = sorted(_exercised)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The controller gathers the backends its xdist workers exercised."""
+    _exercised.update(getattr(node, "workeroutput", {}).get("exercised", []))
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
