@@ -10,7 +10,7 @@ NODE_DIR := contract
 NODE_BIN := $(NODE_DIR)/node_modules/.bin
 NODE_GEN := $(NODE_DIR)/generated
 
-.PHONY: run test lint typecheck layers contract pytest openapi clean \
+.PHONY: run demo test lint typecheck layers contract pytest openapi clean \
         contract-lint contract-redocly contract-spectral contract-types contract-fuzz
 
 $(BIN)/python:
@@ -25,8 +25,12 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed  ## migrate, then serve on the embedded SQLite database
+run: $(VENV)/.installed  ## migrate, then serve on the embedded SQLite database (DEMO=1: with demo data)
+	$(if $(DEMO),$(BIN)/jiebang-api seed-demo)
 	$(BIN)/jiebang-api serve --host $(HOST) --port $(PORT)
+
+demo:  ## `make run` with the demo data (seed-demo first; a second time changes nothing)
+	$(MAKE) run DEMO=1
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check src tests migrations bench

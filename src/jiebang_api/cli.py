@@ -240,6 +240,32 @@ def create_admin(
     typer.echo(f"administrator {username} created")
 
 
+@app.command("seed-demo")
+def seed_demo() -> None:
+    """Fill the database with demo data for testers (dev and test environments only)."""
+    from jiebang_api.demo import seed
+    from jiebang_api.kit.migrations import upgrade
+
+    settings = _settings()
+    if settings.env is Environment.PROD:
+        typer.echo("refused: seed-demo is for the dev and test environments only", err=True)
+        raise typer.Exit(2)
+    upgrade(settings.database_url, settings.resolved_migrations_dir())
+    try:
+        report = asyncio.run(seed.seed(settings))
+    except (seed.Refused, seed.StepFailed) as error:
+        typer.echo(f"refused: {error}", err=True)
+        raise typer.Exit(1) from None
+    if report.nothing_to_do:
+        typer.echo("nothing to do: the demo data is there already")
+        return
+    for what, items in report.made.items():
+        typer.echo(f"{what}:")
+        for item in items:
+            typer.echo(f"  {item}")
+    typer.echo("every demo account's password is in README.md (dev and test only)")
+
+
 @audit_app.command("verify")
 def audit_verify() -> None:
     """Walk every audit chain; exit 1 naming the first broken entry."""

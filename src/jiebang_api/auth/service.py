@@ -311,14 +311,20 @@ async def me(session: AsyncSession, *, principal: Principal) -> tuple[Any, list[
 
 
 async def create_service_client(
-    session: AsyncSession, *, principal: Principal, name: str, now: datetime
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    name: str,
+    now: datetime,
+    known: tuple[str, str] | None = None,
 ) -> tuple[ServiceClient, str]:
-    """A client for the plan management system; its secret is returned once, stored hashed."""
+    """A client for the plan management system; its secret is returned once, stored hashed.
+    `known`: a fixed (client id, secret) instead of random ones (the demo data's only)."""
     policy.require(principal, Permission.CREATE_SERVICE_CLIENT)
-    secret = secrets.token_urlsafe(32)
+    client_id, secret = known or (f"svc_{secrets.token_hex(8)}", secrets.token_urlsafe(32))
     client = ServiceClient(
         id=uuid.uuid4(),
-        client_id=f"svc_{secrets.token_hex(8)}",
+        client_id=client_id,
         secret_hash=await passwords.hash_secret(secret),
         name=name,
         roles=[Role.INTEGRATION.value],
