@@ -22,11 +22,15 @@ from conftest import AppFactory, make_settings
 from jiebang_api.audit import service as audit
 from jiebang_api.demo import cast, seed
 from jiebang_api.models import (
+    Agreement,
     Application,
     AuditEntry,
     Event,
     Listing,
+    Objection,
     Organization,
+    Project,
+    ReviewRound,
     ServiceClient,
     User,
 )
@@ -48,12 +52,23 @@ def demo_database(database_factory: Callable[[], str]) -> str:
     return database_factory()
 
 
+@pytest.fixture(scope="module")
+def module_database(database_factory: Callable[[], str]) -> str:
+    return database_factory()
+
+
+@pytest.fixture(scope="module")
+async def seeded(module_database: str) -> tuple[str, seed.Report]:
+    """A database seeded once for the module's tests (seeding takes a while)."""
+    return module_database, await seed.seed(make_settings(module_database))
+
+
 async def test_the_demo_is_seeded_once_and_lives(
-    demo_database: str,
+    seeded: tuple[str, seed.Report],
     app_factory: AppFactory,
     client_for: Callable[[FastAPI], httpx.AsyncClient],
 ) -> None:
-    first = await seed.seed(make_settings(demo_database))
+    demo_database, first = seeded
     assert not first.nothing_to_do
     assert len(first.made["accounts"]) == len(cast.ACCOUNTS)
     app = app_factory(demo_database)
@@ -94,12 +109,11 @@ async def test_the_demo_is_seeded_once_and_lives(
 
 
 async def test_the_demo_holds_every_state_it_promises(
-    demo_database: str,
+    seeded: tuple[str, seed.Report],
     app_factory: AppFactory,
     client_for: Callable[[FastAPI], httpx.AsyncClient],
 ) -> None:
-    await seed.seed(make_settings(demo_database))
-    app = app_factory(demo_database)
+    app = app_factory(seeded[0])
     async with app.state.sessionmaker() as session:
         statuses = set((await session.scalars(select(Listing.status))).all())
         applications = list((await session.scalars(select(Application))).all())
@@ -114,11 +128,23 @@ async def test_the_demo_holds_every_state_it_promises(
         "withdrawn",
         "cancelled",
         "published",
+        "closed",
+        "failed",
+        "awarded",
     }
     submitted = [a for a in applications if a.status == "submitted"]
-    assert len(submitted) == 4
+    assert len(submitted) == 4  # on the three listings still open
     assert any(a.eligibility_report and a.eligibility_report["warnings"] for a in submitted)
     assert any(a.eligibility_report and not a.eligibility_report["warnings"] for a in submitted)
+    async with app.state.sessionmaker() as session:
+        projects = sorted((await session.scalars(select(Project.status))).all())
+        notices = list((await session.scalars(select(Agreement))).all())
+        objections = int(await session.scalar(select(func.count()).select_from(Objection)) or 0)
+        rounds = list((await session.scalars(select(ReviewRound))).all())
+    assert projects == ["completed", "in_progress", "terminated"]
+    assert [a.status for a in notices].count("in_publicity") == 1
+    assert objections == 1
+    assert "open" in {r.status for r in rounds}  # two of the three experts have scored
     (draft,) = [a for a in applications if a.status == "draft"]
     async with client_for(app) as client:
         form = {"grant_type": "password", "username": cast.PROPOSER.username}
