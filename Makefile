@@ -10,7 +10,7 @@ NODE_DIR := contract
 NODE_BIN := $(NODE_DIR)/node_modules/.bin
 NODE_GEN := $(NODE_DIR)/generated
 
-.PHONY: run demo test lint typecheck layers contract pytest openapi clean \
+.PHONY: run demo test test-browser lint typecheck layers contract pytest openapi clean \
         contract-lint contract-redocly contract-spectral contract-types contract-fuzz
 
 $(BIN)/python:
@@ -33,8 +33,8 @@ demo:  ## `make run` with the demo data (seed-demo first; a second time changes 
 	$(MAKE) run DEMO=1
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests migrations bench
-	$(BIN)/ruff format --check src tests migrations bench
+	$(BIN)/ruff check src tests tests_browser migrations bench
+	$(BIN)/ruff format --check src tests tests_browser migrations bench
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -91,6 +91,12 @@ contract-fuzz: $(VENV)/.installed-dev
 	  if [ "$$JIEBANG_REQUIRE_POSTGRES" = 1 ]; then echo 'contract-fuzz: PostgreSQL unreachable' >&2; exit 1; fi; \
 	  echo '!!! contract-fuzz SKIPPED: PostgreSQL is not reachable on 127.0.0.1:5432 !!!'; exit 0; fi
 	FUZZ_STRICT=0 FUZZ_SEED=$(FUZZ_SEED) contract/fuzz_external.sh
+
+# Swagger UI and ReDoc in Debian's Chromium (`apt-get install chromium`; .ci/run installs it),
+# driven by Playwright without any browser download; screenshots in tests_browser/output.
+CHROMIUM ?= /usr/bin/chromium
+test-browser: $(VENV)/.installed-dev  ## the docs pages in a real browser
+	JIEBANG_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -p no:xdist tests_browser
 
 openapi: $(VENV)/.installed-dev  ## regenerate the committed contract from the code
 	$(BIN)/jiebang-api export-openapi

@@ -104,6 +104,11 @@ async def test_the_demo_is_seeded_once_and_lives(
             "achievement_transfer",
             "emergency",
         }
+        form = {"grant_type": "password", "username": cast.ADMIN.username}
+        token = await client.post("/api/v1/auth/token", data={**form, "password": cast.PASSWORD})
+        admin = {"Authorization": f"Bearer {token.json()['access_token']}"}
+        projects = (await client.get("/api/v1/projects", headers=admin)).json()["items"]
+        assert {p["status"] for p in projects} == {"in_progress", "completed", "terminated"}
         clock = (await client.get("/api/v1/sandbox/clock")).json()
         assert clock["offset_seconds"] == 0
 

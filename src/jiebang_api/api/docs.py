@@ -79,7 +79,13 @@ def install(app: FastAPI, *, title: str) -> None:
             swagger_css_url=f"{STATIC_URL}/swagger-ui.css",
             swagger_favicon_url=f"{STATIC_URL}/favicon.png",
             # No call to the public validator service: intranets have no internet.
-            swagger_ui_parameters={"validatorUrl": None, "persistAuthorization": True},
+            swagger_ui_parameters={
+                "validatorUrl": None,
+                "persistAuthorization": True,
+                "requestSnippetsEnabled": True,
+                "displayRequestDuration": True,
+                "filter": True,
+            },
         )
     )
     redirect = Page(get_swagger_ui_oauth2_redirect_html())

@@ -32,46 +32,75 @@ programme. Errors are RFC 9457 problem documents (`application/problem+json`) wi
 decimal string in CNY. Every response carries `X-Request-ID`.
 """
 
+# In the order of the programme's life, as Swagger UI and ReDoc show them. Each says what the
+# stage is, who acts in it, and (for testers on the demo data) as which demo account.
 TAGS: list[dict[str, str]] = [
-    {"name": "auth", "description": "注册与令牌 / Registration and access tokens."},
-    {"name": "users", "description": "账户与对接客户端 / Accounts and service clients."},
+    {
+        "name": "auth",
+        "description": "注册与令牌 / Registration and access tokens. Start here: **Authorize** "
+        "with the password flow (the demo accounts are listed in the README, e.g. "
+        "`demo.proposer`), or client credentials for the plan management system.",
+    },
+    {
+        "name": "users",
+        "description": "账户与对接客户端 / Accounts and service clients: who am I (`GET "
+        "/api/v1/me`); the department (`demo.admin`) creates experts, agency users and "
+        "service clients.",
+    },
     {
         "name": "organizations",
-        "description": "单位、成员与信用记录 / Organisations, members and credit records.",
+        "description": "单位、成员与信用记录 / Organisations, members and credit records: a user "
+        "registers an organisation (valid credit code) and becomes its manager; the "
+        "department verifies its facts and records dishonesty.",
     },
     {
         "name": "listings",
-        "description": "榜单征集、论证、确认与发布 / Listings: collection to publication.",
+        "description": "第一步：榜单征集、初筛、论证、确认与发布 / Step 1, listings (第九条"
+        "（一）至（三）): the proposer (`demo.proposer`) drafts and submits; the department "
+        "(`demo.admin`) screens, assesses and approves; the proposer confirms; the department "
+        "publishes with the application window.",
     },
     {
         "name": "applications",
-        "description": "揭榜申请与资格审查 / Applications and the eligibility engine.",
+        "description": "第二步：揭榜申请与资格审查 / Step 2, applications (第九条（四）): a "
+        "solver (`demo.university`, `demo.enterprise`) applies to a published listing, alone or "
+        "leading a consortium whose members accept; submission runs every eligibility rule.",
     },
     {
         "name": "reviews",
-        "description": "专家评审与推荐名单 / Expert review and the recommendation (第九条（五）).",
+        "description": "第三步：专家评审与推荐名单 / Step 3, the expert review (第九条（五）): "
+        "once the window closes the department opens a round, the experts (`demo.expert1` … "
+        "`3`) score, the department proposes and the proposer's reviewer confirms the "
+        "recommendation.",
     },
     {
         "name": "agreements",
-        "description": "协商、揭榜协议、科技厅审查、公示与异议处理 / Negotiation, the agreement, "
-        "the department's review, the public notice and its objections (第九条（六）（七）).",
+        "description": "第四步：协商、揭榜协议、审查、公示与异议 / Step 4, the agreement "
+        "(第九条（六）（七）): the two sides negotiate, draft and confirm it; the department "
+        "approves it onto public notice, where anyone may object.",
     },
     {
         "name": "projects",
-        "description": "签约、立项与项目 / Signing, the project it creates, and projects "
-        "(第九条（七）（八）).",
-    },
-    {
-        "name": "attachments",
-        "description": "附件上传与下载 / Uploaded files: upload, metadata, download.",
+        "description": "第五步：签约立项、资金、实施与验收 / Step 5, the project (第九条（八）、"
+        "第十二条至第十七条): five signatures create it; the department decides the subsidy "
+        "and pays the tranches; reports, changes, acceptance, termination and recovery.",
     },
     {
         "name": "public",
-        "description": "公开信息（无需登录）：榜单目录、协议公示与异议、揭榜结果公告 / Public, "
-        "anonymous: the catalogue of listings, the notices of agreements (objections welcome), "
-        "the announcements of results.",
+        "description": "公开信息（无需登录）/ Public, anonymous: the catalogue of listings, the "
+        "notices of agreements (objections welcome) and the announcements of results.",
     },
-    {"name": "operations", "description": "健康检查与监控 / Health, readiness and metrics."},
+    {
+        "name": "attachments",
+        "description": "附件上传与下载 / Files: upload one (PDF, images, office documents), "
+        "then name its id where an operation takes `attachment_ids`.",
+    },
+    {
+        "name": "integration",
+        "description": "对接：变更推送、事件订阅与计划管理系统 / Integration: the change feed, "
+        "webhook subscriptions and the plan management system's imports (service clients, "
+        "e.g. `svc_demo_plan_system`).",
+    },
     {
         "name": "events",
         "description": "领域事件（变更推送与订阅的载荷）/ Domain events: the payloads of the "
@@ -80,13 +109,10 @@ TAGS: list[dict[str, str]] = [
     {"name": "meta", "description": "枚举与参考数据 / Enumerations and reference data."},
     {
         "name": "sandbox",
-        "description": "测试时钟（仅开发与测试环境）/ The movable test clock (dev and test only).",
+        "description": "测试时钟（仅开发与测试环境）/ The movable test clock (dev and test only): "
+        "`demo.admin` moves it to pass a window or a notice, and resets it.",
     },
-    {
-        "name": "integration",
-        "description": "Integration: the change feed, webhook subscriptions and the plan "
-        "management system.",
-    },
+    {"name": "operations", "description": "健康检查与监控 / Health, readiness and metrics."},
 ]
 
 _FASTAPI_VALIDATION_SCHEMAS = ("HTTPValidationError", "ValidationError")
