@@ -27,7 +27,7 @@
 #
 # Knobs (environment):
 #   FUZZ_PG              the server's maintenance URL (postgresql://postgres@127.0.0.1:5432/postgres)
-#   FUZZ_MAX_EXAMPLES    examples per operation and phase                 (15)
+#   FUZZ_MAX_EXAMPLES    examples per operation and phase                 (10)
 #   FUZZ_PASS_TIMEOUT    seconds after which a pass is interrupted         (1200)
 #   FUZZ_WORKERS         schemathesis workers                              (1)
 #   FUZZ_SEED            schemathesis seed                                 (random; printed)
@@ -50,7 +50,7 @@ command -v curl >/dev/null || { echo "curl is needed" >&2; exit 2; }
 command -v timeout >/dev/null || { echo "timeout (coreutils) is needed" >&2; exit 2; }
 
 FUZZ_PG=${FUZZ_PG:-postgresql://postgres@127.0.0.1:5432/postgres}
-MAX_EXAMPLES=${FUZZ_MAX_EXAMPLES:-15}
+MAX_EXAMPLES=${FUZZ_MAX_EXAMPLES:-10}
 PASS_TIMEOUT=${FUZZ_PASS_TIMEOUT:-1200}
 WORKERS=${FUZZ_WORKERS:-1}
 PASSES=${FUZZ_PASSES:-anonymous,admin}

@@ -146,7 +146,7 @@ async def test_the_demo_holds_every_state_it_promises(
         notices = list((await session.scalars(select(Agreement))).all())
         objections = int(await session.scalar(select(func.count()).select_from(Objection)) or 0)
         rounds = list((await session.scalars(select(ReviewRound))).all())
-    assert projects == ["completed", "in_progress", "terminated"]
+    assert projects == ["completed", "in_progress", "in_progress", "terminated"]
     assert [a.status for a in notices].count("in_publicity") == 1
     assert objections == 1
     assert "open" in {r.status for r in rounds}  # two of the three experts have scored

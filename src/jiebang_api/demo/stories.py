@@ -295,10 +295,13 @@ class Stories:
     # The stories -------------------------------------------------------------------------------
 
     async def projects(self) -> None:
-        """Back 120 days, then forward through each notice: a project in progress with its
-        first tranche paid, one completed, one terminated with its subsidy recovered, and a
-        listing that failed (no solver recommended)."""
+        """Back 120 days, then forward through each notice: a project just signed, one in
+        progress with its first tranche paid, one completed, one terminated with its subsidy
+        recovered, and a listing that failed (no solver recommended)."""
         await self.set_clock((await self.now()) - timedelta(days=120))
+        just_signed = "稀土合金熔炼装备关键技术（演示：实施中，未拨款）"
+        await self.signed_project(just_signed)
+        self.s.report.add("projects", just_signed)
         for title, then in (
             ("稀土永磁电机驱动关键技术（演示：实施中）", None),
             ("稀土抛光粉提纯关键技术（演示：已完成）", self.complete),
