@@ -17,6 +17,8 @@ if config.config_file_name is not None and config.get_section("loggers"):
     logging.config.fileConfig(config.config_file_name, disable_existing_loggers=False)
 
 target_metadata = Base.metadata
+# The advisory lock key that serialises upgrades of one database (any fixed number).
+MIGRATION_LOCK = 7390016
 
 
 def _database_url() -> str:
@@ -54,6 +56,10 @@ def _run_sync(connection: Connection) -> None:
         cursor.close()
     _configure(connection=connection)
     with context.begin_transaction():
+        if connection.dialect.name == "postgresql":
+            # Processes started together migrate one at a time: the first takes the lock and
+            # upgrades; each other waits for its commit, then reads the revision: head.
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
         context.run_migrations()
         if sqlite:
             broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()

@@ -178,6 +178,18 @@ def postgres_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]
 
 
 @pytest.fixture
+def empty_postgres_database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An empty PostgreSQL database of the test's own (no tables); skipped as
+    `postgres_database` is without PostgreSQL."""
+    if "postgresql" not in _backends:
+        pytest.skip(f"PostgreSQL unreachable: {_postgres_problem}")
+    url, drop = _create_database("postgresql", tmp_path_factory.mktemp("postgresql-empty"))
+    _exercised.add("postgresql")
+    yield url
+    drop()
+
+
+@pytest.fixture
 def empty_database(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A brand-new database with no tables (for migration tests)."""
     url, drop = _create_database(backend, tmp_path_factory.mktemp(f"{backend}-empty"))
