@@ -27,13 +27,18 @@ from jiebang_api.sandbox import service as sandbox
 log = structlog.get_logger("jiebang_api.worker")
 
 
+async def _offset(session: AsyncSession, sandbox_enabled: bool) -> timedelta:
+    """How far the sandbox clock is from the real time (none where there is no sandbox)."""
+    return await sandbox.current_offset(session) if sandbox_enabled else timedelta(0)
+
+
 async def sweep_once(
     sessions: async_sessionmaker[AsyncSession], *, clock: Clock, sandbox_enabled: bool
 ) -> dict[str, int]:
     """One pass over every due deadline; returns how many rows of each aggregate it handled."""
     wiring.wire()
     async with sessions() as session:
-        offset = await sandbox.current_offset(session) if sandbox_enabled else timedelta(0)
+        offset = await _offset(session, sandbox_enabled)
         handled = await sweep.sweep(session, now=clock.now() + offset)
         await session.commit()
     if any(handled.values()):
@@ -92,7 +97,7 @@ async def deliver_webhooks(
     """Fan new events out to the subscriptions (one transaction), then one delivery pass
     (scheduled by the service clock, signed at the real time)."""
     async with sessions() as session:
-        offset = await sandbox.current_offset(session) if sandbox_enabled else timedelta(0)
+        offset = await _offset(session, sandbox_enabled)
         real_now = clock.now()
         made = await delivery.fan_out(session, now=real_now + offset, limit=webhooks.fanout_batch)
         await session.commit()
@@ -134,7 +139,7 @@ async def sync_plan_system(
     if not plan.client.enabled:
         return {}
     async with sessions() as session:
-        offset = await sandbox.current_offset(session) if sandbox_enabled else timedelta(0)
+        offset = await _offset(session, sandbox_enabled)
         now = clock.now() + offset
         seen = await plan_system.fan_out(session, now=now, limit=plan.fanout_batch)
         await session.commit()
