@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     # request skips looking for one (the service's own /metrics and JSON logs stay).
     opentelemetry: bool = False
     database_url: str = "sqlite+aiosqlite:///./jiebang.db"
+    # A read replica of the same database for anonymous public reads only (the catalogue);
+    # empty: they read the primary. A replica lags: see docs/deployment.md.
+    database_read_url: str = ""
     database_echo: bool = False
     database_pool_size: int = Field(default=10, ge=1, le=200)
     database_null_pool: bool = False
@@ -68,6 +71,9 @@ class Settings(BaseSettings):
     # Any request body but an upload (JSON, forms): far smaller than a file.
     max_body_bytes: int = Field(default=1024 * 1024, ge=1024, le=64 * 1024 * 1024)
     body_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
+    # On SIGTERM: how long `serve` lets requests in flight finish, and how long the worker
+    # may take to end its pass, before they are cut.
+    shutdown_grace_seconds: float = Field(default=30.0, gt=0, le=600)
     # Addresses (or CIDR networks) of the reverse proxies whose `X-Forwarded-For` is believed.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # `/docs`, `/redoc` and `/openapi.json` for anyone; false closes them (404).
