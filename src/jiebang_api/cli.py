@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -78,6 +79,9 @@ def serve(
         http="h11",
         h11_max_incomplete_event_size=MAX_REQUEST_HEAD_BYTES,
         server_header=False,  # name no software and version to callers
+        # On SIGTERM uvicorn stops accepting, lets the requests in flight finish for this
+        # long (each commits before it answers), then cancels what is left.
+        timeout_graceful_shutdown=settings.shutdown_grace_seconds,
     )
 
 
@@ -184,20 +188,44 @@ def worker(
                 )
                 typer.echo(", ".join(f"{k}: {v}" for k, v in done.items()))
             else:
-                await sweeps.run(
-                    sessions,
-                    clock=clock,
-                    sandbox_enabled=sandbox_enabled,
-                    interval_seconds=interval,
-                    housekeeping=housekeeping,
-                    webhooks=webhooks,
-                    plan=plan,
+                stop = asyncio.Event()
+                ticking = asyncio.ensure_future(
+                    sweeps.run(
+                        sessions,
+                        clock=clock,
+                        sandbox_enabled=sandbox_enabled,
+                        interval_seconds=interval,
+                        housekeeping=housekeeping,
+                        webhooks=webhooks,
+                        plan=plan,
+                        stop=stop,
+                    )
                 )
+                _stop_on_signals(stop, ticking, grace=settings.shutdown_grace_seconds)
+                with contextlib.suppress(asyncio.CancelledError):
+                    await ticking
         finally:
             await client.aclose()
             await engine.dispose()
 
     asyncio.run(main())
+
+
+def _stop_on_signals(stop: asyncio.Event, ticking: asyncio.Future[None], *, grace: float) -> None:
+    """SIGTERM or SIGINT: the worker finishes the step under way and ends; a step still
+    running `grace` seconds later is cancelled (the rows it claimed go back to the other
+    workers when their lease lapses)."""
+    import signal
+
+    loop = asyncio.get_running_loop()
+
+    def ask_to_stop() -> None:
+        if not stop.is_set():
+            stop.set()
+            loop.call_later(grace, ticking.cancel)
+
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(signum, ask_to_stop)
 
 
 @app.command("create-admin")

@@ -73,7 +73,7 @@ class Settings(BaseSettings):
     body_read_timeout_seconds: float = Field(default=10.0, gt=0, le=300)
     # On SIGTERM: how long `serve` lets requests in flight finish, and how long the worker
     # may take to end its pass, before they are cut.
-    shutdown_grace_seconds: float = Field(default=30.0, gt=0, le=600)
+    shutdown_grace_seconds: int = Field(default=30, ge=1, le=600)
     # Addresses (or CIDR networks) of the reverse proxies whose `X-Forwarded-For` is believed.
     trusted_proxies: Annotated[list[str], NoDecode] = Field(default_factory=list)
     # `/docs`, `/redoc` and `/openapi.json` for anyone; false closes them (404).

@@ -7,10 +7,13 @@ time."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import partial
 
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -25,6 +28,7 @@ from jiebang_api.kit.clock import Clock
 from jiebang_api.sandbox import service as sandbox
 
 log = structlog.get_logger("jiebang_api.worker")
+Step = Callable[[], Awaitable[object]]
 
 
 async def _offset(session: AsyncSession, sandbox_enabled: bool) -> timedelta:
@@ -166,34 +170,54 @@ async def run(
     housekeeping: Housekeeping | None = None,
     webhooks: Webhooks | None = None,
     plan: PlanSync | None = None,
+    stop: asyncio.Event | None = None,
 ) -> None:
-    """Sweep forever, `interval_seconds` apart, deliver webhooks each tick, and keep house
-    every so often; a failed pass is logged and retried."""
+    """Tick until `stop` is set, `interval_seconds` apart: the sweep, webhook delivery, the
+    plan system sync, and housekeeping every so often; a failed step is logged and retried
+    next tick. A step under way when `stop` is set is finished (its claimed rows sent and
+    recorded); no further step begins."""
+    stop = stop or asyncio.Event()
+    each_tick: list[tuple[str, Step]] = [
+        (
+            "sweep_failed",
+            partial(sweep_once, sessions, clock=clock, sandbox_enabled=sandbox_enabled),
+        )
+    ]
+    if webhooks is not None:
+        deliver = partial(
+            deliver_webhooks,
+            sessions,
+            clock=clock,
+            sandbox_enabled=sandbox_enabled,
+            webhooks=webhooks,
+        )
+        each_tick.append(("webhook_delivery_failed", deliver))
+    if plan is not None:
+        push = partial(
+            sync_plan_system, sessions, clock=clock, sandbox_enabled=sandbox_enabled, plan=plan
+        )
+        each_tick.append(("plan_system_sync_failed", push))
     kept_house_at = float("-inf")
-    while True:
-        try:
-            await sweep_once(sessions, clock=clock, sandbox_enabled=sandbox_enabled)
-        except Exception:
-            log.exception("sweep_failed")
-        if webhooks is not None:
-            try:
-                await deliver_webhooks(
-                    sessions, clock=clock, sandbox_enabled=sandbox_enabled, webhooks=webhooks
-                )
-            except Exception:
-                log.exception("webhook_delivery_failed")
-        if plan is not None:
-            try:
-                await sync_plan_system(
-                    sessions, clock=clock, sandbox_enabled=sandbox_enabled, plan=plan
-                )
-            except Exception:
-                log.exception("plan_system_sync_failed")
+    while not stop.is_set():
+        steps = list(each_tick)
         if housekeeping and time.monotonic() - kept_house_at >= housekeeping.every_seconds:
             kept_house_at = time.monotonic()
+            steps.append(
+                ("housekeeping_failed", partial(_keep_house, sessions, clock, housekeeping))
+            )
+        for failure, run_step in steps:
+            if stop.is_set():
+                break
             try:
-                await remove_orphan_files(sessions, clock=clock, housekeeping=housekeeping)
-                await forget_expired_keys(sessions, clock=clock)
+                await run_step()
             except Exception:
-                log.exception("housekeeping_failed")
-        await asyncio.sleep(interval_seconds)
+                log.exception(failure)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), interval_seconds)
+
+
+async def _keep_house(
+    sessions: async_sessionmaker[AsyncSession], clock: Clock, housekeeping: Housekeeping
+) -> None:
+    await remove_orphan_files(sessions, clock=clock, housekeeping=housekeeping)
+    await forget_expired_keys(sessions, clock=clock)

@@ -1,6 +1,6 @@
 """What several processes share: sign-in failures counted in Redis (the rate-limit storage)
-across two app instances, not per process; and migrations run once when four processes start
-on an empty database together.
+across two app instances, not per process. (Migrations run once when four processes start
+together: test_process_lifecycle.py.)
 
 Redis is the machine's, on loopback (`JIEBANG_TEST_REDIS_URL`, default database 7); without
 it the Redis test is skipped, unless `JIEBANG_REQUIRE_REDIS=1` (as in CI) makes that a
@@ -8,11 +8,8 @@ failure. Keys are namespaced by a fresh username, so runs never meet."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
-import subprocess
-import sys
 from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -20,11 +17,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import text
 
 from factories import PASSWORD, create_user
-from jiebang_api.kit.db import make_engine
-from jiebang_api.kit.migrations import head_revision
 
 REDIS_URL = os.environ.get("JIEBANG_TEST_REDIS_URL", "async+redis://127.0.0.1:6379/7")
 REQUIRE_REDIS = os.environ.get("JIEBANG_REQUIRE_REDIS") == "1"
@@ -91,35 +85,3 @@ async def test_two_instances_in_memory_count_apart(
     """What Redis is for: in memory, each instance saw three failures, none of them enough."""
     one, two = app_factory(database_url), app_factory(database_url)
     assert await failures_then_the_owner(one, two) == [401] * 6 + [200]
-
-
-def _migrate(database_url: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    environ = {k: v for k, v in os.environ.items() if not k.upper().startswith("JIEBANG_")}
-    environ.update({"JIEBANG_DATABASE_URL": database_url, "JIEBANG_ENV": "test"})
-    return subprocess.run(
-        [sys.executable, "-m", "jiebang_api", "migrate"],
-        capture_output=True,
-        text=True,
-        env=environ,
-        cwd=cwd,
-        timeout=300,
-        check=False,
-    )
-
-
-async def test_four_processes_starting_together_migrate_once(
-    empty_postgres_database: str, tmp_path: Path
-) -> None:
-    runs = await asyncio.gather(
-        *(asyncio.to_thread(_migrate, empty_postgres_database, tmp_path) for _ in range(4))
-    )
-    assert [run.returncode for run in runs] == [0] * 4, [run.stderr[-2000:] for run in runs]
-    engine = make_engine(empty_postgres_database, null_pool=True)
-    try:
-        async with engine.connect() as connection:
-            versions = (
-                await connection.execute(text("SELECT version_num FROM alembic_version"))
-            ).all()
-    finally:
-        await engine.dispose()
-    assert [row[0] for row in versions] == [head_revision(MIGRATIONS)]

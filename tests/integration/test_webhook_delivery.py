@@ -12,11 +12,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
-import os
-import sys
+import signal
 import uuid
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -34,6 +33,8 @@ from jiebang_api.kit.clock import SystemClock
 from jiebang_api.models import AuditEntry, WebhookAttempt, WebhookDelivery, WebhookSubscription
 from jiebang_api.outbox import service as outbox
 from jiebang_api.sandbox import service as sandbox
+from processes import Service, environment, start_worker
+from receiver import Receiver, serving
 
 Sessions = async_sessionmaker[AsyncSession]
 SUBSCRIPTIONS = "/api/v1/webhook-subscriptions"
@@ -46,73 +47,10 @@ MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 GUARD = addresses.Policy.of(https_only=False, allowed=["127.0.0.1"])
 
 
-# The receiver ---------------------------------------------------------------------------------
-
-
-@dataclass
-class Received:
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-@dataclass
-class Receiver:
-    """A minimal HTTP/1.1 server on 127.0.0.1: records each request and answers from the
-    script of its path (`(status, headers)` in order; 200 once the script is used up)."""
-
-    port: int = 0
-    requests: list[Received] = field(default_factory=list)
-    scripts: dict[str, list[tuple[int, dict[str, str]]]] = field(default_factory=dict)
-    # Paths whose next request is held unanswered until `release` is set (a slow receiver,
-    # while its sender is killed).
-    hold: set[str] = field(default_factory=set)
-    release: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def at(self, path: str) -> list[Received]:
-        return [r for r in self.requests if r.path == path]
-
-    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-            lines = head.decode("latin-1").split("\r\n")
-            path = lines[0].split(" ")[1]
-            headers = {}
-            for line in lines[1:]:
-                if ":" in line:
-                    name, value = line.split(":", 1)
-                    headers[name.strip().lower()] = value.strip()
-            body = await asyncio.wait_for(
-                reader.readexactly(int(headers.get("content-length", "0"))), 5
-            )
-            self.requests.append(Received(path, headers, body))
-            if path in self.hold:
-                self.hold.discard(path)
-                await asyncio.wait_for(self.release.wait(), 30)
-            script = self.scripts.get(path, [])
-            status, extra = script.pop(0) if script else (200, {})
-            extra_lines = "".join(f"{k}: {v}\r\n" for k, v in extra.items())
-            writer.write(
-                f"HTTP/1.1 {status} X\r\ncontent-length: 0\r\nconnection: close\r\n"
-                f"{extra_lines}\r\n".encode()
-            )
-            await writer.drain()
-        finally:
-            writer.close()
-
-
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
-    receiver = Receiver()
-    server = await asyncio.start_server(receiver.handle, "127.0.0.1", 0)
-    receiver.port = server.sockets[0].getsockname()[1]
-    async with server:
-        yield receiver
-        receiver.release.set()
-        server.close()
+    async with serving() as running:
+        yield running
 
 
 # The app, subscriptions and events -----------------------------------------------------------
@@ -673,6 +611,26 @@ async def test_the_worker_tick_fans_out_and_delivers(
     assert [r.headers["webhook-id"] for r in receiver.at(hook.path)] == [str(event_id)]
 
 
+async def _worker_sending_one_at_a_time(database_url: str, tmp_path: Path) -> Service:
+    """`jiebang-api worker` (a real process) on the test's database, one delivery a tick."""
+    environ = environment(
+        database_url,
+        tmp_path / "files",
+        webhook_allowed_addresses="127.0.0.1",
+        webhook_resolve_names="false",
+        webhook_delivery_batch="1",
+    )
+    return await start_worker("worker", environ, tmp_path / "logs")
+
+
+async def _until_received(receiver: Receiver, hook: Hook, worker: Service) -> None:
+    deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
+    while not receiver.at(hook.path):
+        assert worker.running, f"the worker exited:\n{worker.tail()}"
+        assert asyncio.get_running_loop().time() < deadline, "the worker sent nothing"
+        await asyncio.sleep(0.1)
+
+
 @pytest.fixture
 def own_database(database_factory: Callable[[], str]) -> str:
     """A migrated database of the test's own (made outside the event loop)."""
@@ -698,37 +656,11 @@ async def test_a_worker_process_killed_mid_batch_loses_nothing(
         hook = await subscribe(client, app, sessions, receiver)
     event_ids = await write_events(sessions, 3)
     receiver.hold.add(hook.path)
-    environment = {
-        **os.environ,
-        "JIEBANG_ENV": "test",
-        "JIEBANG_DATABASE_URL": url,
-        "JIEBANG_MIGRATIONS_DIR": str(MIGRATIONS),
-        "JIEBANG_STORAGE_DIR": str(tmp_path / "files"),
-        "JIEBANG_WEBHOOK_ALLOWED_ADDRESSES": "127.0.0.1",
-        "JIEBANG_WEBHOOK_RESOLVE_NAMES": "false",
-        "JIEBANG_WEBHOOK_DELIVERY_BATCH": "1",
-        "JIEBANG_LOG_LEVEL": "WARNING",
-    }
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "jiebang_api",
-        "worker",
-        "--interval",
-        "1",
-        env=environment,
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=asyncio.subprocess.DEVNULL,
-    )
+    process = await _worker_sending_one_at_a_time(url, tmp_path)
     try:
-        deadline = asyncio.get_running_loop().time() + SETTLE_SECONDS
-        while not receiver.at(hook.path):
-            assert process.returncode is None, "the worker exited"
-            assert asyncio.get_running_loop().time() < deadline, "the worker sent nothing"
-            await asyncio.sleep(0.1)
+        await _until_received(receiver, hook, process)
     finally:
-        process.kill()  # SIGKILL: no cleanup of any kind
-        await asyncio.wait_for(process.wait(), 10)
+        await process.stop(signal.SIGKILL)  # no cleanup of any kind
     receiver.release.set()
     (first,) = receiver.at(hook.path)
     states = {d.status for d in await deliveries_of(sessions, hook)}
@@ -753,6 +685,37 @@ async def test_a_worker_process_killed_mid_batch_loses_nothing(
     ids = [r.headers["webhook-id"] for r in receiver.at(hook.path)]
     assert set(ids) == {str(e) for e in event_ids}
     assert ids.count(first.headers["webhook-id"]) == 2
+
+
+async def test_a_worker_told_to_stop_mid_batch_finishes_it_and_claims_nothing_more(
+    own_database: str,
+    app_factory: AppFactory,
+    client_for: Callable[[FastAPI], httpx.AsyncClient],
+    receiver: Receiver,
+    tmp_path: Path,
+) -> None:
+    """SIGTERM while the receiver holds the worker's request: the worker waits for the
+    answer, records the delivery as delivered, starts no further pass and exits 0; the other
+    events stay pending for the next worker (none is left in flight)."""
+    app = app_factory(own_database, webhook_allowed_addresses=["127.0.0.1"])
+    sessions: Sessions = app.state.sessionmaker
+    async with client_for(app) as client:
+        hook = await subscribe(client, app, sessions, receiver)
+    await write_events(sessions, 3)
+    receiver.hold.add(hook.path)
+    process = await _worker_sending_one_at_a_time(own_database, tmp_path)
+    try:
+        await _until_received(receiver, hook, process)
+        process.send(signal.SIGTERM)
+        await asyncio.sleep(1.5)
+        assert process.running, "the worker left its request behind"
+        receiver.release.set()
+    finally:
+        code = await process.stop(within=30)
+    assert code == 0, process.tail()
+    assert len(receiver.at(hook.path)) == 1
+    states = sorted(d.status for d in await deliveries_of(sessions, hook))
+    assert states == ["delivered", "pending", "pending"]
 
 
 async def test_a_switched_off_subscription_gets_nothing_more_and_no_redelivery(
