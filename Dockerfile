@@ -50,8 +50,10 @@ WORKDIR /app
 COPY alembic.ini ./
 COPY migrations ./migrations
 COPY openapi ./openapi
-# The code stays root-owned; only /app itself is writable (room for a SQLite file).
-RUN chown jiebang:jiebang /app
+# The code stays root-owned; only /app itself is writable (room for a SQLite file), and
+# /app/data/files, the default JIEBANG_STORAGE_DIR (an empty volume mounted there takes its owner).
+RUN mkdir -p /app/data/files \
+ && chown jiebang:jiebang /app /app/data /app/data/files
 
 USER jiebang
 
