@@ -10,7 +10,7 @@ NODE_DIR := contract
 NODE_BIN := $(NODE_DIR)/node_modules/.bin
 NODE_GEN := $(NODE_DIR)/generated
 
-.PHONY: run demo test test-browser lint typecheck layers contract pytest openapi clean \
+.PHONY: run demo test test-browser test-cluster lint typecheck layers contract pytest openapi clean \
         contract-lint contract-redocly contract-spectral contract-types contract-fuzz
 
 $(BIN)/python:
@@ -33,8 +33,8 @@ demo:  ## `make run` with the demo data (seed-demo first; a second time changes 
 	$(MAKE) run DEMO=1
 
 lint: $(VENV)/.installed-dev
-	$(BIN)/ruff check src tests tests_browser migrations bench
-	$(BIN)/ruff format --check src tests tests_browser migrations bench
+	$(BIN)/ruff check src tests tests_browser tests_cluster migrations bench
+	$(BIN)/ruff format --check src tests tests_browser tests_cluster migrations bench
 
 typecheck: $(VENV)/.installed-dev
 	$(BIN)/mypy
@@ -97,6 +97,12 @@ contract-fuzz: $(VENV)/.installed-dev
 CHROMIUM ?= /usr/bin/chromium
 test-browser: $(VENV)/.installed-dev  ## the docs pages in a real browser
 	JIEBANG_CHROMIUM=$(CHROMIUM) $(BIN)/pytest -p no:xdist tests_browser
+
+# Two API processes and two workers on loopback, one PostgreSQL database and the machine's
+# Redis (database 8, emptied first): the invariants of a scaled-out deployment, each printed
+# with its figures (docs/deployment.md).
+test-cluster: $(VENV)/.installed-dev  ## the cluster on this machine
+	$(BIN)/pytest -p no:xdist -p no:cacheprovider tests_cluster
 
 openapi: $(VENV)/.installed-dev  ## regenerate the committed contract from the code
 	$(BIN)/jiebang-api export-openapi
