@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 import contract_guard
 from factories import bearer, create_user
 from jiebang_api.kit.migrations import upgrade
-from jiebang_api.main import create_app
+from jiebang_api.main import create_app, dispose
 from jiebang_api.models import User
 from jiebang_api.settings import Environment, Settings
 
@@ -227,7 +227,7 @@ async def app_factory() -> AsyncIterator[AppFactory]:
 
     yield build
     for application in built:
-        await application.state.engine.dispose()
+        await dispose(application)
 
 
 @pytest.fixture

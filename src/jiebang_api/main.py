@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi import FastAPI
 from fastapi.telemetry import TelemetryConfig
+from sqlalchemy.ext.asyncio import AsyncEngine
 from starlette.types import ASGIApp
 
 from jiebang_api import __version__, wiring
@@ -27,6 +28,7 @@ from jiebang_api.auth.tokens import TokenCodec
 from jiebang_api.kit.clock import Clock, SystemClock
 from jiebang_api.kit.db import (
     ReadSessions,
+    Replica,
     make_engine,
     make_read_sessionmaker,
     make_sessionmaker,
@@ -41,7 +43,40 @@ _NO_TELEMETRY: TelemetryConfig = {"tracing": False, "metrics": False, "logs": Fa
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     yield
+    await dispose(app)
+
+
+async def dispose(app: FastAPI) -> None:
+    """Close the connections of the app's pools: the primary's, and the replica's if any."""
     await app.state.engine.dispose()
+    replica: Replica | None = app.state.replica
+    if replica is not None:
+        await replica.engine.dispose()
+
+
+def _engine(url: str, settings: Settings) -> AsyncEngine:
+    return make_engine(
+        url,
+        echo=settings.database_echo,
+        pool_size=settings.database_pool_size,
+        null_pool=settings.database_null_pool,
+        pre_ping=settings.database_pool_pre_ping,
+    )
+
+
+def _turns(settings: Settings) -> asyncio.Semaphore | None:
+    """A turn per connection a pool keeps: see `deps.unit_of_work`."""
+    return None if settings.database_null_pool else asyncio.Semaphore(settings.database_pool_size)
+
+
+def _replica(settings: Settings) -> Replica | None:
+    """The read replica's pool, sessions and turns (`JIEBANG_DATABASE_READ_URL`), or None:
+    without one, anonymous public reads read the primary like every other request."""
+    if not settings.database_read_url:
+        return None
+    engine = _engine(settings.database_read_url, settings)
+    readers = ReadSessions(make_read_sessionmaker(engine), keep=settings.database_pool_size)
+    return Replica(engine, readers, _turns(settings))
 
 
 def create_app(settings: Settings | None = None, *, clock: Clock | None = None) -> FastAPI:
@@ -59,13 +94,7 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
         generate_unique_id_function=lambda route: route.name,
         telemetry=None if settings.opentelemetry else _NO_TELEMETRY,
     )
-    engine = make_engine(
-        settings.database_url,
-        echo=settings.database_echo,
-        pool_size=settings.database_pool_size,
-        null_pool=settings.database_null_pool,
-        pre_ping=settings.database_pool_pre_ping,
-    )
+    engine = _engine(settings.database_url, settings)
     app.state.settings = settings
     app.state.engine = engine
     app.state.sessionmaker = make_sessionmaker(engine)
@@ -73,10 +102,8 @@ def create_app(settings: Settings | None = None, *, clock: Clock | None = None) 
     app.state.read_sessions = ReadSessions(
         app.state.read_sessionmaker, keep=settings.database_pool_size
     )
-    # A turn per connection the pool keeps: see get_session.
-    app.state.database_turns = (
-        None if settings.database_null_pool else asyncio.Semaphore(settings.database_pool_size)
-    )
+    app.state.database_turns = _turns(settings)
+    app.state.replica = _replica(settings)
     app.state.clock = clock or SystemClock()
     app.state.metrics = Metrics()
     app.state.token_codec = TokenCodec(settings)

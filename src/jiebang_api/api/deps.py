@@ -22,7 +22,7 @@ from jiebang_api.auth.principal import ANONYMOUS, Principal
 from jiebang_api.auth.service import Limits
 from jiebang_api.auth.tokens import Claims, TokenCodec
 from jiebang_api.kit.clock import Clock, OffsetClock
-from jiebang_api.kit.db import ReadSessions
+from jiebang_api.kit.db import ReadSessions, Replica
 from jiebang_api.sandbox import service as sandbox
 from jiebang_api.settings import Settings
 
@@ -30,7 +30,9 @@ SAFE_METHODS = frozenset({"GET", "HEAD"})
 
 
 @contextlib.asynccontextmanager
-async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
+async def unit_of_work(
+    request: Request, *, replica_reads: bool = False
+) -> AsyncIterator[AsyncSession]:
     """The request's unit of work: one transaction, committed before the response is sent.
 
     `StrictRoute` opens it around each operation that asks for a session (`SessionDep`),
@@ -46,11 +48,23 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
     connection loses it to any newcomer and queues again at the back, so under load a few
     requests waited seconds while most took milliseconds. No more turns than the pool keeps:
     an overflow connection is closed when it is returned to a full pool, and under load each
-    request past the pool size paid for a new connection (a third of a millisecond)."""
-    turns: asyncio.Semaphore | None = request.app.state.database_turns
+    request past the pool size paid for a new connection (a third of a millisecond).
+
+    With `replica_reads` (the operation's route says so: the public catalogue) a safe
+    request without an `Authorization` header reads the read replica, when one is set
+    (`JIEBANG_DATABASE_READ_URL`), with the replica's sessions and turns: anonymous readers
+    may see a copy that lags. Everything else reads and writes the primary."""
+    state = request.app.state
+    safe = request.method in SAFE_METHODS
+    replica: Replica | None = state.replica if replica_reads and safe else None
+    turns: asyncio.Semaphore | None
+    readers: ReadSessions
+    if replica is not None and "authorization" not in request.headers:
+        turns, readers = replica.turns, replica.read_sessions
+    else:
+        turns, readers = state.database_turns, state.read_sessions
     async with turns if turns is not None else contextlib.nullcontext():
-        if request.method in SAFE_METHODS:
-            readers: ReadSessions = request.app.state.read_sessions
+        if safe:
             reader = readers.take()
             try:
                 yield reader
@@ -59,7 +73,7 @@ async def unit_of_work(request: Request) -> AsyncIterator[AsyncSession]:
                 raise
             await readers.give_back(reader)
             return
-        async with request.app.state.sessionmaker() as session:
+        async with state.sessionmaker() as session:
             try:
                 yield session
                 await session.commit()

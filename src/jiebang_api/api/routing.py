@@ -18,7 +18,8 @@
    parsed value from the request afterwards.
 4. **Then the unit of work.** An operation that asks for a session (`SessionDep`) runs
    inside `deps.unit_of_work`: its database turn, its session, the commit before the
-   response leaves. A request refused above never waits for a turn.
+   response leaves. A request refused above never waits for a turn. A `ReplicaRoute`'s
+   anonymous reads take their turn and session on the read replica, when one is set.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from collections.abc import Callable, Coroutine, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from types import NoneType, UnionType
-from typing import Any, Union, get_args, get_origin
+from typing import Any, ClassVar, Union, get_args, get_origin
 
 from fastapi import params
 from fastapi.dependencies.models import Dependant
@@ -281,6 +282,9 @@ def _raw_values(request: Request, parameter: _DateParameter) -> list[str]:
 class StrictRoute(APIRoute):
     """An operation that authenticates first and reads dates and JSON strictly (above)."""
 
+    # Whether its anonymous safe requests may read the read replica (`ReplicaRoute`).
+    replica_reads: ClassVar[bool] = False
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
         # The path up to its first parameter. FastAPI tries every route in turn, each with
@@ -303,6 +307,7 @@ class StrictRoute(APIRoute):
         protected = _requires_principal(self.dependant)
         with_session = _requires_session(self.dependant)
         keyed = _idempotency(self.dependant)
+        replica_reads = self.replica_reads and deps.SAFE_METHODS.issuperset(self.methods or ())
         dates = _date_parameters(self.dependant)
         json_body = self.body_field is not None and not isinstance(
             self.body_field.field_info, params.Form
@@ -326,7 +331,7 @@ class StrictRoute(APIRoute):
                 return await handle(request)
             if keyed is not None:
                 return await idempotency.run(request, keyed, handle)
-            async with deps.unit_of_work(request) as session:
+            async with deps.unit_of_work(request, replica_reads=replica_reads) as session:
                 request.state.session = session
                 return await handle(request)
 
@@ -352,6 +357,13 @@ class SandboxRoute(StrictRoute):
     def exists(self, request: Request) -> bool:
         settings: Settings = request.app.state.settings
         return settings.sandbox_enabled
+
+
+class ReplicaRoute(StrictRoute):
+    """An anonymous read that may be a little stale (the public catalogue): without an
+    `Authorization` header it reads the read replica, when one is set (`deps.unit_of_work`)."""
+
+    replica_reads = True
 
 
 def _authenticate(request: Request) -> None:

@@ -25,7 +25,7 @@ from jiebang_api.demo import cast
 from jiebang_api.demo.steps import Report, Seeder, StepFailed
 from jiebang_api.demo.stories import Stories
 from jiebang_api.kit.actor import Actor, ActorType
-from jiebang_api.main import create_app
+from jiebang_api.main import create_app, dispose
 from jiebang_api.models import ServiceClient, User
 from jiebang_api.settings import Environment, Settings
 
@@ -102,4 +102,4 @@ async def seed(settings: Settings) -> Report:
         report.add("service clients", f"{cast.CLIENT_NAME} ({cast.CLIENT_ID})")
         return report
     finally:
-        await app.state.engine.dispose()
+        await dispose(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -210,3 +212,13 @@ class ReadSessions:
         session.info.clear()
         if len(self._idle) < self._keep:
             self._idle.append(session)
+
+
+@dataclass(frozen=True)
+class Replica:
+    """A read replica of the primary database, for anonymous public reads: a pool of its own,
+    the read sessions on it, and the turns for its connections (`api.deps.unit_of_work`)."""
+
+    engine: AsyncEngine
+    read_sessions: ReadSessions
+    turns: asyncio.Semaphore | None

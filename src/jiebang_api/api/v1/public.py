@@ -1,4 +1,7 @@
-"""The public catalogue: what anyone (third-party portals included) may read, no sign-in."""
+"""The public catalogue: what anyone (third-party portals included) may read, no sign-in.
+
+Read from the read replica when one is set (`JIEBANG_DATABASE_READ_URL`), unless the request
+carries an `Authorization` header: a listing just published may show a moment later."""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from starlette.responses import Response
 from jiebang_api.api.caching import IfNoneMatch, cached_responses, public_json
 from jiebang_api.api.deps import NowDep, SessionDep
 from jiebang_api.api.problems import problems
-from jiebang_api.api.routing import StrictRouter
+from jiebang_api.api.routing import ReplicaRoute, StrictRouter
 from jiebang_api.api.schema_extras import labels_of, values
 from jiebang_api.api.v1.params import ClosesAfter, Cursor, Industry, Limit, ListingId, OpensBefore
 from jiebang_api.api.v1.schemas.base import NO_NUL
@@ -23,7 +26,7 @@ from jiebang_api.listings.enums import ListingKind
 from jiebang_api.listings.service import PublicListing
 from jiebang_api.listings.workflow import ListingStatus
 
-router = StrictRouter(prefix="/public", tags=["public"])
+router = StrictRouter(prefix="/public", tags=["public"], route_class=ReplicaRoute)
 PublicStatus = Literal["published", "closed", "awarded", "failed"]
 
 
