@@ -49,7 +49,7 @@ contract: $(VENV)/.installed-dev
 # fuzzer's final reach check over the whole module, stay in one process).
 PYTEST_WORKERS ?= auto
 pytest: $(VENV)/.installed-dev
-	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 test: lint typecheck layers contract contract-lint pytest contract-fuzz  ## everything CI runs
 

@@ -23,6 +23,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 import contract_guard
+import processes
 from factories import bearer, create_user
 from jiebang_api.kit.migrations import upgrade
 from jiebang_api.main import create_app, dispose
@@ -228,6 +229,14 @@ async def app_factory() -> AsyncIterator[AppFactory]:
     yield build
     for application in built:
         await dispose(application)
+
+
+@pytest.fixture
+async def reap_processes() -> AsyncIterator[None]:
+    """No `jiebang-api` process a test started outlives it (`processes.reap`), even when the
+    test failed before it could stop them."""
+    yield
+    await processes.reap()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ import httpx
 MIGRATIONS = Path(__file__).resolve().parents[1] / "migrations"
 STARTUP_SECONDS = 90.0
 STOP_SECONDS = 60.0
+_started: list[Service] = []
 
 
 def free_port() -> int:
@@ -95,7 +96,22 @@ async def _spawn(name: str, arguments: list[str], environ: dict[str, str], logs:
             stdout=output,
             stderr=asyncio.subprocess.STDOUT,
         )
-    return Service(name, process, log)
+    service = Service(name, process, log)
+    _started.append(service)
+    return service
+
+
+async def reap() -> list[str]:
+    """Kill every process started here that still runs (a test that failed half-way left
+    it); the names of those killed."""
+    killed = []
+    while _started:
+        service = _started.pop()
+        if service.running:
+            service.process.kill()
+            await service.process.wait()
+            killed.append(service.name)
+    return killed
 
 
 async def start_api(

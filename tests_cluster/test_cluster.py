@@ -28,7 +28,7 @@ import pytest
 from factories import listing_body
 from jiebang_api.demo import cast
 from jiebang_api.demo.stories import DECISION, PDF
-from processes import Service, environment, start_api, start_worker, wait_ready
+from processes import Service, environment, reap, start_api, start_worker, wait_ready
 from receiver import Receiver, serving
 
 POSTGRES = os.environ.get(
@@ -156,7 +156,9 @@ async def cluster(database: str, seeded: dict[str, str], directory: Path) -> Asy
             cluster.tokens[cast.CLIENT_ID] = await _client_token(cluster)
             yield cluster
         finally:
-            codes = await asyncio.gather(*(s.stop() for s in cluster.workers + cluster.apis))
+            services = cluster.workers + cluster.apis
+            codes = await asyncio.gather(*(s.stop() for s in services), return_exceptions=True)
+            await reap()
     assert codes[: len(cluster.workers)] == [0] * len(cluster.workers), codes
 
 

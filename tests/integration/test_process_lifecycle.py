@@ -32,6 +32,8 @@ LISTINGS = "/api/v1/listings"
 # A connection for every request of the burst, so that each waits inside its transaction.
 ROOMY_POOL = {"database_pool_size": str(BURST + 2)}
 
+pytestmark = pytest.mark.usefixtures("reap_processes")
+
 
 def _dsn(url: str) -> str:
     return url.replace("postgresql+asyncpg://", "postgresql://")

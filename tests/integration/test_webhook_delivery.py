@@ -46,6 +46,8 @@ LEASE = timedelta(seconds=60)
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 GUARD = addresses.Policy.of(https_only=False, allowed=["127.0.0.1"])
 
+pytestmark = pytest.mark.usefixtures("reap_processes")
+
 
 @pytest.fixture
 async def receiver() -> AsyncIterator[Receiver]:
