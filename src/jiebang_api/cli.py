@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import signal
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -215,8 +216,6 @@ def _stop_on_signals(stop: asyncio.Event, ticking: asyncio.Future[None], *, grac
     """SIGTERM or SIGINT: the worker finishes the step under way and ends; a step still
     running `grace` seconds later is cancelled (the rows it claimed go back to the other
     workers when their lease lapses)."""
-    import signal
-
     loop = asyncio.get_running_loop()
 
     def ask_to_stop() -> None:
