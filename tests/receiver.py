@@ -10,6 +10,20 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 
+async def read_request(reader: asyncio.StreamReader) -> tuple[str, str, dict[str, str], bytes]:
+    """One HTTP/1.1 request: its method, path, headers (names in lower case) and body."""
+    head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
+    lines = head.decode("latin-1").split("\r\n")
+    method, path = lines[0].split(" ")[:2]
+    headers = {}
+    for line in lines[1:]:
+        if ":" in line:
+            name, value = line.split(":", 1)
+            headers[name.strip().lower()] = value.strip()
+    body = await asyncio.wait_for(reader.readexactly(int(headers.get("content-length", "0"))), 5)
+    return method, path, headers, body
+
+
 @dataclass
 class Received:
     path: str
@@ -38,17 +52,7 @@ class Receiver:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-            lines = head.decode("latin-1").split("\r\n")
-            path = lines[0].split(" ")[1]
-            headers = {}
-            for line in lines[1:]:
-                if ":" in line:
-                    name, value = line.split(":", 1)
-                    headers[name.strip().lower()] = value.strip()
-            body = await asyncio.wait_for(
-                reader.readexactly(int(headers.get("content-length", "0"))), 5
-            )
+            _, path, headers, body = await read_request(reader)
             self.requests.append(Received(path, headers, body))
             if path in self.hold:
                 self.hold.discard(path)

@@ -31,6 +31,7 @@ from jiebang_api.integration import addresses, plan_system
 from jiebang_api.kit.clock import FixedClock
 from jiebang_api.models import AuditEntry, PlanSync, Project
 from jiebang_api.outbox import service as outbox
+from receiver import read_request
 
 Sessions = async_sessionmaker[AsyncSession]
 GUARD = addresses.Policy.of(https_only=False, allowed=["127.0.0.1"])
@@ -73,17 +74,7 @@ class FakePlanSystem:
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:
-            head = await asyncio.wait_for(reader.readuntil(b"\r\n\r\n"), 5)
-            lines = head.decode("latin-1").split("\r\n")
-            method, path = lines[0].split(" ")[:2]
-            headers = {}
-            for line in lines[1:]:
-                if ":" in line:
-                    name, value = line.split(":", 1)
-                    headers[name.strip().lower()] = value.strip()
-            body = await asyncio.wait_for(
-                reader.readexactly(int(headers.get("content-length", "0"))), 5
-            )
+            method, path, headers, body = await read_request(reader)
             prefix = "/plan/api/projects/"
             if method != "PUT" or not path.startswith(prefix):
                 status, answer = 404, b""

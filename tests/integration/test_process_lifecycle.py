@@ -106,6 +106,20 @@ async def _burst_held_by_a_lock(
     return holder, requests, http
 
 
+async def _served_with_a_held_burst(
+    url: str, proposer: tuple[FastAPI, dict[str, str], str], tmp_path: Path, *, grace_seconds: int
+) -> tuple[Service, asyncpg.Connection, list[asyncio.Task[httpx.Response]], httpx.AsyncClient]:
+    """A `serve` process with this shutdown grace, ready, and a burst of writes held inside
+    their transactions by the test's lock (`_burst_held_by_a_lock`)."""
+    _, headers, org_id = proposer
+    environ = environment(
+        url, tmp_path / "files", shutdown_grace_seconds=str(grace_seconds), **ROOMY_POOL
+    )
+    served = await start_api("api", environ, tmp_path / "logs")
+    await wait_ready(served)
+    return (served, *await _burst_held_by_a_lock(url, served, headers, org_id))
+
+
 async def _listings_of(url: str, org_id: str) -> list[asyncpg.Record]:
     return await _rows(
         url, "SELECT id::text AS id, code FROM listing WHERE proposer_org_id = $1::uuid", org_id
@@ -116,12 +130,9 @@ async def test_sigterm_lets_every_write_in_flight_finish(
     postgres_database: str, proposer: tuple[FastAPI, dict[str, str], str], tmp_path: Path
 ) -> None:
     _, headers, org_id = proposer
-    environ = environment(
-        postgres_database, tmp_path / "files", shutdown_grace_seconds="30", **ROOMY_POOL
+    served, holder, requests, http = await _served_with_a_held_burst(
+        postgres_database, proposer, tmp_path, grace_seconds=30
     )
-    served = await start_api("api", environ, tmp_path / "logs")
-    await wait_ready(served)
-    holder, requests, http = await _burst_held_by_a_lock(postgres_database, served, headers, org_id)
     try:
         served.send(signal.SIGTERM)
         await asyncio.sleep(1.0)
@@ -159,13 +170,10 @@ async def test_sigterm_lets_every_write_in_flight_finish(
 async def test_writes_still_waiting_past_the_grace_are_cut_and_leave_nothing(
     postgres_database: str, proposer: tuple[FastAPI, dict[str, str], str], tmp_path: Path
 ) -> None:
-    _, headers, org_id = proposer
-    environ = environment(
-        postgres_database, tmp_path / "files", shutdown_grace_seconds="1", **ROOMY_POOL
+    _, _, org_id = proposer
+    served, holder, requests, http = await _served_with_a_held_burst(
+        postgres_database, proposer, tmp_path, grace_seconds=1
     )
-    served = await start_api("api", environ, tmp_path / "logs")
-    await wait_ready(served)
-    holder, requests, http = await _burst_held_by_a_lock(postgres_database, served, headers, org_id)
     try:
         code = await served.stop()  # the grace ends while every request still waits
     finally:
